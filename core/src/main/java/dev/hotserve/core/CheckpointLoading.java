@@ -1,0 +1,348 @@
+package dev.hotserve.core;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.hotserve.engine.Engines;
+import dev.hotserve.engine.LoadOptions;
+import dev.hotserve.engine.LoadedModel;
+import dev.hotserve.engine.ModelLoadException;
+import dev.hotserve.engine.ModelSignature;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.Locale;
+import java.util.OptionalInt;
+
+/**
+ * Turns one fingerprinted file into a verified model, or says why not (SPEC §3): the sidecars are
+ * read, the bytes hashed (and checked against {@code <file>.sha256}), the engine loads the file, and
+ * the result must pass the width checks, a smoke run on a zero batch and the golden check of
+ * {@code <file>.json}. Whatever fails, a model that was loaded is closed before the outcome leaves.
+ */
+final class CheckpointLoading {
+
+    /** Rows of the zero batch of the smoke run: 2, so a model that mixes rows is caught too. */
+    static final int SMOKE_ROWS = 2;
+
+    private final ModelLoader loader;
+    private final LoadOptions options;
+    private final int expectedStateDim; // 0: not configured
+    private final CheckpointFiles files;
+    private final ObjectMapper json = new ObjectMapper();
+
+    CheckpointLoading(ModelLoader loader, LoadOptions options, int expectedStateDim, CheckpointFiles files) {
+        this.loader = loader;
+        this.options = options;
+        this.expectedStateDim = expectedStateDim;
+        this.files = files;
+    }
+
+    /** The two ways a load ends. */
+    sealed interface Outcome {}
+
+    record Ok(String engine, LoadedModel model, PolicyHead head, String sha256) implements Outcome {}
+
+    record Failed(String reason, Throwable cause) implements Outcome {}
+
+    /** What {@code <file>.json} may say. */
+    record Sidecar(OptionalInt stateDim, String head, float[][] goldenInputs, float[][] goldenOutputs, double atol) {
+        static final Sidecar NONE = new Sidecar(OptionalInt.empty(), null, null, null, 0);
+    }
+
+    /** A reason to refuse the file, carried out of the helper methods. */
+    private static final class Refused extends Exception {
+        private static final long serialVersionUID = 1L;
+
+        Refused(String message) {
+            super(message);
+        }
+
+        Refused(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+
+    /**
+     * Loads and verifies {@code fp}.
+     *
+     * @param expectedSha256 the digest the bytes must have (a rollback checks the file is the one it
+     *     served); null for none
+     */
+    Outcome load(Fingerprint fp, String expectedSha256) {
+        Path file = fp.path();
+        LoadedModel model = null;
+        try {
+            Sidecar sidecar = readJsonSidecar(file);
+            String sha = sha256(fp);
+            String declared = readShaSidecar(file);
+            if (declared != null && !declared.equals(sha)) {
+                throw new Refused("sha256 of " + file + " is " + sha + " but " + sidecarPath(file, ".sha256") + " says " + declared);
+            }
+            if (expectedSha256 != null && !expectedSha256.equals(sha)) {
+                throw new Refused(file + " changed since it was loaded: sha256 " + sha + ", was " + expectedSha256);
+            }
+            LoadOptions opts = sidecar.stateDim.isPresent() ? options.withStateDim(sidecar.stateDim.getAsInt()) : options;
+            Engines.Loaded loaded;
+            try {
+                loaded = loader.load(file, opts);
+            } catch (ModelLoadException e) {
+                throw new Refused(e.getMessage(), e);
+            } catch (RuntimeException e) {
+                throw new Refused("loading " + file + " failed: " + e, e);
+            }
+            model = loaded.model();
+            PolicyHead head = verify(file, model, sidecar);
+            CheckpointFiles.Stat after = files.stat(file);
+            if (after == null || !after.mtime().equals(fp.mtime()) || after.size() != fp.size()) {
+                throw new Refused(file + " changed while it was being loaded (still being written?)");
+            }
+            return new Ok(loaded.engine(), model, head, sha);
+        } catch (Refused e) {
+            closeQuietly(model, e);
+            return new Failed(e.getMessage(), e.getCause());
+        } catch (IOException e) {
+            closeQuietly(model, e);
+            return new Failed("cannot read " + file + ": " + e, e);
+        } catch (RuntimeException | Error e) {
+            closeQuietly(model, e);
+            throw e;
+        }
+    }
+
+    private static void closeQuietly(LoadedModel model, Throwable primary) {
+        if (model == null) {
+            return;
+        }
+        try {
+            model.close();
+        } catch (RuntimeException e) {
+            primary.addSuppressed(e);
+        }
+    }
+
+    private PolicyHead verify(Path file, LoadedModel model, Sidecar sidecar) throws Refused {
+        ModelSignature sig = model.signature();
+        int width = sig.inputWidth();
+        if (expectedStateDim > 0 && width != expectedStateDim) {
+            throw new Refused(file + " takes " + width + " inputs, the model is configured for state_dim " + expectedStateDim);
+        }
+        if (sidecar.stateDim.isPresent() && width != sidecar.stateDim.getAsInt()) {
+            throw new Refused(file + " takes " + width + " inputs, but " + sidecarPath(file, ".json") + " says state_dim "
+                    + sidecar.stateDim.getAsInt());
+        }
+        PolicyHead head;
+        try {
+            head = PolicyHead.forSignature(sig, sidecar.head);
+        } catch (IllegalArgumentException e) {
+            throw new Refused(file + ": " + e.getMessage(), e);
+        }
+        smoke(file, model, sig, head);
+        if (sidecar.goldenInputs != null) {
+            golden(file, model, head, width, sidecar);
+        }
+        return head;
+    }
+
+    private static void smoke(Path file, LoadedModel model, ModelSignature sig, PolicyHead head) throws Refused {
+        float[][] out;
+        float[] actions;
+        try {
+            out = model.run(new float[SMOKE_ROWS * sig.inputWidth()], SMOKE_ROWS);
+            if (out == null || out.length != sig.outputs().size()) {
+                throw new Refused("smoke run of " + file + " gave " + (out == null ? "null" : out.length + " outputs")
+                        + ", the signature declares " + sig.outputs().size());
+            }
+            for (int i = 0; i < out.length; i++) {
+                ModelSignature.Output o = sig.outputs().get(i);
+                int want = SMOKE_ROWS * o.width();
+                if (out[i] == null || out[i].length != want) {
+                    throw new Refused("smoke run of " + file + ": output '" + o.name() + "' has "
+                            + (out[i] == null ? "no" : String.valueOf(out[i].length)) + " values for " + SMOKE_ROWS + " rows, expected " + want);
+                }
+                requireFinite(file, "output '" + o.name() + "'", out[i]);
+            }
+            actions = head.actions(out, SMOKE_ROWS, true, null);
+        } catch (RuntimeException e) {
+            throw new Refused("smoke run of " + file + " on a zero batch failed: " + e, e);
+        }
+        if (actions.length != SMOKE_ROWS * head.actionDim()) {
+            throw new Refused("smoke run of " + file + " gave " + actions.length + " action values for " + SMOKE_ROWS
+                    + " rows, expected " + SMOKE_ROWS * head.actionDim());
+        }
+        requireFinite(file, "the actions", actions);
+    }
+
+    private static void requireFinite(Path file, String what, float[] values) throws Refused {
+        for (int j = 0; j < values.length; j++) {
+            if (!Float.isFinite(values[j])) {
+                throw new Refused("smoke run of " + file + " on a zero batch: " + what + " has a non-finite value " + values[j] + " at index " + j);
+            }
+        }
+    }
+
+    private static void golden(Path file, LoadedModel model, PolicyHead head, int width, Sidecar s) throws Refused {
+        Path sidecar = sidecarPath(file, ".json");
+        for (int r = 0; r < s.goldenInputs.length; r++) {
+            float[] in = s.goldenInputs[r];
+            float[] want = s.goldenOutputs[r];
+            if (in.length != width) {
+                throw new Refused(sidecar + ": golden input " + r + " has " + in.length + " values, the model takes " + width);
+            }
+            float[] got;
+            try {
+                got = head.actions(model.run(in, 1), 1, true, null);
+            } catch (RuntimeException e) {
+                throw new Refused("golden check of " + file + ": input " + r + " failed: " + e, e);
+            }
+            if (got.length != want.length) {
+                throw new Refused("golden check of " + file + ": input " + r + " gives " + got.length + " action values, "
+                        + sidecar + " expects " + want.length);
+            }
+            for (int j = 0; j < got.length; j++) {
+                double diff = Math.abs((double) got[j] - want[j]);
+                if (!(diff <= s.atol)) { // NaN fails too
+                    throw new Refused("golden check of " + file + " failed: input " + r + ", action " + j + " is " + got[j]
+                            + ", expected " + want[j] + " (atol " + s.atol + ")");
+                }
+            }
+        }
+    }
+
+    static Path sidecarPath(Path file, String suffix) {
+        return file.resolveSibling(file.getFileName() + suffix);
+    }
+
+    private String sha256(Fingerprint fp) throws IOException, Refused {
+        MessageDigest md;
+        try {
+            md = MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("the JDK always has SHA-256", e);
+        }
+        long total = 0;
+        byte[] buf = new byte[64 * 1024];
+        try (InputStream in = files.open(fp.path())) {
+            int n;
+            while ((n = in.read(buf)) > 0) {
+                md.update(buf, 0, n);
+                total += n;
+            }
+        }
+        if (total != fp.size()) {
+            throw new Refused(fp.path() + " changed while it was being read: " + total + " bytes read, " + fp.size() + " expected");
+        }
+        return HexFormat.of().formatHex(md.digest());
+    }
+
+    /** The digest of {@code <file>.sha256} in lower case, or null when there is no such sidecar. */
+    private String readShaSidecar(Path file) throws IOException, Refused {
+        Path p = sidecarPath(file, ".sha256");
+        String text = readSmall(p);
+        if (text == null) {
+            return null;
+        }
+        String first = text.strip().split("\\s+", 2)[0].toLowerCase(Locale.ROOT);
+        if (!first.matches("[0-9a-f]{64}")) {
+            throw new Refused(p + " is not in sha256sum format (a 64-digit hex digest, optionally followed by the name): '"
+                    + abbreviate(text.strip()) + "'");
+        }
+        return first;
+    }
+
+    private Sidecar readJsonSidecar(Path file) throws IOException, Refused {
+        Path p = sidecarPath(file, ".json");
+        String text = readSmall(p);
+        if (text == null) {
+            return Sidecar.NONE;
+        }
+        JsonNode root;
+        try {
+            root = json.readTree(text);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new Refused(p + " is not valid JSON: " + e.getOriginalMessage(), e);
+        }
+        if (root == null || !root.isObject()) {
+            throw new Refused(p + " must hold a JSON object");
+        }
+        OptionalInt stateDim = OptionalInt.empty();
+        JsonNode sd = root.get("state_dim");
+        if (sd != null && !sd.isNull()) {
+            if (!sd.isIntegralNumber() || sd.asInt() <= 0) {
+                throw new Refused(p + ": state_dim must be a positive integer, was " + sd);
+            }
+            stateDim = OptionalInt.of(sd.asInt());
+        }
+        String head = null;
+        JsonNode h = root.get("head");
+        if (h != null && !h.isNull()) {
+            if (!h.isTextual()) {
+                throw new Refused(p + ": head must be \"sac\" or \"identity\", was " + h);
+            }
+            head = h.asText();
+        }
+        JsonNode g = root.get("golden");
+        if (g == null || g.isNull()) {
+            return new Sidecar(stateDim, head, null, null, 0);
+        }
+        float[][] inputs = matrix(p, g, "inputs");
+        float[][] outputs = matrix(p, g, "outputs");
+        if (inputs.length != outputs.length || inputs.length == 0) {
+            throw new Refused(p + ": golden needs as many outputs as inputs (at least one), has " + inputs.length + " inputs and "
+                    + outputs.length + " outputs");
+        }
+        double atol = 1e-5;
+        JsonNode a = g.get("atol");
+        if (a != null && !a.isNull()) {
+            if (!a.isNumber() || !(a.asDouble() >= 0)) {
+                throw new Refused(p + ": golden.atol must be a non-negative number, was " + a);
+            }
+            atol = a.asDouble();
+        }
+        return new Sidecar(stateDim, head, inputs, outputs, atol);
+    }
+
+    private static float[][] matrix(Path p, JsonNode golden, String field) throws Refused {
+        JsonNode m = golden.get(field);
+        if (m == null || !m.isArray()) {
+            throw new Refused(p + ": golden." + field + " must be an array of rows of numbers");
+        }
+        float[][] out = new float[m.size()][];
+        for (int r = 0; r < m.size(); r++) {
+            JsonNode row = m.get(r);
+            if (!row.isArray()) {
+                throw new Refused(p + ": golden." + field + "[" + r + "] must be an array of numbers, was " + abbreviate(row.toString()));
+            }
+            out[r] = new float[row.size()];
+            for (int c = 0; c < row.size(); c++) {
+                JsonNode v = row.get(c);
+                if (!v.isNumber()) {
+                    throw new Refused(p + ": golden." + field + "[" + r + "][" + c + "] must be a number, was " + v);
+                }
+                out[r][c] = (float) v.asDouble();
+            }
+        }
+        return out;
+    }
+
+    /** A sidecar's text, or null when it does not exist. Sidecars are small; a huge one is refused. */
+    private String readSmall(Path p) throws IOException, Refused {
+        CheckpointFiles.Stat st = files.stat(p);
+        if (st == null || st.directory()) {
+            return null;
+        }
+        if (st.size() > 64L * 1024 * 1024) {
+            throw new Refused(p + " is " + st.size() + " bytes, too large for a sidecar");
+        }
+        try (InputStream in = files.open(p)) {
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
+    }
+
+    private static String abbreviate(String s) {
+        return s.length() <= 80 ? s : s.substring(0, 77) + "...";
+    }
+}

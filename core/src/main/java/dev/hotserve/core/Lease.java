@@ -1,0 +1,181 @@
+package dev.hotserve.core;
+
+import dev.hotserve.engine.ModelSignature;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.lang.ref.Cleaner;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
+import java.util.random.RandomGenerator;
+
+/**
+ * The right to run one loaded model until {@link #close()}: while a lease is open its model is not
+ * closed, even if a newer one has replaced it. Use it with try-with-resources; {@code close()} is
+ * idempotent. A lease is meant for one request on one thread, but may be closed from any thread.
+ */
+public final class Lease implements AutoCloseable {
+
+    private static final VarHandle CLOSED;
+
+    static {
+        try {
+            CLOSED = MethodHandles.lookup().findVarHandle(Lease.class, "closed", int.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    private final Snapshot snapshot;
+    /** Non-null only for a lease sampled for leak detection. */
+    private final Tracker tracker;
+    @SuppressWarnings("unused") // accessed through CLOSED
+    private volatile int closed;
+
+    Lease(Snapshot snapshot) {
+        this.snapshot = snapshot;
+        this.tracker = null;
+    }
+
+    private Lease(Snapshot snapshot, Cleaner cleaner, String model, Consumer<LeakedLease> listener) {
+        this.snapshot = snapshot;
+        this.tracker = new Tracker(snapshot, model, listener, new Throwable("lease acquired here"));
+        this.tracker.cleanable = cleaner.register(this, tracker);
+    }
+
+    /** A lease watched by {@code cleaner}: if it becomes unreachable unclosed, it is reported and released. */
+    static Lease tracked(Snapshot snapshot, Cleaner cleaner, String model, Consumer<LeakedLease> listener) {
+        return new Lease(snapshot, cleaner, model, listener);
+    }
+
+    public ModelVersion version() {
+        return snapshot.version;
+    }
+
+    public ModelSignature signature() {
+        return snapshot.model.signature();
+    }
+
+    public PolicyHead head() {
+        return snapshot.head;
+    }
+
+    public int stateDim() {
+        return snapshot.version.stateDim();
+    }
+
+    public int actionDim() {
+        return snapshot.version.actionDim();
+    }
+
+    /** The deterministic action for one state. */
+    public float[] predict(float[] state) {
+        return predict(state, true, null);
+    }
+
+    /**
+     * The action for one state.
+     *
+     * @param rng the noise when not deterministic (null: {@link ThreadLocalRandom}); ignored when deterministic
+     */
+    public float[] predict(float[] state, boolean deterministic, RandomGenerator rng) {
+        checkWidth(state.length, 1);
+        return actions(state, 1, deterministic, rng);
+    }
+
+    /**
+     * Actions for {@code rowCount} states given row-major in {@code rows}.
+     *
+     * @return {@code rowCount * actionDim()} values, row-major
+     */
+    public float[] predictBatch(float[] rows, int rowCount, boolean deterministic, RandomGenerator rng) {
+        checkWidth(rows.length, rowCount);
+        return actions(rows, rowCount, deterministic, rng);
+    }
+
+    /** The engine's raw outputs, one array per output of {@link #signature()}. */
+    public float[][] run(float[] rows, int rowCount) {
+        checkWidth(rows.length, rowCount);
+        return snapshot.model.run(rows, rowCount);
+    }
+
+    private float[] actions(float[] rows, int rowCount, boolean deterministic, RandomGenerator rng) {
+        float[][] out = snapshot.model.run(rows, rowCount);
+        RandomGenerator noise = deterministic || rng != null ? rng : ThreadLocalRandom.current();
+        return snapshot.head.actions(out, rowCount, deterministic, noise);
+    }
+
+    private void checkWidth(int values, int rowCount) {
+        if ((int) CLOSED.getAcquire(this) != 0) {
+            throw new IllegalStateException("lease on generation " + snapshot.version.generation() + " is closed");
+        }
+        int width = snapshot.version.stateDim();
+        if (rowCount < 1) {
+            throw new IllegalArgumentException("row count must be at least 1, was " + rowCount);
+        }
+        if (rowCount == 1 && values != width) {
+            throw new IllegalArgumentException("state has " + values + " values, the model takes " + width);
+        }
+        if ((long) rowCount * width != values) {
+            throw new IllegalArgumentException(rowCount + " rows of " + width + " values need " + ((long) rowCount * width)
+                    + " values, got " + values);
+        }
+    }
+
+    /** Ends the lease. Idempotent; the last lease of a retired model closes that model. */
+    @Override
+    public void close() {
+        if (CLOSED.compareAndSet(this, 0, 1)) {
+            if (tracker == null) {
+                snapshot.release();
+            } else {
+                tracker.closeNormally();
+            }
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "Lease[generation " + snapshot.version.generation() + ", " + snapshot.version.path() + "]";
+    }
+
+    /**
+     * The cleaner action of a tracked lease. It must not reach the lease itself, or the lease would
+     * never become unreachable.
+     */
+    private static final class Tracker implements Runnable {
+        private final Snapshot snapshot;
+        private final String model;
+        private final Consumer<LeakedLease> listener;
+        private final Throwable acquiredAt;
+        private final AtomicBoolean done = new AtomicBoolean();
+        Cleaner.Cleanable cleanable;
+
+        Tracker(Snapshot snapshot, String model, Consumer<LeakedLease> listener, Throwable acquiredAt) {
+            this.snapshot = snapshot;
+            this.model = model;
+            this.listener = listener;
+            this.acquiredAt = acquiredAt;
+        }
+
+        void closeNormally() {
+            if (done.compareAndSet(false, true)) {
+                snapshot.release();
+            }
+            cleanable.clean(); // unregisters; run() then finds done set and does nothing
+        }
+
+        /** Runs on the cleaner thread when the lease became unreachable without close(). */
+        @Override
+        public void run() {
+            if (done.compareAndSet(false, true)) {
+                try {
+                    listener.accept(new LeakedLease(model, snapshot.version, acquiredAt));
+                } finally {
+                    // Nobody can use the leaked lease any more, so its model may be closed once retired.
+                    snapshot.release();
+                }
+            }
+        }
+    }
+}

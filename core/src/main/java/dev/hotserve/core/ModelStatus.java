@@ -1,0 +1,31 @@
+package dev.hotserve.core;
+
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * Everything an info route needs about one model, read at one moment.
+ *
+ * @param generation the serving generation, 0 when nothing was ever loaded
+ * @param pinned whether a rollback pinned the serving version (newer files are not followed)
+ * @param source where checkpoints come from, e.g. {@code "file /x/y.onnx"} or
+ *     {@code "directory /x (model_*.{onnx,pt})"}
+ * @param lastError the last failed load, cleared by the next successful one
+ */
+public record ModelStatus(
+        String name,
+        Optional<ModelVersion> current,
+        long generation,
+        boolean pinned,
+        ReloadMode mode,
+        String source,
+        Optional<LoadFailure> lastError) {
+
+    public ModelStatus {
+        Objects.requireNonNull(name, "name");
+        Objects.requireNonNull(current, "current");
+        Objects.requireNonNull(mode, "mode");
+        Objects.requireNonNull(source, "source");
+        Objects.requireNonNull(lastError, "lastError");
+    }
+}

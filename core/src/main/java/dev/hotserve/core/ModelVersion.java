@@ -1,0 +1,47 @@
+package dev.hotserve.core;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Objects;
+
+/**
+ * One loaded checkpoint: which file (path, mtime, size, sha256 of the bytes loaded), how it was
+ * loaded (engine, widths, head, optimisation switch), and when. Immutable; a new generation gets a
+ * new record.
+ *
+ * @param generation 1 for the first successful load, then one more per successful load
+ * @param sha256 lower-case hex digest of the bytes that were loaded
+ * @param head the policy head kind, {@code "sac"} or {@code "identity"}
+ */
+public record ModelVersion(
+        long generation,
+        Path path,
+        Instant mtime,
+        long size,
+        String sha256,
+        String engine,
+        int stateDim,
+        int actionDim,
+        String head,
+        boolean optimized,
+        Duration loadDuration,
+        Instant loadedAt) {
+
+    public ModelVersion {
+        if (generation < 1) {
+            throw new IllegalArgumentException("a loaded version has generation >= 1, was " + generation);
+        }
+        Objects.requireNonNull(path, "path");
+        Objects.requireNonNull(mtime, "mtime");
+        Objects.requireNonNull(sha256, "sha256");
+        Objects.requireNonNull(engine, "engine");
+        Objects.requireNonNull(head, "head");
+        Objects.requireNonNull(loadDuration, "loadDuration");
+        Objects.requireNonNull(loadedAt, "loadedAt");
+    }
+
+    Fingerprint fingerprint() {
+        return new Fingerprint(path, mtime, size);
+    }
+}

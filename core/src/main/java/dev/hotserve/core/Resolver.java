@@ -1,0 +1,170 @@
+package dev.hotserve.core;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.FileSystems;
+import java.nio.file.Path;
+import java.nio.file.PathMatcher;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.InstantSource;
+import java.util.Comparator;
+import java.util.List;
+
+/**
+ * Which file is current (SPEC §2), at O(1) cost per call in the number of files.
+ *
+ * <p>An explicit file costs one stat. A directory costs two: the directory itself and the newest
+ * candidate found by the last listing. The directory is listed again only when its own mtime
+ * changed (an entry was added, removed or renamed), or while the last listing may have raced a
+ * change in the same mtime tick: file-system timestamps are coarse (a jiffy on Linux, seconds
+ * elsewhere), so a listing is trusted only once the directory's mtime is older than the listing's
+ * start by {@code mtimeSlack}. A candidate written in place does not change the directory's mtime,
+ * but it is the newest candidate, whose own fingerprint is stat'ed on every call.
+ */
+final class Resolver {
+
+    /** Candidates sort by (mtime, name); the greatest wins (SPEC §2). */
+    static final Comparator<Fingerprint> NEWEST_LAST = Comparator.comparing(Fingerprint::mtime)
+            .thenComparing(f -> f.path().getFileName().toString());
+
+    private final Path file;
+    private final Path directory;
+    private final String glob;
+    private final PathMatcher matcher;
+    private final CheckpointFiles files;
+    private final InstantSource clock;
+    private final Duration mtimeSlack;
+    private final String description;
+
+    /** The last listing: the directory's mtime then, when it started, and the newest candidate (or null). */
+    private record Listing(Instant dirMtime, Instant startedAt, Path newest) {}
+
+    private volatile Listing listing;
+    private final Object listLock = new Object();
+
+    private Resolver(Path file, Path directory, String glob, CheckpointFiles files, InstantSource clock, Duration mtimeSlack) {
+        this.file = file;
+        this.directory = directory;
+        this.glob = glob;
+        this.matcher = glob == null ? null : FileSystems.getDefault().getPathMatcher("glob:" + glob);
+        this.files = files;
+        this.clock = clock;
+        this.mtimeSlack = mtimeSlack;
+        this.description = file != null ? "file " + file : "directory " + directory + " (" + glob + ")";
+    }
+
+    static Resolver ofFile(Path file, CheckpointFiles files, InstantSource clock, Duration mtimeSlack) {
+        return new Resolver(file.toAbsolutePath().normalize(), null, null, files, clock, mtimeSlack);
+    }
+
+    static Resolver ofDirectory(Path dir, String glob, CheckpointFiles files, InstantSource clock, Duration mtimeSlack) {
+        return new Resolver(null, dir.toAbsolutePath().normalize(), glob, files, clock, mtimeSlack);
+    }
+
+    boolean isDirectory() {
+        return directory != null;
+    }
+
+    /** {@code "file /x/y.onnx"} or {@code "directory /x (model_*.{onnx,pt})"}. */
+    String describe() {
+        return description;
+    }
+
+    /** Whether a name may ever be a checkpoint: not hidden, not a temporary, matching the glob. */
+    boolean isCandidateName(Path name) {
+        String n = name.toString();
+        if (n.startsWith(".") || n.endsWith(".tmp") || n.endsWith(".partial")) {
+            return false;
+        }
+        return matcher.matches(name);
+    }
+
+    /** The current file's fingerprint, or null when there is none. */
+    Fingerprint current() {
+        try {
+            return file != null ? stat(file) : currentInDirectory(false);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot resolve the checkpoint in " + description + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Like {@link #current()}, but lists a directory again whatever its mtime says. */
+    Fingerprint currentListingAgain() {
+        try {
+            return file != null ? stat(file) : currentInDirectory(true);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot resolve the checkpoint in " + description + ": " + e.getMessage(), e);
+        }
+    }
+
+    private Fingerprint currentInDirectory(boolean force) throws IOException {
+        Instant before = clock.instant();
+        CheckpointFiles.Stat dir = files.stat(directory);
+        if (dir == null || !dir.directory()) {
+            listing = null;
+            return null;
+        }
+        Listing l = listing;
+        if (force || l == null || !l.dirMtime.equals(dir.mtime()) || !trusted(l)) {
+            l = relist(dir.mtime(), before, force);
+        }
+        if (l.newest == null) {
+            return null;
+        }
+        Fingerprint fp = stat(l.newest);
+        if (fp == null) {
+            // Removed within the same mtime tick as the listing: the directory changed, look again.
+            l = relist(dir.mtime(), before, true);
+            return l.newest == null ? null : stat(l.newest);
+        }
+        return fp;
+    }
+
+    private boolean trusted(Listing l) {
+        return l.dirMtime.isBefore(l.startedAt.minus(mtimeSlack));
+    }
+
+    /**
+     * Lists the directory, one thread at a time. A thread that waited while another listed reuses
+     * that listing when it started after this thread's own stat of the directory: it saw everything
+     * this thread could have seen.
+     */
+    private Listing relist(Instant dirMtime, Instant callerStatAt, boolean force) throws IOException {
+        synchronized (listLock) {
+            Listing l = listing;
+            if (!force && l != null && l.dirMtime.equals(dirMtime) && l.startedAt.isAfter(callerStatAt)) {
+                return l;
+            }
+            Instant startedAt = clock.instant();
+            CheckpointFiles.Stat dir = files.stat(directory);
+            if (dir == null || !dir.directory()) {
+                listing = null;
+                return new Listing(Instant.EPOCH, startedAt, null);
+            }
+            Fingerprint best = null;
+            List<Path> entries = files.list(directory);
+            for (Path p : entries) {
+                Path name = p.getFileName();
+                if (name == null || !isCandidateName(name)) {
+                    continue;
+                }
+                Fingerprint fp = stat(p);
+                if (fp != null && (best == null || NEWEST_LAST.compare(fp, best) > 0)) {
+                    best = fp;
+                }
+            }
+            l = new Listing(dir.mtime(), startedAt, best == null ? null : best.path());
+            listing = l;
+            return l;
+        }
+    }
+
+    private Fingerprint stat(Path p) throws IOException {
+        CheckpointFiles.Stat s = files.stat(p);
+        if (s == null || s.directory()) {
+            return null;
+        }
+        return new Fingerprint(p, s.mtime(), s.size());
+    }
+}
