@@ -1,0 +1,258 @@
+package dev.hotserve.engine.onnx;
+
+import ai.onnxruntime.NodeInfo;
+import ai.onnxruntime.OnnxJavaType;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtSession;
+import ai.onnxruntime.OrtSession.SessionOptions;
+import ai.onnxruntime.OrtSession.SessionOptions.ExecutionMode;
+import ai.onnxruntime.OrtSession.SessionOptions.OptLevel;
+import ai.onnxruntime.TensorInfo;
+import dev.hotserve.engine.Engine;
+import dev.hotserve.engine.InferenceException;
+import dev.hotserve.engine.LoadOptions;
+import dev.hotserve.engine.LoadedModel;
+import dev.hotserve.engine.ModelLoadException;
+import dev.hotserve.engine.ModelSignature;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Runs ONNX models with ONNX Runtime on the CPU.
+ *
+ * <p>Each loaded model is one {@link OrtSession}, shared by every caller (ONNX Runtime allows
+ * concurrent {@code run} calls on one session). Sessions use {@link LoadOptions#threads()} intra-op
+ * threads and one inter-op thread with sequential execution: ONNX Runtime's default of one
+ * intra-op thread per core spins every core even at batch 1, which costs more than it gives on a
+ * small policy network. {@link LoadOptions#optimize()} picks the graph optimisation level:
+ * {@link OptLevel#ALL_OPT} when on, {@link OptLevel#NO_OPT} when off.
+ *
+ * <p>ONNX Runtime's native environment is a process-wide singleton owned by the library; it is
+ * created on the first {@link #load}, so constructing this engine costs nothing, and never closed
+ * by us, since other engine instances in the same process share it.
+ */
+public final class OnnxEngine implements Engine {
+
+    /** ZIP local file header: a TorchScript archive, never ONNX. */
+    private static final byte[] ZIP_MAGIC = {'P', 'K', 3, 4};
+
+    @Override
+    public String name() {
+        return "onnx";
+    }
+
+    /**
+     * An ONNX file is a serialised {@code ModelProto} protobuf. Exporters write {@code ir_version}
+     * (field 1, a small varint: tag byte {@code 0x08}) first; other writers may start with another
+     * {@code ModelProto} field, so any of those tags is accepted. Protobuf has no magic number, so
+     * this is a hint for ordering engines, not proof: a file it accepts may still fail to load.
+     */
+    @Override
+    public boolean recognizes(byte[] head) {
+        if (head.length < 2 || startsWith(head, ZIP_MAGIC)) {
+            return false;
+        }
+        int tag = head[0] & 0xff;
+        return switch (tag) {
+            // ir_version: versions so far are 1..11, one varint byte.
+            case 0x08 -> head[1] > 0 && head[1] < 64;
+            // producer_name, producer_version, domain, doc_string, graph, opset_import, metadata_props:
+            // length-delimited fields.
+            case 0x12, 0x1a, 0x22, 0x32, 0x3a, 0x42, 0x72 -> true;
+            // model_version: varint.
+            case 0x28 -> true;
+            default -> false;
+        };
+    }
+
+    @Override
+    public LoadedModel load(Path file, LoadOptions options) throws ModelLoadException {
+        checkReadable(file);
+        OrtEnvironment env = environment(file);
+        SessionOptions sessionOptions = null;
+        OrtSession session = null;
+        OnnxModel model = null;
+        try {
+            sessionOptions = sessionOptions(options);
+            try {
+                session = env.createSession(file.toString(), sessionOptions);
+            } catch (OrtException e) {
+                throw new ModelLoadException(file + " is not a readable ONNX model: " + ortMessage(e), e);
+            }
+            ModelSignature signature = signature(file, session, options);
+            model = new OnnxModel(file, env, sessionOptions, session, signature, options.optimize(), fixedBatch(session));
+            warmUp(file, model);
+            return model;
+        } catch (OrtException e) {
+            ModelLoadException failure =
+                    new ModelLoadException("cannot load " + file + " with ONNX Runtime: " + ortMessage(e), e);
+            release(model, session, sessionOptions, failure);
+            throw failure;
+        } catch (ModelLoadException | RuntimeException | Error e) {
+            release(model, session, sessionOptions, e);
+            throw e;
+        }
+    }
+
+    /**
+     * Closes what a failed load opened: a bad checkpoint must not leak native memory, however often
+     * it is retried. Failures while closing are attached to the load failure, not lost.
+     */
+    private static void release(OnnxModel model, OrtSession session, SessionOptions options, Throwable failure) {
+        if (model != null) {
+            try {
+                model.close();
+            } catch (RuntimeException e) {
+                failure.addSuppressed(e);
+            }
+            return;
+        }
+        if (session != null) {
+            try {
+                session.close();
+            } catch (OrtException | RuntimeException e) {
+                failure.addSuppressed(e);
+            }
+        }
+        if (options != null) {
+            options.close();
+        }
+    }
+
+    private static void checkReadable(Path file) throws ModelLoadException {
+        try {
+            if (Files.size(file) == 0) {
+                throw new ModelLoadException(file + " is empty (0 bytes), not an ONNX model");
+            }
+        } catch (NoSuchFileException e) {
+            throw new ModelLoadException(file + " does not exist", e);
+        } catch (IOException e) {
+            throw new ModelLoadException("cannot read " + file + ": " + e, e);
+        }
+    }
+
+    private static OrtEnvironment environment(Path file) throws ModelLoadException {
+        try {
+            return OrtEnvironment.getEnvironment();
+        } catch (RuntimeException | UnsatisfiedLinkError e) {
+            // The native library failed to load (wrong platform, missing libstdc++): say so rather
+            // than blaming the checkpoint.
+            throw new ModelLoadException("ONNX Runtime is unavailable on this platform, cannot load " + file + ": " + e, e);
+        }
+    }
+
+    private static SessionOptions sessionOptions(LoadOptions options) throws OrtException {
+        SessionOptions so = new SessionOptions();
+        try {
+            so.setIntraOpNumThreads(options.threads());
+            so.setInterOpNumThreads(1);
+            so.setExecutionMode(ExecutionMode.SEQUENTIAL);
+            so.setOptimizationLevel(options.optimize() ? OptLevel.ALL_OPT : OptLevel.NO_OPT);
+            return so;
+        } catch (OrtException | RuntimeException e) {
+            so.close();
+            throw e;
+        }
+    }
+
+    /** Reads the one float input {@code [batch, width]} and the float outputs {@code [batch, width]}. */
+    private static ModelSignature signature(Path file, OrtSession session, LoadOptions options)
+            throws OrtException, ModelLoadException {
+        Map<String, NodeInfo> inputs = session.getInputInfo();
+        if (inputs.size() != 1) {
+            throw new ModelLoadException(file + " has " + inputs.size() + " inputs " + inputs.keySet()
+                    + "; hotserve serves models with exactly one input (the state batch)");
+        }
+        NodeInfo input = inputs.values().iterator().next();
+        TensorInfo in = floatTensor(file, "input", input);
+        long[] inShape = in.getShape();
+        if (inShape.length != 2) {
+            throw new ModelLoadException(file + ": input '" + input.getName() + "' has shape " + Arrays.toString(inShape)
+                    + "; expected [batch, state_dim]");
+        }
+        int width;
+        if (inShape[1] > 0) {
+            width = Math.toIntExact(inShape[1]);
+            if (options.stateDim().isPresent() && options.stateDim().getAsInt() != width) {
+                throw new ModelLoadException(file + ": model takes " + width + " inputs, state_dim says "
+                        + options.stateDim().getAsInt());
+            }
+        } else if (options.stateDim().isPresent()) {
+            // A dynamic width: only the sidecar can say what it is.
+            width = options.stateDim().getAsInt();
+        } else {
+            throw new ModelLoadException(file + ": input '" + input.getName() + "' has no fixed width (shape "
+                    + Arrays.toString(inShape) + "); give state_dim in " + file.getFileName() + ".json");
+        }
+
+        List<ModelSignature.Output> outputs = new ArrayList<>();
+        for (NodeInfo out : session.getOutputInfo().values()) {
+            long[] shape = floatTensor(file, "output", out).getShape();
+            // [batch] is one value per row; [batch, w] is w values; a dynamic w is learnt from the
+            // warm-up run, which checks it (see OnnxModel).
+            long w = switch (shape.length) {
+                case 1 -> 1;
+                case 2 -> shape[1];
+                default -> throw new ModelLoadException(file + ": output '" + out.getName() + "' has shape "
+                        + Arrays.toString(shape) + "; expected [batch, width]");
+            };
+            if (w <= 0) {
+                throw new ModelLoadException(file + ": output '" + out.getName() + "' has no fixed width (shape "
+                        + Arrays.toString(shape) + "); hotserve needs output widths known from the model");
+            }
+            outputs.add(new ModelSignature.Output(out.getName(), Math.toIntExact(w)));
+        }
+        if (outputs.isEmpty()) {
+            throw new ModelLoadException(file + " has no outputs");
+        }
+        return new ModelSignature(input.getName(), width, outputs);
+    }
+
+    private static TensorInfo floatTensor(Path file, String what, NodeInfo node) throws ModelLoadException {
+        if (!(node.getInfo() instanceof TensorInfo t)) {
+            throw new ModelLoadException(file + ": " + what + " '" + node.getName() + "' is " + node.getInfo()
+                    + ", not a tensor");
+        }
+        if (t.type != OnnxJavaType.FLOAT) {
+            throw new ModelLoadException(file + ": " + what + " '" + node.getName() + "' is of type " + t.type
+                    + "; hotserve serves float32 models");
+        }
+        return t;
+    }
+
+    /** The batch size when the model was exported without a dynamic batch axis, else 0. */
+    private static long fixedBatch(OrtSession session) throws OrtException {
+        long dim = ((TensorInfo) session.getInputInfo().values().iterator().next().getInfo()).getShape()[0];
+        return Math.max(dim, 0);
+    }
+
+    /**
+     * Runs one row of zeros (or the fixed batch): the first run allocates ONNX Runtime's arenas and
+     * kernels, which should happen on the loading thread rather than on a request, and it proves
+     * the declared output shapes hold before the model is handed out.
+     */
+    private static void warmUp(Path file, OnnxModel model) throws ModelLoadException {
+        int rows = model.fixedBatch() > 0 ? Math.toIntExact(model.fixedBatch()) : 1;
+        try {
+            model.run(new float[rows * model.signature().inputWidth()], rows);
+        } catch (InferenceException e) {
+            throw new ModelLoadException(file + " loads but fails on a warm-up input: " + e.getMessage(), e);
+        }
+    }
+
+    static String ortMessage(OrtException e) {
+        String m = e.getMessage();
+        return m == null ? e.getClass().getSimpleName() : m.strip();
+    }
+
+    private static boolean startsWith(byte[] head, byte[] prefix) {
+        return head.length >= prefix.length && Arrays.equals(head, 0, prefix.length, prefix, 0, prefix.length);
+    }
+}

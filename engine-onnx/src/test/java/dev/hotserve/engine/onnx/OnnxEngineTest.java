@@ -1,0 +1,155 @@
+package dev.hotserve.engine.onnx;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.hotserve.engine.Engine;
+import dev.hotserve.engine.Engines;
+import dev.hotserve.engine.LoadOptions;
+import dev.hotserve.engine.LoadedModel;
+import dev.hotserve.engine.ModelSignature;
+import dev.hotserve.engine.ModelSignature.Output;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+class OnnxEngineTest {
+
+    private final OnnxEngine engine = new OnnxEngine();
+
+    @Test
+    void isFoundByServiceLoader() {
+        assertThat(Engines.discover().all()).extracting(Engine::name).contains("onnx");
+        assertThat(Engines.discover().all()).anyMatch(e -> e instanceof OnnxEngine);
+    }
+
+    @Test
+    void signatureIsReadFromTheModel() throws Exception {
+        try (LoadedModel model = engine.load(Fixtures.file("actor_seed0.onnx"), LoadOptions.defaults())) {
+            assertThat(model.signature()).isEqualTo(
+                    new ModelSignature("state", 28, java.util.List.of(new Output("mean", 1), new Output("log_std", 1))));
+        }
+        try (LoadedModel model = engine.load(Fixtures.file("actor_packed.onnx"), LoadOptions.defaults())) {
+            assertThat(model.signature()).isEqualTo(
+                    new ModelSignature("state", 28, java.util.List.of(new Output("mean_log_std", 4))));
+        }
+    }
+
+    @Test
+    void matchingStateDimIsAccepted() throws Exception {
+        try (LoadedModel model = engine.load(Fixtures.file("actor_seed1.onnx"), LoadOptions.defaults().withStateDim(28))) {
+            assertThat(model.signature().inputWidth()).isEqualTo(28);
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"actor_seed0.onnx", "actor_packed.onnx", "actor_nan.onnx", "actor_width27.onnx",
+            "actor_fixed_batch4.onnx"})
+    void recognizesOnnxFixtures(String name) throws IOException {
+        assertThat(engine.recognizes(head(Fixtures.file(name)))).isTrue();
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"actor_seed0.pt", "actor_packed.pt", "actor_seed0.reference.json", "actor_seed0.pt.json"})
+    void doesNotRecognizeOtherFiles(String name) throws IOException {
+        assertThat(engine.recognizes(head(Fixtures.file(name)))).isFalse();
+    }
+
+    @Test
+    void doesNotRecognizeEmptyOrTextHeads() {
+        assertThat(engine.recognizes(new byte[0])).isFalse();
+        assertThat(engine.recognizes(new byte[] {0x08})).isFalse();
+        assertThat(engine.recognizes("hello, world".getBytes(StandardCharsets.US_ASCII))).isFalse();
+        assertThat(engine.recognizes(new byte[] {'P', 'K', 3, 4, 0x08, 0x08})).isFalse();
+    }
+
+    @ParameterizedTest(name = "{0} rows")
+    @ValueSource(ints = {1, 2, 3, 7, 63, 64, 65, 1000, 1024, 40_000})
+    void anyBatchSizeAgreesWithRowByRow(int rows) throws Exception {
+        // 40,000 rows needs a scratch above the pool's size cap: the unpooled path works too.
+        float[] input = normal(rows * 28, rows);
+        try (LoadedModel model = engine.load(Fixtures.file("actor_seed2.onnx"), LoadOptions.defaults())) {
+            float[][] batch = model.run(input, rows);
+            assertThat(batch[0]).hasSize(rows);
+            assertThat(batch[1]).hasSize(rows);
+            int step = Math.max(1, rows / 97);
+            for (int r = 0; r < rows; r += step) {
+                float[] row = java.util.Arrays.copyOfRange(input, r * 28, (r + 1) * 28);
+                float[][] one = model.run(row, 1);
+                assertThat(Math.abs(one[0][0] - batch[0][r])).as("mean of row %d", r).isLessThanOrEqualTo(1e-5f);
+                assertThat(Math.abs(one[1][0] - batch[1][r])).as("log_std of row %d", r).isLessThanOrEqualTo(1e-5f);
+            }
+        }
+    }
+
+    @ParameterizedTest(name = "{0} rows")
+    @ValueSource(ints = {1, 3, 4, 5, 9, 64})
+    void fixedBatchModelServesAnyBatchSize(int rows) throws Exception {
+        // Exported without a dynamic batch axis (input [4, 28]): run in chunks of 4, last one padded.
+        Fixtures.Batch ref = Fixtures.reference("actor_fixed_batch4").batch64();
+        float[] input = java.util.Arrays.copyOf(ref.inputs(), rows * 28);
+        try (LoadedModel model = engine.load(Fixtures.file("actor_fixed_batch4.onnx"), LoadOptions.defaults())) {
+            float[][] out = model.run(input, rows);
+            assertThat(Fixtures.maxAbsDiff(out[0], java.util.Arrays.copyOf(ref.mean(), rows))).isLessThanOrEqualTo(1e-5);
+            assertThat(Fixtures.maxAbsDiff(out[1], java.util.Arrays.copyOf(ref.logStd(), rows))).isLessThanOrEqualTo(1e-5);
+        }
+    }
+
+    @Test
+    void sameInputGivesIdenticalOutputOnRepeatedCalls() throws Exception {
+        float[] input = normal(64 * 28, 5);
+        try (LoadedModel model = engine.load(Fixtures.file("actor_seed0.onnx"), LoadOptions.defaults())) {
+            float[][] first = model.run(input, 64);
+            for (int i = 0; i < 50; i++) {
+                model.run(normal(((i % 7) + 1) * 28, i), (i % 7) + 1); // other batch sizes reuse the scratch
+                float[][] again = model.run(input, 64);
+                assertThat(again[0]).containsExactly(first[0]);
+                assertThat(again[1]).containsExactly(first[1]);
+            }
+        }
+    }
+
+    @Test
+    void inputOfTheWrongLengthIsRefusedWithTheCounts() throws Exception {
+        try (LoadedModel model = engine.load(Fixtures.file("actor_seed0.onnx"), LoadOptions.defaults())) {
+            assertThatThrownBy(() -> model.run(new float[27], 1))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("28 values per row")
+                    .hasMessageContaining("got 27");
+            assertThatThrownBy(() -> model.run(new float[0], 0))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("rows must be at least 1");
+        }
+    }
+
+    @Test
+    void threadsAndOptimizeOptionsAreAccepted() throws Exception {
+        LoadOptions options = new LoadOptions(true, 2, java.util.OptionalInt.of(28));
+        try (LoadedModel model = engine.load(Fixtures.file("actor_seed0.onnx"), options)) {
+            Fixtures.Batch batch = Fixtures.reference("actor_seed0").batch64();
+            assertThat(model.optimized()).isTrue();
+            assertThat(Fixtures.maxAbsDiff(model.run(batch.inputs(), 64)[0], batch.mean())).isLessThanOrEqualTo(1e-5);
+        }
+    }
+
+    static float[] normal(int n, long seed) {
+        SplittableRandom rng = new SplittableRandom(seed);
+        float[] x = new float[n];
+        for (int i = 0; i < n; i++) {
+            x[i] = (float) rng.nextGaussian();
+        }
+        return x;
+    }
+
+    private static byte[] head(Path file) throws IOException {
+        try (InputStream in = Files.newInputStream(file)) {
+            return in.readNBytes(Engines.HEAD_BYTES);
+        }
+    }
+}
