@@ -212,7 +212,7 @@ public final class TorchScriptEngine implements Engine {
                 outputs = IValueUtils.forward(block, new NDList(zeros), false);
             } catch (RuntimeException e) {
                 throw new ModelLoadException(file + ": the model does not accept input of width " + width
-                        + " (state_dim; from " + file + ".json): " + torchMessage(e), e);
+                        + " (the state_dim it was given, normally from " + file + ".json): " + torchMessage(e), e);
             }
             if (outputs.isEmpty()) {
                 throw new ModelLoadException(file + ": forward() returned no tensor");
@@ -282,6 +282,10 @@ public final class TorchScriptEngine implements Engine {
         }
         if (pick == null) {
             pick = e.getClass().getSimpleName();
+        }
+        int boilerplate = pick.indexOf("(Could this error message be improved?");
+        if (boilerplate > 0) {
+            pick = pick.substring(0, boilerplate).strip();
         }
         return pick.length() > 300 ? pick.substring(0, 300) + "…" : pick;
     }
