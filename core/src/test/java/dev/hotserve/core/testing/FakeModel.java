@@ -1,0 +1,95 @@
+package dev.hotserve.core.testing;
+
+import dev.hotserve.engine.LoadedModel;
+import dev.hotserve.engine.ModelSignature;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Queue;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * A model of the fake engine: action {@code j} of a row is {@code bias + j + sum(row) / 1000}, or NaN
+ * when the checkpoint says so. It checks the core's promises about it: {@link #run} never after
+ * {@link #close}, {@code close} never while a {@code run} is in progress and never twice. Breaches are
+ * collected in the engine's violation list rather than thrown, so a stress test sees all of them.
+ */
+public final class FakeModel implements LoadedModel {
+
+    private final Path file;
+    private final ModelSignature signature;
+    private final float bias;
+    private final boolean nan;
+    private final Queue<String> violations;
+    private final AtomicInteger running = new AtomicInteger();
+    private final AtomicInteger closes = new AtomicInteger();
+
+    FakeModel(Path file, int stateDim, int actionDim, float bias, boolean nan, Queue<String> violations) {
+        this.file = file;
+        this.signature = new ModelSignature("state", stateDim, List.of(new ModelSignature.Output("action", actionDim)));
+        this.bias = bias;
+        this.nan = nan;
+        this.violations = violations;
+    }
+
+    public Path file() {
+        return file;
+    }
+
+    public float bias() {
+        return bias;
+    }
+
+    public int closeCount() {
+        return closes.get();
+    }
+
+    @Override
+    public ModelSignature signature() {
+        return signature;
+    }
+
+    @Override
+    public float[][] run(float[] input, int rows) {
+        running.incrementAndGet();
+        try {
+            if (closes.get() > 0) {
+                violations.add("run after close on " + file);
+            }
+            int in = signature.inputWidth();
+            int k = signature.outputs().get(0).width();
+            float[] out = new float[rows * k];
+            for (int r = 0; r < rows; r++) {
+                float sum = 0;
+                for (int c = 0; c < in; c++) {
+                    sum += input[r * in + c];
+                }
+                for (int j = 0; j < k; j++) {
+                    out[r * k + j] = nan ? Float.NaN : bias + j + sum / 1000f;
+                }
+            }
+            return new float[][] {out};
+        } finally {
+            running.decrementAndGet();
+        }
+    }
+
+    @Override
+    public boolean optimized() {
+        return false;
+    }
+
+    @Override
+    public void close() {
+        if (running.get() > 0) {
+            violations.add("closed while running on " + file);
+        }
+        if (closes.incrementAndGet() > 1) {
+            violations.add("closed " + closes.get() + " times: " + file);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "FakeModel[" + file + ", bias " + bias + ", closed " + closes.get() + "x]";
+    }
+}
