@@ -1,0 +1,192 @@
+package dev.hotserve.server;
+
+import dev.hotserve.core.HotModel;
+import dev.hotserve.engine.LoadOptions;
+import dev.hotserve.server.config.ModelConfig;
+import dev.hotserve.server.config.ModelSource;
+import dev.hotserve.server.config.ServerConfig;
+import dev.hotserve.server.http.Routes;
+import dev.hotserve.server.metrics.ServerMetrics;
+import io.helidon.webserver.WebServer;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalInt;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+
+/**
+ * One running server: its models, its metrics and its Helidon WebServer. Start-up never fails
+ * because a model is missing or broken (the core records that and the model answers 503); only a
+ * port that cannot be bound stops it. {@link #stop()} stops accepting, lets in-flight requests
+ * finish (up to the configured grace), then closes every model.
+ */
+public final class HotserveServer implements AutoCloseable {
+
+    private static final System.Logger LOG = System.getLogger(HotserveServer.class.getName());
+    static final String DEMO_RESOURCE = "/dev/hotserve/server/demo/model_demo.onnx";
+
+    private final ServerConfig config;
+    private final List<HotModel> models;
+    private final ServerMetrics metrics;
+    private final WebServer web;
+    private final Path demoDir;
+    private final Object stopLock = new Object();
+    private boolean stopped;
+
+    private HotserveServer(ServerConfig config, List<HotModel> models, ServerMetrics metrics, WebServer web, Path demoDir) {
+        this.config = config;
+        this.models = models;
+        this.metrics = metrics;
+        this.web = web;
+        this.demoDir = demoDir;
+    }
+
+    /** Builds every model (each tries its first load), then binds and starts listening. */
+    public static HotserveServer start(ServerConfig config) {
+        LOG.log(System.Logger.Level.INFO, "starting on {0}:{1} with {2}, {3}, {4}", config.host(), Integer.toString(config.port()),
+                config.auth(), config.limits(), describe(config.models()));
+        Path demoDir = null;
+        List<HotModel> models = new ArrayList<>();
+        ServerMetrics metrics = new ServerMetrics(InstantSource.system());
+        try {
+            for (ModelConfig m : config.models()) {
+                HotModel.Builder b = HotModel.builder()
+                        .name(m.name())
+                        .loadOptions(new LoadOptions(m.jit(), m.threads(), OptionalInt.empty()))
+                        .mode(m.mode())
+                        .pollInterval(m.pollInterval());
+                switch (m.source()) {
+                    case ModelSource.File f -> b.file(f.path());
+                    case ModelSource.Directory d -> {
+                        b.directory(d.dir());
+                        d.glob().ifPresent(b::glob);
+                    }
+                    case ModelSource.Demo demo -> {
+                        if (demoDir == null) {
+                            demoDir = Files.createTempDirectory("hotserve-demo");
+                        }
+                        b.file(copyDemo(demoDir, m.name()));
+                    }
+                }
+                HotModel model = b.build();
+                models.add(model);
+                metrics.bind(model);
+                LOG.log(System.Logger.Level.INFO, "model {0}: {1}", m.name(), model.current()
+                        .map(v -> "serving " + v.path() + " (generation " + v.generation() + ", " + v.engine() + ")")
+                        .orElseGet(() -> "no model yet (" + model.status().lastError().map(f -> f.path() + ": " + f.reason())
+                                .orElse("no checkpoint at " + model.status().source()) + "); answering 503 until one loads"));
+            }
+            Routes routes = new Routes(config.auth(), config.limits(), metrics);
+            WebServer web = WebServer.builder()
+                    .host(config.host())
+                    .port(config.port())
+                    .shutdownHook(false) // our own hook stops the server, then closes the models, in that order
+                    .shutdownGracePeriod(config.shutdownGrace())
+                    .routing(r -> routes.register(r, models))
+                    .build()
+                    .start();
+            LOG.log(System.Logger.Level.INFO, "listening on http://{0}:{1}", config.host(), Integer.toString(web.port()));
+            return new HotserveServer(config, List.copyOf(models), metrics, web, demoDir);
+        } catch (IOException e) {
+            models.forEach(HotModel::close);
+            throw new UncheckedIOException("cannot set up the bundled demo model", e);
+        } catch (RuntimeException e) {
+            models.forEach(HotModel::close);
+            throw e;
+        }
+    }
+
+    private static Path copyDemo(Path dir, String name) throws IOException {
+        Path target = dir.resolve(name + "_demo.onnx");
+        try (InputStream in = HotserveServer.class.getResourceAsStream(DEMO_RESOURCE)) {
+            if (in == null) {
+                // Not fatal: the model answers 503 and its info says the file is missing.
+                LOG.log(System.Logger.Level.WARNING, "the bundled demo model {0} is not on the class path", DEMO_RESOURCE);
+                return target;
+            }
+            Files.copy(in, target, StandardCopyOption.REPLACE_EXISTING);
+        }
+        return target;
+    }
+
+    private static String describe(List<ModelConfig> models) {
+        return models.stream().map(m -> m.name() + " <- " + m.source() + " (" + m.mode().name().toLowerCase() + ", poll "
+                + m.pollInterval() + ", jit " + m.jit() + ")").collect(Collectors.joining("; ", "models: ", ""));
+    }
+
+    /** The bound port (useful with port 0). */
+    public int port() {
+        return web.port();
+    }
+
+    public ServerConfig config() {
+        return config;
+    }
+
+    public Map<String, HotModel> models() {
+        return models.stream().collect(Collectors.toUnmodifiableMap(HotModel::name, Function.identity()));
+    }
+
+    public ServerMetrics metrics() {
+        return metrics;
+    }
+
+    public boolean isRunning() {
+        return web.isRunning();
+    }
+
+    /**
+     * Stops accepting connections, waits for in-flight requests (Helidon's shutdown grace
+     * period), then closes every model. Idempotent; safe from a shutdown hook.
+     */
+    public void stop() {
+        synchronized (stopLock) {
+            if (stopped) {
+                return;
+            }
+            stopped = true;
+        }
+        LOG.log(System.Logger.Level.INFO, "stopping: draining in-flight requests");
+        try {
+            web.stop();
+        } finally {
+            for (HotModel m : models) {
+                try {
+                    m.close();
+                } catch (RuntimeException e) {
+                    LOG.log(System.Logger.Level.WARNING, "closing model " + m.name(), e);
+                }
+            }
+            metrics.close();
+            deleteDemo();
+            LOG.log(System.Logger.Level.INFO, "stopped; every model closed");
+        }
+    }
+
+    private void deleteDemo() {
+        if (demoDir == null) {
+            return;
+        }
+        try (var files = Files.list(demoDir)) {
+            for (Path p : files.toList()) {
+                Files.deleteIfExists(p);
+            }
+            Files.deleteIfExists(demoDir);
+        } catch (IOException e) {
+            LOG.log(System.Logger.Level.DEBUG, "could not delete " + demoDir, e);
+        }
+    }
+
+    @Override
+    public void close() {
+        stop();
+    }
+}

@@ -1,0 +1,121 @@
+package dev.hotserve.server;
+
+import dev.hotserve.server.config.ConfigException;
+import dev.hotserve.server.config.ConfigLoader;
+import dev.hotserve.server.config.ServerConfig;
+import dev.hotserve.server.config.Setting;
+import java.nio.file.Path;
+import java.util.EnumMap;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code hotserve serve [flags]}: the command line. Flags override environment variables, which override the config file. */
+@Command(name = "hotserve", mixinStandardHelpOptions = true, version = "hotserve 0.1.0",
+        description = "Serves ONNX and TorchScript models over HTTP and hot-reloads newer checkpoints.",
+        subcommands = {Main.Serve.class})
+public final class Main implements Runnable {
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    public static void main(String[] args) {
+        System.exit(new CommandLine(new Main()).execute(args));
+    }
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(System.out);
+    }
+
+    /** Starts the server and blocks until SIGTERM / SIGINT, which drain and close it. */
+    @Command(name = "serve", mixinStandardHelpOptions = true,
+            description = "Start the server. Every flag has an environment variable (shown) that it overrides.")
+    static final class Serve implements Callable<Integer> {
+
+        @Option(names = "--config", paramLabel = "FILE", description = "YAML/JSON config file with several models (HOTSERVE_CONFIG)")
+        String config;
+        @Option(names = "--host", description = "listen address, default 127.0.0.1 (HOTSERVE_HOST)")
+        String host;
+        @Option(names = "--port", description = "listen port, default 8080, 0 = any free (HOTSERVE_PORT)")
+        String port;
+        @Option(names = "--model", paramLabel = "FILE", description = "serve this checkpoint file (HOTSERVE_MODEL)")
+        String model;
+        @Option(names = "--model-dir", paramLabel = "DIR", description = "serve the newest matching file of this directory (HOTSERVE_MODEL_DIR)")
+        String modelDir;
+        @Option(names = "--name", description = "URL name of the single model, default sac (HOTSERVE_MODEL_NAME)")
+        String name;
+        @Option(names = "--glob", description = "candidate file names in --model-dir, default model_*.{onnx,pt} (HOTSERVE_MODEL_GLOB)")
+        String glob;
+        @Option(names = "--api-key", description = "bearer key for every route but health (HOTSERVE_API_KEY; prefer the variable: flags show in ps)")
+        String apiKey;
+        @Option(names = "--admin-key", description = "bearer key for reload, rollback, unpin, benchmark (HOTSERVE_ADMIN_KEY)")
+        String adminKey;
+        @Option(names = "--jit", paramLabel = "1|0", description = "engine graph optimisation on/off, default 0 (HOTSERVE_JIT)")
+        String jit;
+        @Option(names = "--reload-mode", paramLabel = "blocking|background", description = "default blocking (HOTSERVE_RELOAD_MODE)")
+        String reloadMode;
+        @Option(names = "--poll-interval", paramLabel = "DURATION", description = "e.g. 5s, 500ms; 0 = off, default 0 (HOTSERVE_POLL_INTERVAL)")
+        String pollInterval;
+        @Option(names = "--threads", description = "intra-op threads per model, default 1 (HOTSERVE_THREADS)")
+        String threads;
+        @Option(names = "--max-body-bytes", description = "default 8MiB (HOTSERVE_MAX_BODY_BYTES)")
+        String maxBodyBytes;
+        @Option(names = "--max-batch-rows", description = "default 8192 (HOTSERVE_MAX_BATCH_ROWS)")
+        String maxBatchRows;
+        @Option(names = "--max-benchmark-iterations", description = "default 10000 (HOTSERVE_MAX_BENCHMARK_ITERATIONS)")
+        String maxBenchmarkIterations;
+        @Option(names = "--shutdown-grace", paramLabel = "DURATION", description = "time in-flight requests get at shutdown, default 10s (HOTSERVE_SHUTDOWN_GRACE)")
+        String shutdownGrace;
+
+        Map<Setting, String> flags() {
+            Map<Setting, String> f = new EnumMap<>(Setting.class);
+            put(f, Setting.CONFIG, config);
+            put(f, Setting.HOST, host);
+            put(f, Setting.PORT, port);
+            put(f, Setting.MODEL, model);
+            put(f, Setting.MODEL_DIR, modelDir);
+            put(f, Setting.MODEL_NAME, name);
+            put(f, Setting.MODEL_GLOB, glob);
+            put(f, Setting.API_KEY, apiKey);
+            put(f, Setting.ADMIN_KEY, adminKey);
+            put(f, Setting.JIT, jit);
+            put(f, Setting.RELOAD_MODE, reloadMode);
+            put(f, Setting.POLL_INTERVAL, pollInterval);
+            put(f, Setting.THREADS, threads);
+            put(f, Setting.MAX_BODY_BYTES, maxBodyBytes);
+            put(f, Setting.MAX_BATCH_ROWS, maxBatchRows);
+            put(f, Setting.MAX_BENCHMARK_ITERATIONS, maxBenchmarkIterations);
+            put(f, Setting.SHUTDOWN_GRACE, shutdownGrace);
+            return f;
+        }
+
+        private static void put(Map<Setting, String> f, Setting s, String v) {
+            if (v != null) {
+                f.put(s, v);
+            }
+        }
+
+        @Override
+        public Integer call() throws InterruptedException {
+            ServerConfig cfg;
+            try {
+                cfg = ConfigLoader.load(flags(), System.getenv(), Path.of("").toAbsolutePath());
+            } catch (ConfigException e) {
+                System.err.println("hotserve: configuration error: " + e.getMessage());
+                return 2;
+            }
+            HotserveServer server = HotserveServer.start(cfg);
+            CountDownLatch stopped = new CountDownLatch(1);
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                server.stop();
+                stopped.countDown();
+            }, "hotserve-shutdown"));
+            stopped.await();
+            return 0;
+        }
+    }
+}

@@ -1,0 +1,343 @@
+package dev.hotserve.server.config;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import dev.hotserve.core.ReloadMode;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Reads the configuration once, at start-up: command-line flags over environment variables over
+ * the config file over defaults (SPEC §6). Which checkpoints a model follows (SPEC §2):
+ * {@code HOTSERVE_MODEL} (a file) over {@code HOTSERVE_MODEL_DIR} (a directory) over the config
+ * file's {@code models}; with none of them, {@code ./models/sac/} when it exists, else the bundled
+ * demo model. Every error names the setting, where it came from and the bad value.
+ *
+ * <p>Config file (YAML or JSON): the top-level keys are the settings' file keys (see
+ * {@link Setting}) plus {@code models}, a list of {@code {name, path | dir, glob, jit,
+ * reload_mode, poll_interval, threads}}. Relative paths in it are resolved against the file's
+ * directory.
+ */
+public final class ConfigLoader {
+
+    static final String DEFAULT_MODEL_NAME = "sac";
+    static final Duration DEFAULT_SHUTDOWN_GRACE = Duration.ofSeconds(10);
+    private static final Set<String> MODEL_KEYS =
+            Set.of("name", "path", "dir", "glob", "jit", "reload_mode", "poll_interval", "threads");
+    private static final Pattern DURATION = Pattern.compile("(\\d+(?:\\.\\d+)?)\\s*(ms|s|m|h)");
+    private static final Pattern BYTES = Pattern.compile("(\\d+)\\s*(|b|k|kb|kib|m|mb|mib|g|gb|gib)");
+
+    private final Map<Setting, String> flags;
+    private final Map<String, String> env;
+    private final Path workDir;
+
+    /** A raw value and the words that say where it came from ("HOTSERVE_PORT", "--port", "hotserve.yaml: port"). */
+    record Value(String raw, String origin) {}
+
+    private ConfigLoader(Map<Setting, String> flags, Map<String, String> env, Path workDir) {
+        this.flags = Map.copyOf(flags);
+        this.env = Map.copyOf(env);
+        this.workDir = workDir.toAbsolutePath().normalize();
+    }
+
+    /**
+     * @param flags values given on the command line
+     * @param env the process environment (or a test's map)
+     * @param workDir where {@code models/<name>/} and relative paths given by flags or env are looked up
+     */
+    public static ServerConfig load(Map<Setting, String> flags, Map<String, String> env, Path workDir) throws ConfigException {
+        return new ConfigLoader(flags, env, workDir).load();
+    }
+
+    private ServerConfig load() throws ConfigException {
+        Optional<Value> configPath = fromFlagsOrEnv(Setting.CONFIG);
+        FileConfig file = configPath.isPresent() ? FileConfig.read(resolve(configPath.get().raw(), workDir), configPath.get().origin()) : FileConfig.EMPTY;
+
+        String host = lookup(Setting.HOST, file, null).map(Value::raw).orElse("127.0.0.1").trim();
+        if (host.isEmpty()) {
+            throw new ConfigException(Setting.HOST.env() + " must not be empty");
+        }
+        int port = or(lookup(Setting.PORT, file, null), v -> parseInt(v, 0, 65535), 8080);
+        AuthConfig auth = new AuthConfig(
+                Optional.ofNullable(or(lookup(Setting.API_KEY, file, null), ConfigLoader::key, null)),
+                Optional.ofNullable(or(lookup(Setting.ADMIN_KEY, file, null), ConfigLoader::key, null)));
+        Limits limits = new Limits(
+                or(lookup(Setting.MAX_BODY_BYTES, file, null), ConfigLoader::parseBytes, Limits.DEFAULT_MAX_BODY_BYTES),
+                or(lookup(Setting.MAX_BATCH_ROWS, file, null), v -> parseInt(v, 1, 10_000_000), Limits.DEFAULT_MAX_BATCH_ROWS),
+                or(lookup(Setting.MAX_BENCHMARK_ITERATIONS, file, null), v -> parseInt(v, 1, 10_000_000),
+                        Limits.DEFAULT_MAX_BENCHMARK_ITERATIONS));
+        Duration grace = or(lookup(Setting.SHUTDOWN_GRACE, file, null), ConfigLoader::parseDuration, DEFAULT_SHUTDOWN_GRACE);
+        try {
+            return new ServerConfig(host, port, models(file), auth, limits, grace);
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(e.getMessage(), e);
+        }
+    }
+
+    private List<ModelConfig> models(FileConfig file) throws ConfigException {
+        Optional<Value> explicit = fromFlagsOrEnv(Setting.MODEL);
+        Optional<Value> dir = fromFlagsOrEnv(Setting.MODEL_DIR);
+        String name = fromFlagsOrEnv(Setting.MODEL_NAME).map(Value::raw).map(String::trim).orElse(DEFAULT_MODEL_NAME);
+        Optional<String> glob = fromFlagsOrEnv(Setting.MODEL_GLOB).map(Value::raw).map(String::trim);
+        if (explicit.isPresent()) {
+            return List.of(model(name, new ModelSource.File(resolve(explicit.get().raw(), workDir)), null, file));
+        }
+        if (dir.isPresent()) {
+            return List.of(model(name, new ModelSource.Directory(resolve(dir.get().raw(), workDir), glob), null, file));
+        }
+        if (!file.models().isEmpty()) {
+            List<ModelConfig> out = new ArrayList<>();
+            for (int i = 0; i < file.models().size(); i++) {
+                JsonNode node = file.models().get(i);
+                String where = file.name() + ": models[" + i + "]";
+                String modelName = text(node, "name", where).map(String::trim)
+                        .orElseThrow(() -> new ConfigException(where + " needs a name"));
+                Optional<String> path = text(node, "path", where);
+                Optional<String> mdir = text(node, "dir", where);
+                Optional<String> mglob = text(node, "glob", where);
+                if (path.isPresent() && mdir.isPresent()) {
+                    throw new ConfigException(where + " sets both path and dir; give one");
+                }
+                ModelSource source = path.<ModelSource>map(p -> new ModelSource.File(resolve(p, file.dir())))
+                        .orElseGet(() -> new ModelSource.Directory(
+                                mdir.map(d -> resolve(d, file.dir())).orElse(workDir.resolve("models").resolve(modelName)), mglob));
+                out.add(model(modelName, source, node, file));
+            }
+            return out;
+        }
+        Path defaultDir = workDir.resolve("models").resolve(name);
+        ModelSource source = Files.isDirectory(defaultDir) ? new ModelSource.Directory(defaultDir, glob) : new ModelSource.Demo();
+        return List.of(model(name, source, null, file));
+    }
+
+    private ModelConfig model(String name, ModelSource source, JsonNode node, FileConfig file) throws ConfigException {
+        ReloadMode mode = or(lookup(Setting.RELOAD_MODE, file, node), ConfigLoader::parseMode, ReloadMode.BLOCKING);
+        Duration poll = or(lookup(Setting.POLL_INTERVAL, file, node), ConfigLoader::parseDuration, Duration.ZERO);
+        boolean jit = or(lookup(Setting.JIT, file, node), ConfigLoader::parseBool, false);
+        int threads = or(lookup(Setting.THREADS, file, node), v -> parseInt(v, 1, 1024), 1);
+        try {
+            return new ModelConfig(name, source, mode, poll, jit, threads);
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(e.getMessage(), e);
+        }
+    }
+
+    // ---- lookup: flags > env > model entry > file top level ----
+
+    private Optional<Value> fromFlagsOrEnv(Setting s) {
+        String flag = flags.get(s);
+        if (flag != null) {
+            return Optional.of(new Value(flag, s.flag()));
+        }
+        String e = env.get(s.env());
+        if (e != null && !e.isBlank()) {
+            return Optional.of(new Value(e, s.env()));
+        }
+        return Optional.empty();
+    }
+
+    private Optional<Value> lookup(Setting s, FileConfig file, JsonNode model) throws ConfigException {
+        Optional<Value> v = fromFlagsOrEnv(s);
+        if (v.isPresent()) {
+            return v;
+        }
+        if (s.fileKey() == null) {
+            return Optional.empty();
+        }
+        if (model != null) {
+            Optional<String> m = text(model, s.fileKey(), file.name() + ": models[..]");
+            if (m.isPresent()) {
+                return Optional.of(new Value(m.get(), file.name() + ": model " + model.path("name").asText() + " " + s.fileKey()));
+            }
+        }
+        return text(file.root(), s.fileKey(), file.name()).map(raw -> new Value(raw, file.name() + ": " + s.fileKey()));
+    }
+
+    private static Optional<String> text(JsonNode node, String key, String where) throws ConfigException {
+        JsonNode v = node == null ? null : node.get(key);
+        if (v == null || v.isNull()) {
+            return Optional.empty();
+        }
+        if (!v.isValueNode()) {
+            throw new ConfigException(where + ": " + key + " must be a single value, was " + v);
+        }
+        return Optional.of(v.asText());
+    }
+
+    /** Parses one value; may refuse it with a message. */
+    @FunctionalInterface
+    interface Parser<T> {
+        T parse(Value v) throws ConfigException;
+    }
+
+    private static <T> T or(Optional<Value> v, Parser<T> parser, T otherwise) throws ConfigException {
+        return v.isPresent() ? parser.parse(v.get()) : otherwise;
+    }
+
+    private static String key(Value v) throws ConfigException {
+        if (v.raw().isBlank() || !v.raw().equals(v.raw().strip())) {
+            // The key itself is never echoed back: it is a secret.
+            throw new ConfigException(v.origin() + " must be a non-empty key without surrounding white space");
+        }
+        return v.raw();
+    }
+
+    // ---- parsing, each message naming the setting and the value ----
+
+    static int parseInt(Value v, int min, int max) throws ConfigException {
+        try {
+            int n = Integer.parseInt(v.raw().trim());
+            if (n >= min && n <= max) {
+                return n;
+            }
+        } catch (NumberFormatException e) {
+            // fall through to the message below
+        }
+        throw new ConfigException(v.origin() + " must be an integer " + min + "-" + max + ", was '" + v.raw() + "'");
+    }
+
+    static boolean parseBool(Value v) throws ConfigException {
+        return switch (v.raw().trim().toLowerCase(Locale.ROOT)) {
+            case "1", "true", "yes", "on" -> true;
+            case "0", "false", "no", "off" -> false;
+            default -> throw new ConfigException(v.origin() + " must be 1 or 0 (true/false), was '" + v.raw() + "'");
+        };
+    }
+
+    static ReloadMode parseMode(Value v) throws ConfigException {
+        return switch (v.raw().trim().toLowerCase(Locale.ROOT)) {
+            case "blocking" -> ReloadMode.BLOCKING;
+            case "background" -> ReloadMode.BACKGROUND;
+            default -> throw new ConfigException(v.origin() + " must be 'blocking' or 'background', was '" + v.raw() + "'");
+        };
+    }
+
+    /** "0" (off), "500ms", "5s", "2m", "1h", "1.5s", or ISO-8601 such as "PT5S". */
+    static Duration parseDuration(Value v) throws ConfigException {
+        String s = v.raw().trim().toLowerCase(Locale.ROOT);
+        if (s.equals("0")) {
+            return Duration.ZERO;
+        }
+        Matcher m = DURATION.matcher(s);
+        if (m.matches()) {
+            double n = Double.parseDouble(m.group(1));
+            double millis = switch (m.group(2)) {
+                case "ms" -> n;
+                case "s" -> n * 1_000;
+                case "m" -> n * 60_000;
+                default -> n * 3_600_000;
+            };
+            return Duration.ofNanos(Math.round(millis * 1_000_000));
+        }
+        if (s.startsWith("pt")) {
+            try {
+                Duration d = Duration.parse(s.toUpperCase(Locale.ROOT));
+                if (!d.isNegative()) {
+                    return d;
+                }
+            } catch (DateTimeParseException e) {
+                // fall through to the message below
+            }
+        }
+        throw new ConfigException(v.origin() + " must be a duration such as 500ms, 5s, 2m or 0 (off), was '" + v.raw() + "'");
+    }
+
+    /** A byte count, optionally with a binary unit: "8388608", "512KiB", "8MiB", "8m". */
+    static long parseBytes(Value v) throws ConfigException {
+        Matcher m = BYTES.matcher(v.raw().trim().toLowerCase(Locale.ROOT));
+        if (m.matches()) {
+            try {
+                long n = Long.parseLong(m.group(1));
+                long unit = switch (m.group(2)) {
+                    case "", "b" -> 1L;
+                    case "k", "kb", "kib" -> 1L << 10;
+                    case "m", "mb", "mib" -> 1L << 20;
+                    default -> 1L << 30;
+                };
+                long bytes = Math.multiplyExact(n, unit);
+                if (bytes >= 1 && bytes <= (1L << 31)) {
+                    return bytes;
+                }
+            } catch (ArithmeticException | NumberFormatException e) {
+                // fall through to the message below
+            }
+        }
+        throw new ConfigException(v.origin() + " must be a size from 1 byte to 2GiB such as 8388608 or 8MiB, was '" + v.raw() + "'");
+    }
+
+    private static Path resolve(String raw, Path base) {
+        String s = raw.trim();
+        if (s.startsWith("~/")) {
+            s = System.getProperty("user.home") + s.substring(1);
+        }
+        return base.resolve(s).toAbsolutePath().normalize();
+    }
+
+    /** The parsed config file: its top level and its models. */
+    record FileConfig(String name, Path dir, JsonNode root, List<JsonNode> models) {
+        static final FileConfig EMPTY = new FileConfig("(no config file)", Path.of("."), null, List.of());
+
+        static FileConfig read(Path path, String origin) throws ConfigException {
+            JsonNode root;
+            try {
+                root = new ObjectMapper(new YAMLFactory()).readTree(Files.readAllBytes(path));
+            } catch (IOException e) {
+                throw new ConfigException(origin + " names a config file that cannot be read: " + path + " (" + e.getMessage() + ")", e);
+            }
+            String name = "config file " + path;
+            if (root == null || root.isMissingNode() || root.isNull()) {
+                return new FileConfig(name, path.toAbsolutePath().getParent(), null, List.of());
+            }
+            if (!root.isObject()) {
+                throw new ConfigException(name + " must hold a mapping of settings, was " + root.getNodeType());
+            }
+            Set<String> known = new TreeSet<>();
+            known.add("models");
+            for (Setting s : Setting.values()) {
+                if (s.fileKey() != null) {
+                    known.add(s.fileKey());
+                }
+            }
+            unknownKeys(root, known, name);
+            List<JsonNode> models = new ArrayList<>();
+            JsonNode list = root.get("models");
+            if (list != null && !list.isNull()) {
+                if (!list.isArray()) {
+                    throw new ConfigException(name + ": models must be a list, was " + list.getNodeType());
+                }
+                for (int i = 0; i < list.size(); i++) {
+                    JsonNode m = list.get(i);
+                    if (!m.isObject()) {
+                        throw new ConfigException(name + ": models[" + i + "] must be a mapping, was " + m.getNodeType());
+                    }
+                    unknownKeys(m, new TreeSet<>(MODEL_KEYS), name + ": models[" + i + "]");
+                    models.add(m);
+                }
+            }
+            return new FileConfig(name, path.toAbsolutePath().getParent(), root, models);
+        }
+
+        private static void unknownKeys(JsonNode node, Set<String> known, String where) throws ConfigException {
+            for (Iterator<String> it = node.fieldNames(); it.hasNext(); ) {
+                String k = it.next();
+                if (!known.contains(k)) {
+                    throw new ConfigException(where + ": unknown key '" + k + "' (known: " + String.join(", ", known) + ")");
+                }
+            }
+        }
+    }
+}

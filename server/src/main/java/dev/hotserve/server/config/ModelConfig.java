@@ -1,0 +1,35 @@
+package dev.hotserve.server.config;
+
+import dev.hotserve.core.ReloadMode;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.regex.Pattern;
+
+/**
+ * One served model: its URL name, where its checkpoints come from, and how it reloads.
+ *
+ * @param pollInterval zero: no polling (a request notices a newer file)
+ * @param jit the engine's optimisation switch ({@code HOTSERVE_JIT})
+ * @param threads intra-op threads per loaded model
+ */
+public record ModelConfig(String name, ModelSource source, ReloadMode mode, Duration pollInterval, boolean jit, int threads) {
+
+    /** A name is one URL path segment, and {@code metrics} is taken by the server itself. */
+    static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,63}");
+
+    public ModelConfig {
+        Objects.requireNonNull(name, "name");
+        if (!NAME.matcher(name).matches() || name.equals("metrics")) {
+            throw new IllegalArgumentException("model name must be letters, digits, '_', '.' or '-' (not 'metrics'), was '" + name + "'");
+        }
+        Objects.requireNonNull(source, "source");
+        Objects.requireNonNull(mode, "mode");
+        Objects.requireNonNull(pollInterval, "pollInterval");
+        if (pollInterval.isNegative()) {
+            throw new IllegalArgumentException("poll interval must not be negative, was " + pollInterval);
+        }
+        if (threads < 1) {
+            throw new IllegalArgumentException("threads must be at least 1, was " + threads);
+        }
+    }
+}

@@ -1,0 +1,49 @@
+package dev.hotserve.server.config;
+
+/**
+ * Every setting, with its three spellings: environment variable, command-line flag and key in
+ * the config file (null when the file cannot set it). One table, so that a message about a bad
+ * value can always name the place it came from.
+ */
+public enum Setting {
+    CONFIG("HOTSERVE_CONFIG", "--config", null),
+    HOST("HOTSERVE_HOST", "--host", "host"),
+    PORT("HOTSERVE_PORT", "--port", "port"),
+    MODEL("HOTSERVE_MODEL", "--model", null),
+    MODEL_DIR("HOTSERVE_MODEL_DIR", "--model-dir", null),
+    MODEL_NAME("HOTSERVE_MODEL_NAME", "--name", null),
+    MODEL_GLOB("HOTSERVE_MODEL_GLOB", "--glob", null),
+    API_KEY("HOTSERVE_API_KEY", "--api-key", "api_key"),
+    ADMIN_KEY("HOTSERVE_ADMIN_KEY", "--admin-key", "admin_key"),
+    JIT("HOTSERVE_JIT", "--jit", "jit"),
+    RELOAD_MODE("HOTSERVE_RELOAD_MODE", "--reload-mode", "reload_mode"),
+    POLL_INTERVAL("HOTSERVE_POLL_INTERVAL", "--poll-interval", "poll_interval"),
+    THREADS("HOTSERVE_THREADS", "--threads", "threads"),
+    MAX_BODY_BYTES("HOTSERVE_MAX_BODY_BYTES", "--max-body-bytes", "max_body_bytes"),
+    MAX_BATCH_ROWS("HOTSERVE_MAX_BATCH_ROWS", "--max-batch-rows", "max_batch_rows"),
+    MAX_BENCHMARK_ITERATIONS("HOTSERVE_MAX_BENCHMARK_ITERATIONS", "--max-benchmark-iterations", "max_benchmark_iterations"),
+    SHUTDOWN_GRACE("HOTSERVE_SHUTDOWN_GRACE", "--shutdown-grace", "shutdown_grace");
+
+    private final String env;
+    private final String flag;
+    private final String fileKey;
+
+    Setting(String env, String flag, String fileKey) {
+        this.env = env;
+        this.flag = flag;
+        this.fileKey = fileKey;
+    }
+
+    public String env() {
+        return env;
+    }
+
+    public String flag() {
+        return flag;
+    }
+
+    /** The top-level key in the config file, or null. */
+    public String fileKey() {
+        return fileKey;
+    }
+}

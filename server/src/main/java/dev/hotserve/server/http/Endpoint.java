@@ -1,0 +1,75 @@
+package dev.hotserve.server.http;
+
+import dev.hotserve.core.ModelVersion;
+import dev.hotserve.server.metrics.ServerMetrics;
+import io.helidon.http.HeaderName;
+import io.helidon.http.HeaderNames;
+import io.helidon.webserver.http.Handler;
+import io.helidon.webserver.http.ServerRequest;
+import io.helidon.webserver.http.ServerResponse;
+
+/**
+ * One route as a flat chain of small stages: auth, then the action, then (whatever happened)
+ * the error mapping, the response headers that name the model version, and the metrics.
+ */
+final class Endpoint implements Handler {
+
+    /** What a route does once the request is allowed; throws for every refusal. */
+    @FunctionalInterface
+    interface Action {
+        Reply handle(ServerRequest req) throws Exception;
+    }
+
+    static final HeaderName GENERATION = HeaderNames.create("X-Model-Generation");
+    static final HeaderName PATH = HeaderNames.create("X-Model-Path");
+
+    private final String model;
+    private final String route;
+    private final Access.Level level;
+    private final Access access;
+    private final ErrorMapper errors;
+    private final ServerMetrics metrics;
+    private final Action action;
+
+    Endpoint(String model, String route, Access.Level level, Access access, ErrorMapper errors, ServerMetrics metrics, Action action) {
+        this.model = model;
+        this.route = route;
+        this.level = level;
+        this.access = access;
+        this.errors = errors;
+        this.metrics = metrics;
+        this.action = action;
+    }
+
+    @Override
+    public void handle(ServerRequest req, ServerResponse res) {
+        long t0 = System.nanoTime();
+        metrics.requestStarted();
+        Reply reply;
+        try {
+            access.check(level, req.headers().first(HeaderNames.AUTHORIZATION));
+            reply = action.handle(req);
+        } catch (Exception e) {
+            reply = errors.toReply(e, req.prologue().method().text() + " " + req.path().path());
+        } catch (StackOverflowError e) {
+            reply = errors.toReply(HttpError.badRequest("the request is nested too deeply"), route);
+        }
+        try {
+            send(res, reply);
+        } finally {
+            metrics.requestFinished(model, route, reply.status(), System.nanoTime() - t0);
+        }
+    }
+
+    private static void send(ServerResponse res, Reply reply) {
+        res.status(reply.status());
+        res.header(HeaderNames.CONTENT_TYPE, reply.contentType());
+        if (reply.version().isPresent()) {
+            ModelVersion v = reply.version().get();
+            res.header(GENERATION, Long.toString(v.generation()));
+            res.header(PATH, v.path().toString());
+        }
+        reply.headers().forEach(res::header);
+        res.send(reply.body());
+    }
+}

@@ -1,0 +1,125 @@
+package dev.hotserve.server.metrics;
+
+import dev.hotserve.core.HotModel;
+import dev.hotserve.core.ModelVersion;
+import dev.hotserve.core.ReloadEvent;
+import dev.hotserve.core.ReloadKind;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.time.Duration;
+import java.time.InstantSource;
+import java.util.Locale;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The server's meters, in a registry it owns (never Micrometer's global one), scraped in the
+ * Prometheus text format by {@code GET /metrics}:
+ * <ul>
+ *   <li>{@code hotserve_requests_seconds} histogram by model, route and status (counts and latency)
+ *   <li>{@code hotserve_requests_in_flight}
+ *   <li>{@code hotserve_reloads_total} by model and kind, {@code hotserve_load_failures_total} by model
+ *   <li>{@code hotserve_model_generation}, {@code hotserve_model_loaded}, {@code hotserve_checkpoint_age_seconds} by model
+ *   <li>{@code hotserve_model_load_seconds} by model (successful loads)
+ * </ul>
+ */
+public final class ServerMetrics {
+
+    /** The content type of {@link #scrape()}. */
+    public static final String CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
+
+    private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    private final InstantSource clock;
+    private final AtomicInteger inFlight = new AtomicInteger();
+    private final ConcurrentMap<RequestKey, Timer> requestTimers = new ConcurrentHashMap<>();
+
+    private record RequestKey(String model, String route, int status) {}
+
+    public ServerMetrics(InstantSource clock) {
+        this.clock = clock;
+        Gauge.builder("hotserve.requests.in.flight", inFlight, AtomicInteger::get)
+                .description("HTTP requests being handled")
+                .register(registry);
+    }
+
+    public void requestStarted() {
+        inFlight.incrementAndGet();
+    }
+
+    /** Records one finished request; {@code model} is "_server" for routes outside any model. */
+    public void requestFinished(String model, String route, int status, long nanos) {
+        inFlight.decrementAndGet();
+        requestTimers.computeIfAbsent(new RequestKey(model, route, status), k -> Timer.builder("hotserve.requests")
+                        .description("HTTP requests by model, route and status")
+                        .tags("model", k.model(), "route", k.route(), "status", Integer.toString(k.status()))
+                        .publishPercentileHistogram()
+                        .minimumExpectedValue(Duration.ofMillis(1).dividedBy(100))
+                        .maximumExpectedValue(Duration.ofSeconds(30))
+                        .register(registry))
+                .record(nanos, java.util.concurrent.TimeUnit.NANOSECONDS);
+    }
+
+    /** Requests being handled right now (tests use it to know a request is in flight). */
+    public int inFlight() {
+        return inFlight.get();
+    }
+
+    /**
+     * Registers the model's gauges and starts recording its reloads (meters and one log line per
+     * event), including the events that happened before this call.
+     */
+    public void bind(HotModel model) {
+        String name = model.name();
+        Gauge.builder("hotserve.model.generation", model, m -> m.current().map(ModelVersion::generation).orElse(0L))
+                .description("generation of the serving checkpoint (0: none loaded)")
+                .tag("model", name)
+                .register(registry);
+        Gauge.builder("hotserve.model.loaded", model, m -> m.current().isPresent() ? 1 : 0)
+                .description("1 while a model is loaded")
+                .tag("model", name)
+                .register(registry);
+        Gauge.builder("hotserve.checkpoint.age", model, m -> m.current()
+                        .map(v -> Duration.between(v.mtime(), clock.instant()).toNanos() / 1e9)
+                        .orElse(Double.NaN))
+                .description("now minus the serving checkpoint's mtime")
+                .baseUnit("seconds")
+                .tag("model", name)
+                .register(registry);
+        Counter.builder("hotserve.load.failures").tag("model", name).description("checkpoints refused").register(registry);
+        ReloadRecorder recorder = new ReloadRecorder(e -> record(name, e));
+        model.addListener(recorder);
+        recorder.backfill(model.events());
+    }
+
+    private void record(String model, ReloadEvent e) {
+        Counter.builder("hotserve.reloads")
+                .description("reload events by kind")
+                .tags("model", model, "kind", e.kind().name().toLowerCase(Locale.ROOT))
+                .register(registry)
+                .increment();
+        if (e.kind() == ReloadKind.FAILED) {
+            Counter.builder("hotserve.load.failures").tag("model", model).register(registry).increment();
+        }
+        if (e.newGeneration() > e.oldGeneration()) {
+            Timer.builder("hotserve.model.load")
+                    .description("duration of successful loads")
+                    .tag("model", model)
+                    .register(registry)
+                    .record(e.duration());
+        }
+        ReloadLog.log(model, e);
+    }
+
+    /** The Prometheus text exposition (format 0.0.4). */
+    public String scrape() {
+        return registry.scrape();
+    }
+
+    public void close() {
+        registry.close();
+    }
+}
