@@ -1,0 +1,104 @@
+#!/usr/bin/env python3
+"""Aggregate `jfr print --stack-depth N --events ...` text into the figures BENCHMARKS.md names.
+
+Reads the printed samples (jdk.ExecutionSample: threads running Java code; jdk.NativeMethodSample:
+threads inside a native method, idle ones included; jdk.CPUTimeSample: threads burning CPU,
+native or not, when the JDK has it) and prints JSON:
+  - per event type: sample count, the top 15 methods by self samples (top frame), the top 15 by
+    inclusive samples (anywhere on the stack, counted once per sample), self samples by area;
+  - areas are coarse buckets by package (our code, Helidon, Jackson, ONNX Runtime, JDK I/O...).
+"""
+import collections
+import json
+import re
+import sys
+
+AREAS = [
+    ("hotserve core", ("dev.hotserve.core.",)),
+    ("hotserve server", ("dev.hotserve.server.",)),
+    ("hotserve engines", ("dev.hotserve.engine.",)),
+    ("ONNX Runtime (Java side)", ("ai.onnxruntime.",)),
+    ("DJL / libtorch", ("ai.djl.",)),
+    ("Jackson", ("com.fasterxml.jackson.",)),
+    ("Helidon", ("io.helidon.",)),
+    ("metrics", ("io.micrometer.", "io.prometheus.")),
+    ("JDK I/O and net", ("sun.nio.", "java.nio.", "java.net.", "sun.net.", "jdk.internal.net.")),
+    ("JDK concurrency / virtual threads", ("java.util.concurrent.", "jdk.internal.vm.", "java.lang.VirtualThread", "jdk.internal.misc.")),
+    ("JDK other", ("java.", "jdk.", "sun.")),
+]
+
+FRAME = re.compile(r"^\s+(?P<method>[\w$.<>/+-]+\(.*?\))(?:\s+line:\s*\d+)?(?:\s+bci:\s*\d+)?\s*$")
+
+
+def area_of(method):
+    for name, prefixes in AREAS:
+        if method.startswith(prefixes):
+            return name
+    return "other"
+
+
+def short(method):
+    # Drop parameter lists past 60 characters: the table cell must stay readable.
+    return method if len(method) <= 110 else method[:107] + "..."
+
+
+def parse(lines):
+    """Yields (event_type, [frames top first])."""
+    event = None
+    frames = None
+    for line in lines:
+        s = line.rstrip("\n")
+        m = re.match(r"^(jdk\.\w+) \{$", s)
+        if m:
+            event, frames = m.group(1), []
+            continue
+        if event is None:
+            continue
+        if s.strip().startswith("stackTrace = ["):
+            frames = []
+            in_stack = True
+            continue
+        if s.strip() == "]":
+            continue
+        if s == "}":
+            yield event, frames
+            event, frames = None, None
+            continue
+        fm = FRAME.match(s)
+        if fm and frames is not None and not s.strip().startswith(("startTime", "sampledThread", "state", "duration", "eventThread")):
+            frames.append(fm.group("method"))
+
+
+def main():
+    path = sys.argv[1]
+    per = collections.defaultdict(lambda: {"samples": 0, "self": collections.Counter(), "incl": collections.Counter(),
+                                           "areas": collections.Counter(), "incl_areas": collections.Counter()})
+    with open(path, encoding="utf-8", errors="replace") as f:
+        for event, frames in parse(f):
+            d = per[event]
+            d["samples"] += 1
+            if not frames:
+                d["self"]["(no Java frames)"] += 1
+                continue
+            d["self"][frames[0]] += 1
+            d["areas"][area_of(frames[0])] += 1
+            for m in set(frames):
+                d["incl"][m] += 1
+            for a in {area_of(m) for m in frames}:
+                d["incl_areas"][a] += 1
+    out = {}
+    for event, d in per.items():
+        n = max(1, d["samples"])
+        out[event] = {
+            "samples": d["samples"],
+            "top_self": [[short(m), c, round(100.0 * c / n, 1)] for m, c in d["self"].most_common(15)],
+            "top_inclusive": [[short(m), c, round(100.0 * c / n, 1)] for m, c in d["incl"].most_common(15)],
+            "self_by_area": [[a, c, round(100.0 * c / n, 1)] for a, c in d["areas"].most_common()],
+            "inclusive_by_area": [[a, c, round(100.0 * c / n, 1)] for a, c in d["incl_areas"].most_common()],
+        }
+    json.dump(out, sys.stdout, indent=1)
+    print()
+
+
+if __name__ == "__main__":
+    main()

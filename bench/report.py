@@ -1,0 +1,498 @@
+#!/usr/bin/env python3
+"""Writes BENCHMARKS.md (to stdout) from one bench/run results directory.
+
+Everything here is read from the files bench/run left in that directory; a figure that is missing
+is shown as "n/a" with the reason, never invented. Goals are ratios of figures from the same run.
+"""
+import json
+import math
+import os
+import re
+import statistics
+import sys
+
+R = sys.argv[1]
+HERE = os.path.dirname(os.path.abspath(__file__))
+NA = "n/a"
+
+
+def path(name):
+    return os.path.join(R, name)
+
+
+def read(name):
+    try:
+        with open(path(name), encoding="utf-8", errors="replace") as f:
+            return f.read()
+    except OSError:
+        return None
+
+
+def read_json(name):
+    text = read(name)
+    if not text or not text.strip():
+        return None
+    try:
+        return json.loads(text)
+    except ValueError:
+        # A driver prints one JSON line after any log lines: take the last line that parses.
+        for line in reversed(text.strip().splitlines()):
+            try:
+                return json.loads(line)
+            except ValueError:
+                continue
+    return None
+
+
+def kv(name):
+    out = {}
+    for line in (read(name) or "").splitlines():
+        if "=" in line:
+            k, v = line.split("=", 1)
+            out[k.strip()] = v.strip()
+    return out
+
+
+def fmt(x, digits=None, unit=""):
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return NA
+    if digits is None:
+        ax = abs(x)
+        digits = 0 if ax >= 1000 else 1 if ax >= 100 else 2 if ax >= 1 else 3
+    s = f"{x:,.{digits}f}"
+    return s + unit
+
+
+def ratio(a, b):
+    if a is None or b is None or b == 0 or (isinstance(a, float) and math.isnan(a)) or (isinstance(b, float) and math.isnan(b)):
+        return None
+    return a / b
+
+
+def verdict(ok):
+    return NA if ok is None else ("**met**" if ok else "**missed**")
+
+
+# ------------------------------------------------------------------------------------------ wrk
+UNITS_MS = {"us": 1e-3, "ms": 1.0, "s": 1000.0, "m": 60000.0}
+
+
+def to_ms(text):
+    m = re.match(r"([\d.]+)(us|ms|s|m)$", text.strip())
+    return float(m.group(1)) * UNITS_MS[m.group(2)] if m else None
+
+
+def wrk(name):
+    text = read(f"wrk-{name}.txt")
+    if text is None:
+        return None
+    r = {"raw": text}
+    m = re.search(r"Requests/sec:\s+([\d.]+)", text)
+    r["rps"] = float(m.group(1)) if m else None
+    for p in ("50", "75", "90", "99"):
+        m = re.search(rf"^\s+{p}%\s+(\S+)", text, re.M)
+        r[f"p{p}"] = to_ms(m.group(1)) if m else None
+    m = re.search(r"(\d+) requests in ([\d.]+)(\w+)", text)
+    r["requests"] = int(m.group(1)) if m else None
+    m = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", text)
+    r["non2xx"] = int(m.group(1)) if m else 0
+    m = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", text)
+    r["sock"] = dict(zip(("connect", "read", "write", "timeout"), map(int, m.groups()))) if m else {"connect": 0, "read": 0, "write": 0, "timeout": 0}
+    r["sock_total"] = sum(r["sock"].values())
+    m = re.search(r"HOTSERVE_GENERATIONS distinct=(\d+) min=(\S+) max=(\S+) responses=(\d+) statuses=(\S*)", text)
+    if m:
+        r["gens"] = {"distinct": int(m.group(1)), "min": m.group(2), "max": m.group(3), "responses": int(m.group(4)),
+                     "statuses": m.group(5)}
+    if r["rps"] is None:
+        r["error"] = text.strip().splitlines()[-1] if text.strip() else "empty output"
+    return r
+
+
+# ------------------------------------------------------------------------------------------ JMH
+def jmh():
+    data = read_json("jmh.json")
+    out = []
+    for b in data or []:
+        pm = b["primaryMetric"]
+        pct = pm.get("scorePercentiles", {})
+        out.append({
+            "class": b["benchmark"].rsplit(".", 2)[-2],
+            "method": b["benchmark"].rsplit(".", 1)[-1],
+            "params": b.get("params", {}),
+            "mode": b["mode"],
+            "score": pm["score"],
+            "error": pm.get("scoreError"),
+            "unit": pm["scoreUnit"],
+            "p50": pct.get("50.0"),
+            "p99": pct.get("99.0"),
+        })
+    return out
+
+
+def pick(results, cls, method=None, **params):
+    for r in results:
+        if r["class"] != cls or (method and r["method"] != method):
+            continue
+        if all(str(r["params"].get(k)) == str(v) for k, v in params.items()):
+            return r
+    return None
+
+
+# ----------------------------------------------------------------------------------------- main
+meta = kv("meta.txt")
+J = jmh()
+lines = []
+w = lines.append
+summary = []  # (item, figure, goal, verdict)
+
+w("# hotserve benchmarks")
+w("")
+w(f"Written by `bench/run{' --quick' if meta.get('mode') == 'quick' else ''}` (mode **{meta.get('mode', '?')}**) — "
+  "every figure below comes from that one run on this machine; goals are ratios of figures taken in the same run, "
+  "because the machine is shared and noisy (other builds ran beside it, and the load generator shares the cores with the server).")
+w("")
+w("| | |")
+w("|---|---|")
+for k, label in (("date_utc", "date"), ("cpu", "CPU"), ("nproc", "`nproc`"), ("mem_gib", "memory (GiB)"), ("jdk", "JDK"),
+                 ("jdk_vm", "VM"), ("wrk", "load generator"), ("kernel", "kernel"), ("git", "commit"),
+                 ("loadavg_start", "load average at start"), ("loadavg_end", "load average at end"),
+                 ("server_java_opts", "server JVM options"), ("durations", "durations"), ("total_s", "run time (s)")):
+    if k in meta:
+        w(f"| {label} | {meta[k]} |")
+w("")
+w("Placement: `wrk -t1`. At 1 connection the server is pinned to the last core and wrk to the first (`taskset`), "
+  "because there placement, not the stack, decides (DESIGN); at 16 and 64 connections both float over all cores. "
+  "JMH forks are not pinned. Every server runs with the same JVM options on 127.0.0.1 with its own temporary model directory.")
+w("")
+SUMMARY_AT = len(lines)
+
+# ---------------------------------------------------------------------------------- item 1 ----
+w("## 1. In-process: `acquire` + predict + `close` vs a bare engine call (JMH)")
+w("")
+w("Real ONNX engine, `fixtures/sac/actor_seed0.onnx` (28→256→256→(mean, log_std)), 1 intra-op thread. "
+  "`bare` = `LoadedModel.run` straight on the engine; `hotFile`/`hotDir` = `HotModel.acquire()` + `predictBatch` "
+  "(engine call + SAC head) + `close()` with the per-acquire freshness check (1 stat for a file, 2 for a directory); "
+  "`hotNoCheck` = the same with the check off. JMH SampleTime, µs per call.")
+w("")
+w("| batch | variant | p50 µs | p99 µs | mean µs | p50 ratio to bare |")
+w("|---|---|---|---|---|---|")
+item1 = {}
+for batch in (1, 64):
+    bare = pick(J, "HotModelBenchmark", "bare", batch=batch)
+    for var in ("bare", "hotFile", "hotDir", "hotNoCheck"):
+        r = pick(J, "HotModelBenchmark", var, batch=batch)
+        if not r:
+            continue
+        q = ratio(r["p50"], bare["p50"] if bare else None)
+        item1[(batch, var)] = q
+        w(f"| {batch} | {var} | {fmt(r['p50'])} | {fmt(r['p99'])} | {fmt(r['score'])} | {fmt(q, 2, '×')} |")
+if not item1:
+    w("| n/a | HotModelBenchmark did not run | | | | |")
+w("")
+for batch in (1, 64):
+    q = item1.get((batch, "hotDir")) or item1.get((batch, "hotFile"))
+    qf = item1.get((batch, "hotFile"))
+    summary.append((f"1. acquire+predict+close / bare, batch {batch} (p50)",
+                    f"file {fmt(qf, 2, '×')}, dir {fmt(item1.get((batch, 'hotDir')), 2, '×')}", "≤ 1.2×",
+                    verdict(None if q is None else max(x for x in (qf, item1.get((batch, 'hotDir'))) if x is not None) <= 1.2)))
+lease = [r for r in J if r["class"] == "LeaseBenchmark"]
+if lease:
+    w("The core's `LeaseBenchmark` (fake model, isolates the lease machinery):")
+    w("")
+    w("| benchmark | params | mode | score | p50 | p99 | unit |")
+    w("|---|---|---|---|---|---|---|")
+    for r in lease:
+        w(f"| {r['method']} | {', '.join(f'{k}={v}' for k, v in r['params'].items()) or '—'} | {r['mode']} | {fmt(r['score'])} "
+          f"| {fmt(r['p50'])} | {fmt(r['p99'])} | {r['unit']} |")
+    w("")
+
+w("### Per engine: latency by batch size and optimisation switch, load time")
+w("")
+w("`EngineBenchmark`: one `LoadedModel.run` call, SampleTime; rows/s = batch / mean.")
+w("")
+w("| engine | batch | optimize | p50 µs | p99 µs | mean µs | rows/s |")
+w("|---|---|---|---|---|---|---|")
+any_engine = False
+for eng in ("onnx", "torchscript"):
+    for batch in (1, 64, 1024):
+        for opt in ("false", "true"):
+            r = pick(J, "EngineBenchmark", engine=eng, batch=batch, optimize=opt)
+            if r:
+                any_engine = True
+                rows = batch / (r["score"] * 1e-6) if r["unit"] == "us/op" and r["score"] else None
+                w(f"| {eng} | {batch} | {opt} | {fmt(r['p50'])} | {fmt(r['p99'])} | {fmt(r['score'])} | {fmt(rows, 0)} |")
+if not any_engine:
+    w("| n/a | | | | | | |")
+w("")
+w("`LoadBenchmark`: `Engine.load` (including the engine's warm-up call) + one batch-1 run + `close()`, warm, ms.")
+w("")
+w("| engine | optimize | p50 ms | p99 ms | mean ms |")
+w("|---|---|---|---|---|")
+for eng in ("onnx", "torchscript"):
+    for opt in ("false", "true"):
+        r = pick(J, "LoadBenchmark", engine=eng, optimize=opt)
+        if r:
+            w(f"| {eng} | {opt} | {fmt(r['p50'])} | {fmt(r['p99'])} | {fmt(r['score'])} |")
+w("")
+
+# ---------------------------------------------------------------------------------- item 2 ----
+w("## 2. HTTP: `wrk -t1` against hotserve and against the bare Helidon ceiling")
+w("")
+w("`/sac/predict` (batch 1) and `/sac/predict/batch` (64 rows) on hotserve (ONNX, blocking mode, one checkpoint "
+  "in a watched directory); the ceiling is `dev.hotserve.bench.CeilingServer`: a Helidon SE 4.2 WebServer with the "
+  "same version, defaults and JVM options, whose `POST /sac/predict` reads the body and returns a constant JSON of the "
+  "same shape. Each route was warmed up first.")
+w("")
+w("| route | conns | req/s | rows/s | p50 ms | p99 ms | non-2xx | socket errors | vs ceiling (req/s) |")
+w("|---|---|---|---|---|---|---|---|---|")
+http = {}
+for c in (1, 16, 64):
+    ceil = wrk(f"ceiling-c{c}")
+    for route, label, rows in (("ceiling", "ceiling (constant JSON)", 1), ("predict", "/sac/predict", 1), ("batch", "/sac/predict/batch", 64)):
+        r = wrk(f"{route}-c{c}")
+        if not r:
+            continue
+        http[(route, c)] = r
+        q = ratio(r["rps"], ceil["rps"] if ceil else None) if route != "ceiling" else None
+        w(f"| {label} | {c} | {fmt(r['rps'], 0)} | {fmt(r['rps'] * rows if r['rps'] else None, 0)} | {fmt(r['p50'])} | {fmt(r['p99'])} "
+          f"| {r['non2xx']} | {r['sock_total']} | {fmt(q, 2, '×') if route != 'ceiling' else '—'} |")
+if not http:
+    w("| n/a | the HTTP phase did not run | | | | | | | |")
+w("")
+q64 = ratio(http.get(("predict", 64), {}).get("rps"), http.get(("ceiling", 64), {}).get("rps"))
+summary.append(("2. /sac/predict c64 req/s / ceiling c64", fmt(q64, 2, "×") + (
+    f" ({fmt(http[('predict', 64)]['rps'], 0)} vs {fmt(http[('ceiling', 64)]['rps'], 0)} req/s)" if q64 else ""), "≥ 0.6×",
+                verdict(None if q64 is None else q64 >= 0.6)))
+
+# ---------------------------------------------------------------------------------- item 3 ----
+w("## 3. Swaps under load")
+w("")
+wr = read_json("swaps-writer.json")
+steady, swaps = wrk("swaps-steady"), wrk("swaps-load")
+w("64 connections on `/sac/predict` (a wrk Lua `response` hook records every `X-Model-Generation` and status; the steady "
+  "run uses the same script so both pay for it), first steady, then while `CheckpointWriter` publishes new checkpoints "
+  "into the watched directory: half by rename of a finished hidden `.tmp` file, half written in place under the final name "
+  "in 64 KiB pieces with 3 ms pauses (so half-written files are visible). Blocking reload mode (the default), "
+  "settle window as shipped.")
+w("")
+if wr:
+    w(f"Writer: {wr.get('published')} checkpoints ({wr.get('renamed')} renamed, {wr.get('in_place')} in place) "
+      f"in {fmt(wr.get('elapsed_ms', 0) / 1000, 1)} s.")
+    w("")
+w("| run | req/s | p50 ms | p99 ms | non-2xx | socket errors (c/r/w/t) | distinct generations seen | statuses |")
+w("|---|---|---|---|---|---|---|---|")
+for label, r in (("steady", steady), ("during swaps", swaps)):
+    if r:
+        g = r.get("gens", {})
+        s = r["sock"]
+        w(f"| {label} | {fmt(r['rps'], 0)} | {fmt(r['p50'])} | {fmt(r['p99'])} | {r['non2xx']} | "
+          f"{s['connect']}/{s['read']}/{s['write']}/{s['timeout']} | {g.get('distinct', NA)} ({g.get('min', '?')}…{g.get('max', '?')}) | {g.get('statuses', NA)} |")
+w("")
+events = read_json("events-main.json")
+ev_list = events if isinstance(events, list) else (events or {}).get("events") if isinstance(events, dict) else None
+if ev_list:
+    kinds = {}
+    for e in ev_list:
+        k = str(e.get("kind", "?")) if isinstance(e, dict) else "?"
+        kinds[k] = kinds.get(k, 0) + 1
+    w("Reload log afterwards (`/sac/model/events`, bounded to its newest entries): "
+      + ", ".join(f"{v} {k}" for k, v in sorted(kinds.items())) + ".")
+    fails = [e for e in ev_list if isinstance(e, dict) and "fail" in str(e.get("kind", "")).lower()]
+    if fails:
+        reason = fails[0].get("error") or fails[0].get("reason")
+        w(f"A failed load (as expected for a file caught half-written, which the next chunk replaces): `{str(reason)[:160]}`")
+    w("")
+if steady and swaps:
+    q3 = ratio(swaps["p99"], steady["p99"])
+    errs = swaps["non2xx"] + swaps["sock_total"]
+    summary.append(("3. swaps: non-2xx + socket errors", f"{swaps['non2xx']} + {swaps['sock_total']}", "0", verdict(errs == 0)))
+    summary.append(("3. swaps: p99 during swaps / steady p99", f"{fmt(q3, 2, '×')} ({fmt(swaps['p99'])} vs {fmt(steady['p99'])} ms)",
+                    "≤ 1.5×", verdict(None if q3 is None else q3 <= 1.5)))
+    g = swaps.get("gens", {})
+    summary.append(("3. swaps: distinct generations seen", f"{g.get('distinct', NA)} of {wr.get('published') if wr else '?'} published", "—", "—"))
+else:
+    summary.append(("3. swaps under load", "did not run", "0 errors; p99 ≤ 1.5×", NA))
+
+# ---------------------------------------------------------------------------------- item 4 ----
+w("## 4. Freshness at scale")
+w("")
+fm = kv("fresh-meta.txt")
+f1 = [wrk(f"fresh1-r{i}") for i in (1, 2)]
+fn = [wrk(f"freshN-r{i}") for i in (1, 2)]
+f1 = [r for r in f1 if r and r["rps"]]
+fn = [r for r in fn if r and r["rps"]]
+w(f"Two servers, same settings: one watching a directory with the single real checkpoint, one watching a directory with "
+  f"{fm.get('files_freshN', '?')} files: old stand-ins named `model_old_*.onnx` with 2020 mtimes plus the same real checkpoint "
+  f"(newest). `/sac/predict` at 16 connections, the two measured alternately, two rounds each.")
+w("")
+w("| directory | rounds req/s | mean req/s | p99 ms (mean) |")
+w("|---|---|---|---|")
+m1 = statistics.mean(r["rps"] for r in f1) if f1 else None
+mn = statistics.mean(r["rps"] for r in fn) if fn else None
+for label, rs, m in (("1 checkpoint", f1, m1), (f"{fm.get('files_freshN', '?')} files", fn, mn)):
+    if rs:
+        w(f"| {label} | {', '.join(fmt(r['rps'], 0) for r in rs)} | {fmt(m, 0)} | {fmt(statistics.mean(r['p99'] for r in rs))} |")
+w("")
+q4 = ratio(mn, m1)
+summary.append((f"4. req/s with {fm.get('files_freshN', '?')} files / with 1", fmt(q4, 2, "×"), "within 10% (≥ 0.90×)",
+                verdict(None if q4 is None else q4 >= 0.9)))
+
+# ---------------------------------------------------------------------------------- item 5 ----
+w("## 5. Reload latency")
+w("")
+w("`ReloadProbe`: stage a new checkpoint as a hidden `.tmp` file, rename it into the watched directory, then POST "
+  "`/sac/predict` back to back on one keep-alive connection until `X-Model-Generation` rises; time from just before the "
+  "rename to the end of that response. Background mode runs with `HOTSERVE_POLL_INTERVAL=100ms`.")
+w("")
+w("| mode | trials | seen | p50 ms | max ms | min ms | non-2xx | requests until seen |")
+w("|---|---|---|---|---|---|---|---|")
+for rmode in ("blocking", "background"):
+    r = read_json(f"reload-{rmode}.json")
+    if r:
+        w(f"| {rmode} | {r['trials']} | {r['seen']} | {fmt(r['p50_ms'])} | {fmt(r['max_ms'])} | {fmt(r['min_ms'])} | {r['non_2xx']} "
+          f"| {r['requests_until_seen'] if len(r['requests_until_seen']) <= 20 else str(r['requests_until_seen'][:20]) + '…'} |")
+        summary.append((f"5. reload latency, {rmode}", f"p50 {fmt(r['p50_ms'])} ms, max {fmt(r['max_ms'])} ms "
+                        f"({r['seen']}/{r['trials']} seen)", "reported", "—"))
+    else:
+        err = (read(f"reload-{rmode}.err") or "").strip().splitlines()
+        w(f"| {rmode} | n/a | | | | | | {err[-1][:120] if err else 'did not run'} |")
+w("")
+
+# ---------------------------------------------------------------------------------- item 6 ----
+w("## 6. The JIT switch (`HOTSERVE_JIT`, the engines' optimisation step)")
+w("")
+w("From `EngineBenchmark` above: p50 with the switch off divided by p50 with it on (above 1: the switch helps). "
+  "The seed's `torch.jit.script` gave ×2.13 at batch 1.")
+w("")
+w("| engine | batch | p50 off µs | p50 on µs | off/on |")
+w("|---|---|---|---|---|")
+for eng in ("onnx", "torchscript"):
+    for batch in (1, 64, 1024):
+        off = pick(J, "EngineBenchmark", engine=eng, batch=batch, optimize="false")
+        on = pick(J, "EngineBenchmark", engine=eng, batch=batch, optimize="true")
+        if off and on:
+            q = ratio(off["p50"], on["p50"])
+            w(f"| {eng} | {batch} | {fmt(off['p50'])} | {fmt(on['p50'])} | ×{fmt(q, 2)} |")
+            if batch in (1, 64):
+                summary.append((f"6. JIT off/on p50, {eng} batch {batch}", f"×{fmt(q, 2)}", "reported (seed ×2.13)", "—"))
+w("")
+
+# ---------------------------------------------------------------------------------- item 7 ----
+w("## 7. Memory")
+w("")
+
+
+def rss_series(name):
+    pts = []
+    for line in (read(name) or "").splitlines():
+        parts = line.split()
+        if len(parts) == 2:
+            try:
+                pts.append((float(parts[0]), int(parts[1])))
+            except ValueError:
+                pass
+    return pts
+
+
+pts = rss_series("rss-main.txt")
+if pts:
+    t0 = pts[0][0]
+    dur = pts[-1][0] - t0
+    mib = [p[1] / 1024 for p in pts]
+    half = [p for p in pts if p[0] - t0 >= dur / 2]
+    slope = None
+    if len(half) >= 3:
+        xs = [(p[0] - t0) / 60 for p in half]
+        ys = [p[1] / 1024 for p in half]
+        mx, my = statistics.mean(xs), statistics.mean(ys)
+        den = sum((x - mx) ** 2 for x in xs)
+        slope = sum((x - mx) * (y - my) for x, y in zip(xs, ys)) / den if den else None
+    w(f"Server RSS (`ps -o rss`, once a second) over the main server's whole life: warm-up, the HTTP matrix, the profiled run "
+      f"and the swaps (with their reloads) — {fmt(dur / 60, 1)} minutes under load.")
+    w("")
+    w("| samples | first MiB | after warm-up (10%) MiB | max MiB | last MiB | slope over 2nd half (MiB/min) |")
+    w("|---|---|---|---|---|---|")
+    w(f"| {len(pts)} | {fmt(mib[0], 0)} | {fmt(mib[len(mib) // 10], 0)} | {fmt(max(mib), 0)} | {fmt(mib[-1], 0)} | {fmt(slope, 2)} |")
+    w("")
+    summary.append(("7. server RSS under load", f"{fmt(mib[len(mib) // 10], 0)} → {fmt(mib[-1], 0)} MiB (max {fmt(max(mib), 0)}) over "
+                    f"{fmt(dur / 60, 1)} min, 2nd-half slope {fmt(slope, 2)} MiB/min", "flat", "—"))
+else:
+    w("Server RSS: not sampled (the HTTP phases did not run).")
+    w("")
+for eng in ("onnx", "torchscript"):
+    text = read(f"soak-{eng}.txt")
+    if text is None:
+        continue
+    tail = "\n".join(text.strip().splitlines()[-12:])
+    w(f"`EngineSoak` ({eng}), last lines of its output:")
+    w("")
+    w("```")
+    w(tail)
+    w("```")
+    w("")
+    m = re.findall(r"rss[^\d-]*([\d.]+)\s*(MiB|KiB|kB|MB)?", text, re.I)
+    soak = read_json(f"soak-{eng}.txt")
+    if isinstance(soak, dict):
+        summary.append((f"7. EngineSoak {eng}", ", ".join(f"{k} {v}" for k, v in soak.items() if not isinstance(v, (list, dict)))[:160], "flat", "—"))
+if not any(read(f"soak-{e}.txt") for e in ("onnx", "torchscript")):
+    w("`EngineSoak`: not run (not present in this build).")
+    w("")
+
+# ---------------------------------------------------------------------------------- item 8 ----
+w("## 8. Where the time goes: JDK Flight Recorder, c64 `/sac/predict`")
+w("")
+prof = wrk("profile-c64")
+top = read_json("jfr-top.json")
+w("A separate c64 run under JFR (`settings=profile`, plus `jdk.CPUTimeSample`, the JDK 25 CPU-time sampler, which also "
+  "counts time inside native code such as ONNX Runtime against the Java frame that called it), started on the running "
+  f"server with `jcmd JFR.start` so its cost stays out of the tables above. That run: {fmt(prof['rps'] if prof else None, 0)} req/s. "
+  "Aggregated by `bench/jfr_top.py`; the recording stays in the results directory as `profile.jfr`.")
+w("")
+if top:
+    for ev, title in (("jdk.CPUTimeSample", "CPU-time samples"), ("jdk.ExecutionSample", "Java execution samples")):
+        d = top.get(ev)
+        if not d:
+            continue
+        w(f"**{title}** ({d['samples']} samples) — top 15 methods by self samples (top frame):")
+        w("")
+        w("| # | method | samples | % |")
+        w("|---|---|---|---|")
+        for i, (m, c, pc) in enumerate(d["top_self"], 1):
+            w(f"| {i} | `{m}` | {c} | {pc} |")
+        w("")
+        w("By area — self (top frame) and inclusive (anywhere on the stack):")
+        w("")
+        incl = {a: pc for a, c, pc in d["inclusive_by_area"]}
+        w("| area | self % | inclusive % |")
+        w("|---|---|---|")
+        for a, c, pc in d["self_by_area"]:
+            w(f"| {a} | {pc} | {incl.get(a, '')} |")
+        w("")
+        if ev == "jdk.CPUTimeSample":
+            w("Top 15 by inclusive samples:")
+            w("")
+            w("| # | method | % of samples |")
+            w("|---|---|---|")
+            for i, (m, c, pc) in enumerate(d["top_inclusive"], 1):
+                w(f"| {i} | `{m}` | {pc} |")
+            w("")
+else:
+    w("No profile (the HTTP phase did not run, or JFR failed).")
+    w("")
+findings = os.path.join(HERE, "findings.md")
+if os.path.exists(findings):
+    with open(findings, encoding="utf-8") as f:
+        w(f.read().strip())
+    w("")
+
+# ------------------------------------------------------------------------------------- summary
+s = ["## Summary: goals", "", "| item | figure | goal | |", "|---|---|---|---|"]
+for item, fig, goal, v in summary:
+    s.append(f"| {item} | {fig} | {goal} | {v} |")
+s.append("")
+lines[SUMMARY_AT:SUMMARY_AT] = s
+w("---")
+w("")
+w(f"Raw outputs (wrk text, JMH JSON, JFR recording, server logs): `bench/results/{os.path.basename(os.path.normpath(R))}/` "
+  "(git-ignored). Reproduce with `bench/run` (full) or `bench/run --quick` (short runs, same phases).")
+print("\n".join(lines))
