@@ -1,0 +1,49 @@
+package dev.hotserve.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** SPEC §7.5: the benchmark returns sane percentiles (p50 <= p90 <= p99 <= max) per batch size. */
+class Scenario5BenchmarkTest {
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void benchmarkReportsOrderedPercentilesAndThroughputPerBatchSize() {
+        Path file = Checkpoints.publish(dir, "actor_seed0.onnx", "model_1.onnx", 1);
+        try (TestServer s = TestServer.start(dir, Map.of("HOTSERVE_MODEL_DIR", dir.toString()))) {
+            HttpResponse<String> r = s.post("/sac/benchmark", "{\"batch_sizes\":[1,16],\"iterations\":50,\"warmup\":5}");
+            assertThat(r.statusCode()).isEqualTo(200);
+            JsonNode j = TestServer.json(r);
+            assertThat(j.get("model_path").asText()).isEqualTo(file.toString());
+            assertThat(j.get("iterations").asInt()).isEqualTo(50);
+            JsonNode results = j.get("results");
+            assertThat(results).hasSize(2);
+            assertThat(results.get(0).get("batch_size").asInt()).isEqualTo(1);
+            assertThat(results.get(1).get("batch_size").asInt()).isEqualTo(16);
+            for (JsonNode b : results) {
+                double min = b.get("min_ms").asDouble();
+                double p50 = b.get("p50_ms").asDouble();
+                double p90 = b.get("p90_ms").asDouble();
+                double p99 = b.get("p99_ms").asDouble();
+                double max = b.get("max_ms").asDouble();
+                double mean = b.get("mean_ms").asDouble();
+                assertThat(min).isPositive();
+                assertThat(min).isLessThanOrEqualTo(p50);
+                assertThat(p50).isLessThanOrEqualTo(p90);
+                assertThat(p90).isLessThanOrEqualTo(p99);
+                assertThat(p99).isLessThanOrEqualTo(max);
+                assertThat(mean).isBetween(min, max);
+                assertThat(b.get("p50_ms").isFloatingPointNumber()).isTrue();
+                assertThat(b.get("throughput_per_s").asDouble()).isPositive();
+            }
+        }
+    }
+}
