@@ -542,7 +542,15 @@ public final class HotModel implements AutoCloseable {
             Thread.currentThread().interrupt();
             return null;
         }
-        Fingerprint again = stat(fp.path());
+        Fingerprint again;
+        try {
+            CheckpointFiles.Stat st = files.stat(fp.path());
+            again = st == null ? null : new Fingerprint(fp.path(), st.mtime(), st.size());
+        } catch (java.io.IOException e) {
+            // Unreadable now: not settled; the next check looks again.
+            LOG.log(System.Logger.Level.DEBUG, "model ''{0}'': cannot stat {1}: {2}", name, fp.path(), e);
+            return null;
+        }
         if (!fp.equals(again)) {
             return null;
         }
