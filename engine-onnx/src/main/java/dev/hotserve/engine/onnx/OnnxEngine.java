@@ -36,9 +36,13 @@ import java.util.Map;
  *
  * <p>ONNX Runtime's native environment is a process-wide singleton owned by the library; it is
  * created on the first {@link #load}, so constructing this engine costs nothing, and never closed
- * by us, since other engine instances in the same process share it.
+ * by us, since other engine instances in the same process share it. The engine also owns the pool
+ * of direct buffers that calls borrow (see {@link DirectBuffers}).
  */
 public final class OnnxEngine implements Engine {
+
+    /** Shared by every model of this engine, so a reload reuses the previous model's buffers. */
+    private final DirectBuffers buffers = DirectBuffers.forThisMachine();
 
     /** ZIP local file header: a TorchScript archive, never ONNX. */
     private static final byte[] ZIP_MAGIC = {'P', 'K', 3, 4};
@@ -87,7 +91,7 @@ public final class OnnxEngine implements Engine {
                 throw new ModelLoadException(file + " is not a readable ONNX model: " + ortMessage(e), e);
             }
             ModelSignature signature = signature(file, session, options);
-            model = new OnnxModel(file, env, sessionOptions, session, signature, options.optimize(), fixedBatch(session));
+            model = new OnnxModel(file, env, sessionOptions, session, signature, options.optimize(), fixedBatch(session), buffers);
             warmUp(file, model);
             return model;
         } catch (OrtException e) {

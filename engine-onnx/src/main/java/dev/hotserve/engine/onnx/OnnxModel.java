@@ -17,23 +17,20 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.concurrent.ArrayBlockingQueue;
 
 /**
  * One ONNX Runtime session, shared by all callers.
  *
- * <p><b>Memory.</b> Handing ONNX Runtime a heap array makes it copy the array into a fresh direct
- * buffer on every call, and direct buffers are freed only when the garbage collector runs, so
- * under steady traffic the process's native memory grows until some unrelated GC. Instead each
- * call borrows a {@link Scratch} of direct buffers from a small pool: the input is copied into it,
- * and the outputs are bound to it ("pinned outputs"), so ONNX Runtime writes results straight
- * into memory we own and allocates neither input nor output tensors per call. In steady state a
- * call allocates no direct memory at all; only the {@code float[]} results are garbage.
+ * <p><b>Memory.</b> Each call borrows one direct buffer from the engine's {@link DirectBuffers}
+ * pool, copies the input rows into it, and binds the outputs to slices of it ("pinned outputs"),
+ * so ONNX Runtime writes results straight into memory we own: in steady state a call allocates no
+ * direct memory and no native tensor data, only small Java objects and the {@code float[]}
+ * results, which the GC frees as ordinary heap garbage.
  */
 final class OnnxModel implements LoadedModel {
 
-    /** A scratch larger than this is used once and dropped, so one huge batch cannot pin memory. */
-    static final long MAX_POOLED_BYTES = 4L << 20;
+    /** Slices start on cache-line boundaries: MLAS kernels read aligned data faster. */
+    private static final int ALIGN = 64;
 
     private final Path file;
     private final OrtEnvironment env;
@@ -46,10 +43,10 @@ final class OnnxModel implements LoadedModel {
     private final String[] outputNames;
     private final int[] outputWidths;
     private final boolean[] outputIsVector;
-    private final ArrayBlockingQueue<Scratch> pool;
+    private final DirectBuffers buffers;
 
     OnnxModel(Path file, OrtEnvironment env, SessionOptions sessionOptions, OrtSession session,
-            ModelSignature signature, boolean optimized, long fixedBatch) throws OrtException {
+            ModelSignature signature, boolean optimized, long fixedBatch, DirectBuffers buffers) throws OrtException {
         this.file = file;
         this.env = env;
         this.sessionOptions = sessionOptions;
@@ -70,9 +67,7 @@ final class OnnxModel implements LoadedModel {
             // A [batch] output must be bound with a rank-1 shape, or ONNX Runtime rejects the binding.
             outputIsVector[i] = ((TensorInfo) info.get(out.name()).getInfo()).getShape().length == 1;
         }
-        // Enough for every core to have a call in flight, twice over; more concurrent callers get a
-        // scratch of their own that is kept only if the pool has room.
-        this.pool = new ArrayBlockingQueue<>(Math.max(4, 2 * Runtime.getRuntime().availableProcessors()));
+        this.buffers = buffers;
     }
 
     @Override
@@ -137,16 +132,26 @@ final class OnnxModel implements LoadedModel {
 
     private float[][] runExact(float[] input, int offset, int rows) {
         int width = signature.inputWidth();
-        Scratch s = borrow(rows);
+        int inBytes = Math.multiplyExact(rows, width * Float.BYTES);
+        long total = ALIGN + aligned(inBytes);
+        for (int w : outputWidths) {
+            total += aligned(Math.multiplyExact(rows, w * Float.BYTES));
+        }
+        ByteBuffer arena = buffers.borrow(total);
         OnnxTensor[] outs = new OnnxTensor[outputNames.length];
+        FloatBuffer[] outBuffers = new FloatBuffer[outputNames.length];
         try {
-            FloatBuffer in = s.input.clear();
+            int pos = arena.alignmentOffset(0, ALIGN) == 0 ? 0 : ALIGN - arena.alignmentOffset(0, ALIGN);
+            FloatBuffer in = slice(arena, pos, inBytes);
+            pos += aligned(inBytes);
             in.put(input, offset, rows * width).flip();
             Map<String, OnnxValue> pinned = new HashMap<>(outputNames.length * 2);
             for (int i = 0; i < outs.length; i++) {
-                FloatBuffer ob = s.outputs[i].clear().limit(rows * outputWidths[i]);
+                int bytes = rows * outputWidths[i] * Float.BYTES;
+                outBuffers[i] = slice(arena, pos, bytes);
+                pos += aligned(bytes);
                 long[] shape = outputIsVector[i] ? new long[] {rows} : new long[] {rows, outputWidths[i]};
-                outs[i] = OnnxTensor.createTensor(env, ob, shape);
+                outs[i] = OnnxTensor.createTensor(env, outBuffers[i], shape);
                 pinned.put(outputNames[i], outs[i]);
             }
             try (OnnxTensor tensor = OnnxTensor.createTensor(env, in, new long[] {rows, width});
@@ -156,69 +161,34 @@ final class OnnxModel implements LoadedModel {
             float[][] result = new float[outs.length][];
             for (int i = 0; i < outs.length; i++) {
                 result[i] = new float[rows * outputWidths[i]];
-                s.outputs[i].get(0, result[i]);
+                outBuffers[i].get(0, result[i]);
             }
             return result;
         } catch (OrtException e) {
             throw new InferenceException(file + ": ONNX Runtime failed on a batch of " + rows + " rows: "
                     + OnnxEngine.ortMessage(e), e);
         } finally {
+            // Tensors first: the buffer must not be reused while a native tensor still points at it.
             for (OnnxTensor t : outs) {
                 if (t != null) {
                     t.close();
                 }
             }
-            giveBack(s);
+            buffers.giveBack(arena);
         }
     }
 
-    private Scratch borrow(int rows) {
-        Scratch s = pool.poll();
-        if (s != null && s.rows >= rows) {
-            return s;
-        }
-        // Too small or none free: a bigger one replaces it (a scratch grows at most ~30 times, by
-        // doubling), and the small one is left to the GC.
-        int capacity = rows >= (1 << 30) ? rows : Integer.highestOneBit(rows * 2 - 1);
-        if (s != null) {
-            capacity = Math.max(capacity, s.rows);
-        }
-        return new Scratch(capacity, signature.inputWidth(), outputWidths);
+    private static FloatBuffer slice(ByteBuffer arena, int pos, int bytes) {
+        // A slice is big-endian whatever its parent is: set the order, or the floats are garbled.
+        return arena.slice(pos, bytes).order(ByteOrder.nativeOrder()).asFloatBuffer();
     }
 
-    private void giveBack(Scratch s) {
-        if (s.bytes <= MAX_POOLED_BYTES) {
-            pool.offer(s);
-        }
-    }
-
-    /** Direct native-order buffers for one call of up to {@code rows} rows. */
-    private static final class Scratch {
-        final int rows;
-        final long bytes;
-        final FloatBuffer input;
-        final FloatBuffer[] outputs;
-
-        Scratch(int rows, int inputWidth, int[] outputWidths) {
-            this.rows = rows;
-            long total = (long) rows * inputWidth;
-            this.input = direct(Math.multiplyExact(rows, inputWidth));
-            this.outputs = new FloatBuffer[outputWidths.length];
-            for (int i = 0; i < outputWidths.length; i++) {
-                outputs[i] = direct(Math.multiplyExact(rows, outputWidths[i]));
-                total += (long) rows * outputWidths[i];
-            }
-            this.bytes = total * Float.BYTES;
-        }
-
-        private static FloatBuffer direct(int floats) {
-            return ByteBuffer.allocateDirect(Math.multiplyExact(floats, Float.BYTES)).order(ByteOrder.nativeOrder()).asFloatBuffer();
-        }
+    private static long aligned(long bytes) {
+        return (bytes + ALIGN - 1) / ALIGN * ALIGN;
     }
 
     @Override
     public void close() {
-        pool.clear();
         try {
             session.close();
         } catch (OrtException e) {

@@ -1,0 +1,88 @@
+package dev.hotserve.engine.onnx;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.hotserve.engine.LoadOptions;
+import dev.hotserve.engine.LoadedModel;
+import java.lang.management.BufferPoolMXBean;
+import java.lang.management.ManagementFactory;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import org.junit.jupiter.api.Test;
+
+class DirectBuffersTest {
+
+    @Test
+    void aReturnedBufferIsReusedForAnyRequestItFits() {
+        DirectBuffers pool = new DirectBuffers(2);
+        ByteBuffer first = pool.borrow(1000);
+        assertThat(first.isDirect()).isTrue();
+        assertThat(first.order()).isEqualTo(ByteOrder.nativeOrder());
+        assertThat(first.capacity()).isGreaterThanOrEqualTo(1000);
+        pool.giveBack(first);
+
+        ByteBuffer again = pool.borrow(first.capacity());
+        assertThat(again).isSameAs(first);
+        assertThat(again.position()).isZero();
+        pool.giveBack(again);
+    }
+
+    @Test
+    void aTooSmallBufferIsReplacedByOneThatFitsBoth() {
+        DirectBuffers pool = new DirectBuffers(2);
+        ByteBuffer small = pool.borrow(100);
+        pool.giveBack(small);
+        ByteBuffer big = pool.borrow(small.capacity() * 3L);
+        assertThat(big).isNotSameAs(small);
+        assertThat(big.capacity()).isGreaterThanOrEqualTo(small.capacity() * 3);
+        pool.giveBack(big);
+        assertThat(pool.borrow(10)).isSameAs(big);
+    }
+
+    @Test
+    void poolIsBoundedInCountAndSize() {
+        DirectBuffers pool = new DirectBuffers(2);
+        ByteBuffer a = pool.borrow(10);
+        ByteBuffer b = pool.borrow(10);
+        ByteBuffer c = pool.borrow(10);
+        pool.giveBack(a);
+        pool.giveBack(b);
+        pool.giveBack(c);
+        assertThat(pool.pooled()).isEqualTo(2);
+
+        DirectBuffers empty = new DirectBuffers(2);
+        empty.giveBack(empty.borrow(DirectBuffers.MAX_POOLED_BYTES + 1L));
+        assertThat(empty.pooled()).isZero();
+    }
+
+    @Test
+    void reloadsAndCallsAllocateNoDirectMemoryOnceWarm() throws Exception {
+        // Issue 3 item 8 in miniature: the same engine reloading and serving in a loop creates no
+        // new direct buffers, so nothing waits on the GC to free native memory.
+        OnnxEngine engine = new OnnxEngine();
+        float[] one = new float[28];
+        float[] batch = new float[64 * 28];
+        for (int i = 0; i < 5; i++) {
+            cycle(engine, one, batch);
+        }
+        long before = directBufferCount();
+        for (int i = 0; i < 200; i++) {
+            cycle(engine, one, batch);
+        }
+        assertThat(directBufferCount()).isLessThanOrEqualTo(before);
+    }
+
+    private static void cycle(OnnxEngine engine, float[] one, float[] batch) throws Exception {
+        try (LoadedModel model = engine.load(Fixtures.file("actor_seed0.onnx"), LoadOptions.defaults())) {
+            model.run(one, 1);
+            model.run(batch, 64);
+        }
+    }
+
+    private static long directBufferCount() {
+        return ManagementFactory.getPlatformMXBeans(BufferPoolMXBean.class).stream()
+                .filter(p -> p.getName().equals("direct"))
+                .mapToLong(BufferPoolMXBean::getCount)
+                .sum();
+    }
+}
