@@ -23,6 +23,8 @@ public final class Main implements Runnable {
     CommandLine.Model.CommandSpec spec;
 
     public static void main(String[] args) {
+        // logging.properties from the class path: one line per record, INFO and up.
+        io.helidon.logging.common.LogConfig.configureRuntime();
         System.exit(new CommandLine(new Main()).execute(args));
     }
 

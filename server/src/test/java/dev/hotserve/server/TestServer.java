@@ -24,6 +24,11 @@ final class TestServer implements AutoCloseable {
 
     static final ObjectMapper JSON = new ObjectMapper();
 
+    static {
+        // The test logging.properties (warnings only) rather than every INFO line of every server.
+        io.helidon.logging.common.LogConfig.configureRuntime();
+    }
+
     final HotserveServer server;
     final HttpClient client;
     final URI base;
