@@ -415,7 +415,9 @@ public final class HotModel implements AutoCloseable {
         Fingerprint fp;
         try {
             fp = resolver.current();
-            lastResolveError = null;
+            if (lastResolveError != null) { // read first: no shared write on every request
+                lastResolveError = null;
+            }
         } catch (UncheckedIOException e) {
             onResolveError(e);
             return;
