@@ -5,6 +5,7 @@ import dev.hotserve.engine.LoadOptions;
 import dev.hotserve.server.config.ModelConfig;
 import dev.hotserve.server.config.ModelSource;
 import dev.hotserve.server.config.ServerConfig;
+import dev.hotserve.server.http.Gate;
 import dev.hotserve.server.http.Routes;
 import dev.hotserve.server.metrics.ServerMetrics;
 import io.helidon.webserver.WebServer;
@@ -25,8 +26,8 @@ import java.util.stream.Collectors;
 /**
  * One running server: its models, its metrics and its Helidon WebServer. Start-up never fails
  * because a model is missing or broken (the core records that and the model answers 503); only a
- * port that cannot be bound stops it. {@link #stop()} stops accepting, lets in-flight requests
- * finish (up to the configured grace), then closes every model.
+ * port that cannot be bound stops it. {@link #stop()} refuses new requests (503), lets in-flight
+ * requests finish (up to the configured grace), stops the listener, then closes every model.
  */
 public final class HotserveServer implements AutoCloseable {
 
@@ -37,15 +38,17 @@ public final class HotserveServer implements AutoCloseable {
     private final List<HotModel> models;
     private final ServerMetrics metrics;
     private final WebServer web;
+    private final Gate gate;
     private final Path demoDir;
     private final Object stopLock = new Object();
     private boolean stopped;
 
-    private HotserveServer(ServerConfig config, List<HotModel> models, ServerMetrics metrics, WebServer web, Path demoDir) {
+    private HotserveServer(ServerConfig config, List<HotModel> models, ServerMetrics metrics, WebServer web, Gate gate, Path demoDir) {
         this.config = config;
         this.models = models;
         this.metrics = metrics;
         this.web = web;
+        this.gate = gate;
         this.demoDir = demoDir;
     }
 
@@ -94,7 +97,7 @@ public final class HotserveServer implements AutoCloseable {
                     .build()
                     .start();
             LOG.log(System.Logger.Level.INFO, "listening on http://{0}:{1}", config.host(), Integer.toString(web.port()));
-            return new HotserveServer(config, List.copyOf(models), metrics, web, demoDir);
+            return new HotserveServer(config, List.copyOf(models), metrics, web, routes.gate(), demoDir);
         } catch (IOException e) {
             models.forEach(HotModel::close);
             throw new UncheckedIOException("cannot set up the bundled demo model", e);
@@ -154,7 +157,15 @@ public final class HotserveServer implements AutoCloseable {
             }
             stopped = true;
         }
-        LOG.log(System.Logger.Level.INFO, "stopping: draining in-flight requests");
+        LOG.log(System.Logger.Level.INFO, "stopping: refusing new requests, draining {0} in flight", gate.active());
+        try {
+            if (!gate.closeAndAwait(config.shutdownGrace())) {
+                LOG.log(System.Logger.Level.WARNING, "{0} requests still running after the shutdown grace of {1}; closing anyway",
+                        gate.active(), config.shutdownGrace());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         try {
             web.stop();
         } finally {

@@ -29,35 +29,42 @@ final class Endpoint implements Handler {
     private final Access access;
     private final ErrorMapper errors;
     private final ServerMetrics metrics;
+    private final Gate gate;
     private final Action action;
 
-    Endpoint(String model, String route, Access.Level level, Access access, ErrorMapper errors, ServerMetrics metrics, Action action) {
+    Endpoint(String model, String route, Access.Level level, Access access, ErrorMapper errors, ServerMetrics metrics, Gate gate,
+            Action action) {
         this.model = model;
         this.route = route;
         this.level = level;
         this.access = access;
         this.errors = errors;
         this.metrics = metrics;
+        this.gate = gate;
         this.action = action;
     }
 
     @Override
     public void handle(ServerRequest req, ServerResponse res) {
+        if (!gate.enter()) {
+            res.header(HeaderNames.CONNECTION, "close");
+            send(res, errors.toReply(HttpError.unavailable("the server is shutting down"), route));
+            return;
+        }
         long t0 = System.nanoTime();
         metrics.requestStarted();
-        Reply reply;
+        Reply reply = null;
         try {
-            access.check(level, req.headers().first(HeaderNames.AUTHORIZATION));
-            reply = action.handle(req);
-        } catch (Exception e) {
-            reply = errors.toReply(e, req.prologue().method().text() + " " + req.path().path());
-        } catch (StackOverflowError e) {
-            reply = errors.toReply(HttpError.badRequest("the request is nested too deeply"), route);
-        }
-        try {
+            try {
+                access.check(level, req.headers().first(HeaderNames.AUTHORIZATION));
+                reply = action.handle(req);
+            } catch (Exception e) {
+                reply = errors.toReply(e, req.prologue().method().text() + " " + req.path().path());
+            }
             send(res, reply);
         } finally {
-            metrics.requestFinished(model, route, reply.status(), System.nanoTime() - t0);
+            metrics.requestFinished(model, route, reply == null ? 500 : reply.status(), System.nanoTime() - t0);
+            gate.exit();
         }
     }
 

@@ -47,6 +47,10 @@ public final class HttpError extends RuntimeException {
         return new HttpError(413, detail, Map.of(), null);
     }
 
+    public static HttpError unavailable(String detail) {
+        return new HttpError(503, detail, Map.of(), null);
+    }
+
     public static HttpError serverError(String detail) {
         return new HttpError(500, detail, Map.of(), null);
     }

@@ -23,6 +23,7 @@ public final class Routes {
     private final ErrorMapper errors = new ErrorMapper(codec);
     private final ServerMetrics metrics;
     private final Limits limits;
+    private final Gate gate = new Gate();
     /** path -> allowed methods, for 405 answers */
     private final Map<String, TreeSet<String>> known = new HashMap<>();
 
@@ -49,7 +50,7 @@ public final class Routes {
         }
         add(routing, Method.GET, "", "/metrics", Access.Level.USER, SERVER, req -> new Reply(200, ServerMetrics.CONTENT_TYPE,
                 metrics.scrape().getBytes(StandardCharsets.UTF_8), Optional.empty(), Map.of()));
-        routing.any(new Endpoint(SERVER, "unmatched", Access.Level.PUBLIC, access, errors, metrics, req -> {
+        routing.any(new Endpoint(SERVER, "unmatched", Access.Level.PUBLIC, access, errors, metrics, gate, req -> {
             String path = req.path().path();
             TreeSet<String> allowed = known.get(path);
             if (allowed != null) {
@@ -60,10 +61,15 @@ public final class Routes {
         }));
     }
 
+    /** Admission of every route: {@code HotserveServer.stop()} closes it to drain. */
+    public Gate gate() {
+        return gate;
+    }
+
     private void add(HttpRouting.Builder routing, Method method, String base, String route, Access.Level level, String model,
             Endpoint.Action action) {
         String path = base + route;
         known.computeIfAbsent(path, p -> new TreeSet<>()).add(method.text());
-        routing.route(method, path, new Endpoint(model, route, level, access, errors, metrics, action));
+        routing.route(method, path, new Endpoint(model, route, level, access, errors, metrics, gate, action));
     }
 }

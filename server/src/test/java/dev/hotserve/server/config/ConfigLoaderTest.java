@@ -1,0 +1,163 @@
+package dev.hotserve.server.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.hotserve.core.ReloadMode;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Configuration: precedence flags > env > file > defaults, model resolution order, and messages naming the bad value. */
+class ConfigLoaderTest {
+
+    @TempDir
+    Path work;
+
+    private ServerConfig load(Map<Setting, String> flags, Map<String, String> env) throws ConfigException {
+        return ConfigLoader.load(flags, env, work);
+    }
+
+    private Path file(String yaml) throws Exception {
+        return Files.writeString(work.resolve("hotserve.yaml"), yaml);
+    }
+
+    @Test
+    void defaultsServeTheDemoModelOnLocalhost8080() throws Exception {
+        ServerConfig c = load(Map.of(), Map.of());
+        assertThat(c.host()).isEqualTo("127.0.0.1");
+        assertThat(c.port()).isEqualTo(8080);
+        assertThat(c.models()).singleElement().satisfies(m -> {
+            assertThat(m.name()).isEqualTo("sac");
+            assertThat(m.source()).isInstanceOf(ModelSource.Demo.class);
+            assertThat(m.mode()).isEqualTo(ReloadMode.BLOCKING);
+            assertThat(m.pollInterval()).isZero();
+            assertThat(m.jit()).isFalse();
+        });
+        assertThat(c.limits()).isEqualTo(Limits.defaults());
+        assertThat(c.auth()).isEqualTo(AuthConfig.none());
+    }
+
+    @Test
+    void anExistingModelsSacDirectoryIsPreferredToTheDemo() throws Exception {
+        Files.createDirectories(work.resolve("models/sac"));
+        assertThat(load(Map.of(), Map.of()).models().get(0).source())
+                .isEqualTo(new ModelSource.Directory(work.resolve("models/sac"), Optional.empty()));
+    }
+
+    @Test
+    void flagsBeatEnvironmentWhichBeatsTheFile() throws Exception {
+        Path f = file("port: 7000\nhost: 0.0.0.0\nreload_mode: background\n");
+        assertThat(load(Map.of(), Map.of("HOTSERVE_CONFIG", f.toString())).port()).isEqualTo(7000);
+        assertThat(load(Map.of(), Map.of("HOTSERVE_CONFIG", f.toString(), "HOTSERVE_PORT", "7001")).port()).isEqualTo(7001);
+        ServerConfig c = load(Map.of(Setting.PORT, "7002", Setting.CONFIG, f.toString()), Map.of("HOTSERVE_PORT", "7001"));
+        assertThat(c.port()).isEqualTo(7002);
+        assertThat(c.host()).isEqualTo("0.0.0.0");
+        assertThat(c.models().get(0).mode()).isEqualTo(ReloadMode.BACKGROUND);
+    }
+
+    @Test
+    void explicitFileBeatsDirectoryWhichBeatsTheFilesModels() throws Exception {
+        Path f = file("models:\n  - name: other\n    dir: elsewhere\n");
+        Map<String, String> env = Map.of("HOTSERVE_CONFIG", f.toString(), "HOTSERVE_MODEL_DIR", "/m/dir", "HOTSERVE_MODEL", "/m/x.onnx");
+        assertThat(load(Map.of(), env).models()).singleElement()
+                .satisfies(m -> assertThat(m.source()).isEqualTo(new ModelSource.File(Path.of("/m/x.onnx"))));
+        Map<String, String> noFile = Map.of("HOTSERVE_CONFIG", f.toString(), "HOTSERVE_MODEL_DIR", "/m/dir", "HOTSERVE_MODEL_GLOB", "ckpt_*.pt");
+        assertThat(load(Map.of(), noFile).models()).singleElement()
+                .satisfies(m -> assertThat(m.source()).isEqualTo(new ModelSource.Directory(Path.of("/m/dir"), Optional.of("ckpt_*.pt"))));
+        assertThat(load(Map.of(), Map.of("HOTSERVE_CONFIG", f.toString())).models()).singleElement().satisfies(m -> {
+            assertThat(m.name()).isEqualTo("other");
+            assertThat(m.source()).isEqualTo(new ModelSource.Directory(work.resolve("elsewhere"), Optional.empty()));
+        });
+    }
+
+    @Test
+    void aConfigFileDescribesSeveralModelsEachWithItsOwnSettings() throws Exception {
+        Path f = file("""
+                api_key: k1
+                poll_interval: 2s
+                max_batch_rows: 100
+                models:
+                  - name: sac
+                    dir: /models/sac
+                    glob: "model_*.onnx"
+                    reload_mode: background
+                    jit: 1
+                  - name: hedger
+                    path: hedger/current.pt
+                  - name: third
+                """);
+        ServerConfig c = load(Map.of(), Map.of("HOTSERVE_CONFIG", f.toString()));
+        assertThat(c.auth().apiKey()).contains("k1");
+        assertThat(c.limits().maxBatchRows()).isEqualTo(100);
+        assertThat(c.models()).hasSize(3);
+        ModelConfig sac = c.models().get(0);
+        assertThat(sac.source()).isEqualTo(new ModelSource.Directory(Path.of("/models/sac"), Optional.of("model_*.onnx")));
+        assertThat(sac.mode()).isEqualTo(ReloadMode.BACKGROUND);
+        assertThat(sac.jit()).isTrue();
+        assertThat(sac.pollInterval()).isEqualTo(Duration.ofSeconds(2));
+        ModelConfig hedger = c.models().get(1);
+        assertThat(hedger.source()).isEqualTo(new ModelSource.File(work.resolve("hedger/current.pt")));
+        assertThat(hedger.mode()).isEqualTo(ReloadMode.BLOCKING);
+        assertThat(c.models().get(2).source()).isEqualTo(new ModelSource.Directory(work.resolve("models/third"), Optional.empty()));
+        // The environment overrides every model's own value.
+        ServerConfig overridden = load(Map.of(), Map.of("HOTSERVE_CONFIG", f.toString(), "HOTSERVE_RELOAD_MODE", "blocking"));
+        assertThat(overridden.models()).allSatisfy(m -> assertThat(m.mode()).isEqualTo(ReloadMode.BLOCKING));
+    }
+
+    @Test
+    void badValuesAreRefusedWithAMessageNamingTheSettingAndTheValue() throws Exception {
+        assertThatThrownBy(() -> load(Map.of(), Map.of("HOTSERVE_PORT", "abc")))
+                .isInstanceOf(ConfigException.class).hasMessage("HOTSERVE_PORT must be an integer 0-65535, was 'abc'");
+        assertThatThrownBy(() -> load(Map.of(Setting.PORT, "70000"), Map.of()))
+                .hasMessage("--port must be an integer 0-65535, was '70000'");
+        assertThatThrownBy(() -> load(Map.of(), Map.of("HOTSERVE_POLL_INTERVAL", "soon")))
+                .hasMessageContaining("HOTSERVE_POLL_INTERVAL must be a duration").hasMessageContaining("'soon'");
+        assertThatThrownBy(() -> load(Map.of(), Map.of("HOTSERVE_RELOAD_MODE", "lazy")))
+                .hasMessage("HOTSERVE_RELOAD_MODE must be 'blocking' or 'background', was 'lazy'");
+        assertThatThrownBy(() -> load(Map.of(), Map.of("HOTSERVE_JIT", "maybe")))
+                .hasMessage("HOTSERVE_JIT must be 1 or 0 (true/false), was 'maybe'");
+        assertThatThrownBy(() -> load(Map.of(), Map.of("HOTSERVE_MAX_BODY_BYTES", "lots")))
+                .hasMessageContaining("HOTSERVE_MAX_BODY_BYTES").hasMessageContaining("'lots'");
+        assertThatThrownBy(() -> load(Map.of(), Map.of("HOTSERVE_MODEL_NAME", "a/b")))
+                .hasMessageContaining("model name").hasMessageContaining("'a/b'");
+    }
+
+    @Test
+    void badConfigFilesAreRefusedWithTheFileAndKeyNamed() throws Exception {
+        Path typo = file("prot: 8080\n");
+        assertThatThrownBy(() -> load(Map.of(), Map.of("HOTSERVE_CONFIG", typo.toString())))
+                .hasMessageContaining(typo.toString()).hasMessageContaining("unknown key 'prot'");
+        Path badMode = file("models:\n  - name: sac\n    reload_mode: sometimes\n");
+        assertThatThrownBy(() -> load(Map.of(), Map.of("HOTSERVE_CONFIG", badMode.toString())))
+                .hasMessageContaining("reload_mode").hasMessageContaining("'sometimes'");
+        Path both = file("models:\n  - name: sac\n    path: a.onnx\n    dir: b\n");
+        assertThatThrownBy(() -> load(Map.of(), Map.of("HOTSERVE_CONFIG", both.toString())))
+                .hasMessageContaining("models[0] sets both path and dir");
+        Path twice = file("models:\n  - name: sac\n  - name: sac\n");
+        assertThatThrownBy(() -> load(Map.of(), Map.of("HOTSERVE_CONFIG", twice.toString())))
+                .hasMessageContaining("'sac' is configured twice");
+        assertThatThrownBy(() -> load(Map.of(), Map.of("HOTSERVE_CONFIG", work.resolve("missing.yaml").toString())))
+                .hasMessageContaining("HOTSERVE_CONFIG").hasMessageContaining("missing.yaml");
+    }
+
+    @Test
+    void keysAreNeverShownInMessagesOrToString() throws Exception {
+        assertThatThrownBy(() -> load(Map.of(), Map.of("HOTSERVE_API_KEY", " secret-with-space")))
+                .hasMessageContaining("HOTSERVE_API_KEY").hasMessageNotContaining("secret");
+        ServerConfig c = load(Map.of(), Map.of("HOTSERVE_API_KEY", "s3cr3t", "HOTSERVE_ADMIN_KEY", "adm1n"));
+        assertThat(c.toString()).doesNotContain("s3cr3t").doesNotContain("adm1n");
+    }
+
+    @Test
+    void durationsAcceptUnitsAndZero() throws Exception {
+        assertThat(load(Map.of(), Map.of("HOTSERVE_POLL_INTERVAL", "500ms")).models().get(0).pollInterval()).isEqualTo(Duration.ofMillis(500));
+        assertThat(load(Map.of(), Map.of("HOTSERVE_POLL_INTERVAL", "0")).models().get(0).pollInterval()).isZero();
+        assertThat(load(Map.of(), Map.of("HOTSERVE_POLL_INTERVAL", "PT1M")).models().get(0).pollInterval()).isEqualTo(Duration.ofMinutes(1));
+        assertThat(load(Map.of(), Map.of("HOTSERVE_MAX_BODY_BYTES", "8MiB")).limits().maxBodyBytes()).isEqualTo(8L << 20);
+    }
+}
