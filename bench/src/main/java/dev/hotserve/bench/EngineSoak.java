@@ -71,13 +71,14 @@ public final class EngineSoak {
         double cycleMs = (System.nanoTime() - started) / 1e6 / Math.max(1, s.cycles());
 
         List<Double> predictionRss = new ArrayList<>();
-        started = System.nanoTime();
+        double predictionUs = 0;
         try (LoadedModel model = engine.load(s.model(), options)) {
             int width = model.signature().inputWidth();
             float[][] inputs = new float[16][];
             for (int i = 0; i < inputs.length; i++) {
                 inputs[i] = states(width, 1, i);
             }
+            started = System.nanoTime();
             for (long p = 1; p <= s.predictions(); p++) {
                 float[][] out = model.run(inputs[(int) (p & 15)], 1);
                 if (p % PREDICTION_REPORT == 0) {
@@ -86,8 +87,8 @@ public final class EngineSoak {
                     System.out.printf(Locale.ROOT, "prediction %d %s%n", p, memory());
                 }
             }
+            predictionUs = (System.nanoTime() - started) / 1e3 / Math.max(1, s.predictions());
         }
-        double predictionUs = (System.nanoTime() - started) / 1e3 / Math.max(1, s.predictions());
         System.out.printf(Locale.ROOT, "end %s%n", memory());
         System.out.println(summary(s, engine.name(), cycleRss, predictionRss, cycleMs, predictionUs));
     }
