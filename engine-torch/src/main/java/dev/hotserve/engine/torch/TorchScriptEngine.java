@@ -19,7 +19,6 @@ import dev.hotserve.engine.ModelLoadException;
 import dev.hotserve.engine.ModelSignature;
 import java.io.IOException;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -146,7 +145,7 @@ public final class TorchScriptEngine implements Engine {
     }
 
     private static void checkReadable(Path file) throws ModelLoadException {
-        if (!Files.exists(file, LinkOption.NOFOLLOW_LINKS) && !Files.exists(file)) {
+        if (!Files.exists(file)) { // a dangling link counts as missing
             throw new ModelLoadException(file + ": no such file");
         }
         if (!Files.isRegularFile(file)) {
