@@ -113,7 +113,11 @@ public final class Main implements Runnable {
             HotserveServer server = HotserveServer.start(cfg);
             CountDownLatch stopped = new CountDownLatch(1);
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                // java.util.logging resets its handlers in its own shutdown hook, which runs
+                // concurrently with this one: these two lines go straight to stderr so they always show.
+                System.err.println("hotserve: stopping: refusing new requests, draining in-flight ones");
                 server.stop();
+                System.err.println("hotserve: stopped; every model closed");
                 stopped.countDown();
             }, "hotserve-shutdown"));
             stopped.await();

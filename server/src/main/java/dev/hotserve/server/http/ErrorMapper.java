@@ -3,6 +3,9 @@ package dev.hotserve.server.http;
 import dev.hotserve.core.NoModelException;
 import dev.hotserve.core.ReloadFailedException;
 import dev.hotserve.engine.InferenceException;
+import io.helidon.http.RequestException;
+import io.helidon.webserver.CloseConnectionException;
+import java.io.UncheckedIOException;
 import java.util.Map;
 import java.util.Optional;
 
@@ -16,6 +19,8 @@ import java.util.Optional;
  *   <li>{@link ReloadFailedException}: 409, an explicit reload or rollback was refused, the old model still serves
  *   <li>{@link IllegalArgumentException}: 400, input the core refused
  *   <li>{@link IllegalStateException}: 503, the model is closed (the server is stopping)
+ *   <li>{@link UncheckedIOException}, Helidon's {@link RequestException}, {@link CloseConnectionException}: 400, the request could not be
+ *       read (client gone mid-body, broken chunking); logged without a stack trace
  *   <li>{@link InferenceException}: 500, the engine failed on a valid input
  *   <li>anything else: 500, logged with its stack trace; the response says only its type
  * </ul>
@@ -37,6 +42,9 @@ public final class ErrorMapper {
             case ReloadFailedException e -> plain(409, e.getMessage());
             case IllegalArgumentException e -> plain(400, e.getMessage());
             case IllegalStateException e -> plain(503, e.getMessage());
+            case UncheckedIOException e -> unreadable(where, e);
+            case RequestException e -> unreadable(where, e);
+            case CloseConnectionException e -> unreadable(where, e);
             case InferenceException e -> {
                 LOG.log(System.Logger.Level.WARNING, where + ": inference failed", e);
                 yield plain(500, "inference failed: " + e.getMessage());
@@ -46,6 +54,11 @@ public final class ErrorMapper {
                 yield plain(500, "internal error (" + t.getClass().getSimpleName() + "); see the server log");
             }
         };
+    }
+
+    private Reply unreadable(String where, Exception e) {
+        LOG.log(System.Logger.Level.DEBUG, () -> where + ": request unreadable: " + e);
+        return plain(400, "the request could not be read: " + e.getMessage());
     }
 
     private Reply plain(int status, String detail) {
