@@ -23,6 +23,8 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * Runs ONNX models with ONNX Runtime on the CPU.
@@ -43,6 +45,9 @@ public final class OnnxEngine implements Engine {
 
     /** Shared by every model of this engine, so a reload reuses the previous model's buffers. */
     private final DirectBuffers buffers = DirectBuffers.forThisMachine();
+
+    private static final Pattern ORT_PREFIX = Pattern.compile("^Error code - (\\S+) - message: ");
+    private static final Pattern ORT_LOAD_PREFIX = Pattern.compile("^Load model from .*? failed:");
 
     /** ZIP local file header: a TorchScript archive, never ONNX. */
     private static final byte[] ZIP_MAGIC = {'P', 'K', 3, 4};
@@ -251,9 +256,31 @@ public final class OnnxEngine implements Engine {
         }
     }
 
+    /**
+     * ONNX Runtime's message without its boilerplate: "Error code - ORT_INVALID_PROTOBUF - message:
+     * Load model from /path failed:Protobuf parsing failed." becomes "Protobuf parsing failed
+     * (ORT_INVALID_PROTOBUF)" — our own message already names the file.
+     */
     static String ortMessage(OrtException e) {
         String m = e.getMessage();
-        return m == null ? e.getClass().getSimpleName() : m.strip();
+        if (m == null) {
+            return e.getClass().getSimpleName();
+        }
+        m = m.strip();
+        String code = null;
+        Matcher prefix = ORT_PREFIX.matcher(m);
+        if (prefix.find()) {
+            code = prefix.group(1);
+            m = m.substring(prefix.end());
+        }
+        Matcher load = ORT_LOAD_PREFIX.matcher(m);
+        if (load.find()) {
+            m = m.substring(load.end()).strip();
+        }
+        if (m.endsWith(".")) {
+            m = m.substring(0, m.length() - 1);
+        }
+        return code == null ? m : m + " (" + code + ")";
     }
 
     private static boolean startsWith(byte[] head, byte[] prefix) {

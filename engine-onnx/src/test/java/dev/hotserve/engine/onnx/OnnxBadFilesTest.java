@@ -56,7 +56,8 @@ class OnnxBadFilesTest {
 
         assertThatThrownBy(() -> engine.load(cut, LoadOptions.defaults()))
                 .isInstanceOf(ModelLoadException.class)
-                .hasMessageContaining(cut.toString());
+                .hasMessageContaining(cut.toString())
+                .hasMessageContaining("is not a readable ONNX model");
     }
 
     @Test

@@ -138,6 +138,14 @@ class OnnxEngineTest {
         }
     }
 
+    @Test
+    void onnxRuntimeMessagesLoseTheirBoilerplate() {
+        var e = new ai.onnxruntime.OrtException("Error code - ORT_INVALID_PROTOBUF - message: "
+                + "Load model from /tmp/m.onnx failed:Protobuf parsing failed.");
+        assertThat(OnnxEngine.ortMessage(e)).isEqualTo("Protobuf parsing failed (ORT_INVALID_PROTOBUF)");
+        assertThat(OnnxEngine.ortMessage(new ai.onnxruntime.OrtException("plain words"))).isEqualTo("plain words");
+    }
+
     static float[] normal(int n, long seed) {
         SplittableRandom rng = new SplittableRandom(seed);
         float[] x = new float[n];
