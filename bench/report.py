@@ -267,51 +267,73 @@ summary.append(("2. /sac/predict c64 req/s / ceiling c64", fmt(q64, 2, "×") + (
 # ---------------------------------------------------------------------------------- item 3 ----
 w("## 3. Swaps under load")
 w("")
-wr = read_json("swaps-writer.json")
-steady, swaps = wrk("swaps-steady"), wrk("swaps-load")
 w("64 connections on `/sac/predict` (a wrk Lua `response` hook records every `X-Model-Generation` and status; the steady "
   "run uses the same script so both pay for it), first steady, then while `CheckpointWriter` publishes new checkpoints "
-  "into the watched directory: half by rename of a finished hidden `.tmp` file, half written in place under the final name "
-  "in 64 KiB pieces with 3 ms pauses (so half-written files are visible). Blocking reload mode (the default), "
-  "settle window as shipped.")
+  "into the watched directory, spread over 90% of the run: half by rename of a finished hidden `.tmp` file, half written "
+  "in place under the final name in 64 KiB pieces with 3 ms pauses (so half-written files are visible). Done twice: on the "
+  "main server in blocking mode (the default), and on a background-mode server (`HOTSERVE_RELOAD_MODE=background`, "
+  "`HOTSERVE_POLL_INTERVAL=100ms`). Settle window as shipped.")
 w("")
-if wr:
-    w(f"Writer: {wr.get('published')} checkpoints ({wr.get('renamed')} renamed, {wr.get('in_place')} in place) "
-      f"in {fmt(wr.get('elapsed_ms', 0) / 1000, 1)} s.")
-    w("")
-w("| run | req/s | p50 ms | p99 ms | non-2xx | socket errors (c/r/w/t) | distinct generations seen | statuses |")
-w("|---|---|---|---|---|---|---|---|")
-for label, r in (("steady", steady), ("during swaps", swaps)):
-    if r:
-        g = r.get("gens", {})
-        s = r["sock"]
-        w(f"| {label} | {fmt(r['rps'], 0)} | {fmt(r['p50'])} | {fmt(r['p99'])} | {r['non2xx']} | "
-          f"{s['connect']}/{s['read']}/{s['write']}/{s['timeout']} | {g.get('distinct', NA)} ({g.get('min', '?')}…{g.get('max', '?')}) | {g.get('statuses', NA)} |")
+w("| mode | run | req/s | p50 ms | p99 ms | max ms | non-2xx | socket errors (c/r/w/t) | generations seen (range) | statuses |")
+w("|---|---|---|---|---|---|---|---|---|---|")
+
+
+def wrk_max(r):
+    m = re.search(r"Latency\s+\S+\s+\S+\s+(\S+)", r["raw"]) if r else None
+    return to_ms(m.group(1)) if m else None
+
+
+def events_of(name):
+    events = read_json(name)
+    if isinstance(events, dict):
+        events = events.get("events")
+    return events if isinstance(events, list) else None
+
+
+swap_notes = []
+for mode_label, prefix, writer_file, events_file in (("blocking", "swaps", "swaps-writer.json", "events-main.json"),
+                                                      ("background", "swaps-bg", "swaps-bg-writer.json", "events-bg.json")):
+    steady, swaps = wrk(f"{prefix}-steady"), wrk(f"{prefix}-load")
+    wr = read_json(writer_file)
+    for label, r in (("steady", steady), ("during swaps", swaps)):
+        if r:
+            g = r.get("gens", {})
+            sk = r["sock"]
+            w(f"| {mode_label} | {label} | {fmt(r['rps'], 0)} | {fmt(r['p50'])} | {fmt(r['p99'])} | {fmt(wrk_max(r))} | {r['non2xx']} | "
+              f"{sk['connect']}/{sk['read']}/{sk['write']}/{sk['timeout']} | {g.get('distinct', NA)} ({g.get('min', '?')}…{g.get('max', '?')}) "
+              f"| {g.get('statuses', NA)} |")
+    ev = events_of(events_file)
+    note = f"{mode_label}: "
+    if wr:
+        note += (f"the writer published {wr.get('published')} checkpoints ({wr.get('renamed')} renamed, {wr.get('in_place')} in place) "
+                 f"in {fmt(wr.get('elapsed_ms', 0) / 1000, 1)} s")
+    if ev:
+        kinds = {}
+        for e in ev:
+            k = str(e.get("kind", "?")) if isinstance(e, dict) else "?"
+            kinds[k] = kinds.get(k, 0) + 1
+        note += "; reload log afterwards (`/sac/model/events`): " + ", ".join(f"{v} {k}" for k, v in sorted(kinds.items()))
+        fails = [e for e in ev if isinstance(e, dict) and "fail" in str(e.get("kind", "")).lower()]
+        if fails:
+            note += f" (first failure: `{str(fails[0].get('error') or fails[0].get('reason'))[:140]}`)"
+    if wr or ev:
+        swap_notes.append(note + ".")
+    if steady and swaps:
+        q3 = ratio(swaps["p99"], steady["p99"])
+        g = swaps.get("gens", {})
+        summary.append((f"3. swaps ({mode_label}): non-2xx + socket errors", f"{swaps['non2xx']} + {swaps['sock_total']}", "0",
+                        verdict(swaps["non2xx"] + swaps["sock_total"] == 0)))
+        summary.append((f"3. swaps ({mode_label}): p99 during swaps / steady", f"{fmt(q3, 2, '×')} ({fmt(swaps['p99'])} vs {fmt(steady['p99'])} ms)",
+                        "≤ 1.5×", verdict(None if q3 is None else q3 <= 1.5)))
+        summary.append((f"3. swaps ({mode_label}): generations seen by clients",
+                        f"{g.get('distinct', NA)} distinct ({g.get('min', '?')}…{g.get('max', '?')}), {wr.get('published') if wr else '?'} published",
+                        "—", "—"))
+    elif mode_label == "blocking":
+        summary.append(("3. swaps under load", "did not run", "0 errors; p99 ≤ 1.5×", NA))
 w("")
-events = read_json("events-main.json")
-ev_list = events if isinstance(events, list) else (events or {}).get("events") if isinstance(events, dict) else None
-if ev_list:
-    kinds = {}
-    for e in ev_list:
-        k = str(e.get("kind", "?")) if isinstance(e, dict) else "?"
-        kinds[k] = kinds.get(k, 0) + 1
-    w("Reload log afterwards (`/sac/model/events`, bounded to its newest entries): "
-      + ", ".join(f"{v} {k}" for k, v in sorted(kinds.items())) + ".")
-    fails = [e for e in ev_list if isinstance(e, dict) and "fail" in str(e.get("kind", "")).lower()]
-    if fails:
-        reason = fails[0].get("error") or fails[0].get("reason")
-        w(f"A failed load (as expected for a file caught half-written, which the next chunk replaces): `{str(reason)[:160]}`")
+for n in swap_notes:
+    w(n)
     w("")
-if steady and swaps:
-    q3 = ratio(swaps["p99"], steady["p99"])
-    errs = swaps["non2xx"] + swaps["sock_total"]
-    summary.append(("3. swaps: non-2xx + socket errors", f"{swaps['non2xx']} + {swaps['sock_total']}", "0", verdict(errs == 0)))
-    summary.append(("3. swaps: p99 during swaps / steady p99", f"{fmt(q3, 2, '×')} ({fmt(swaps['p99'])} vs {fmt(steady['p99'])} ms)",
-                    "≤ 1.5×", verdict(None if q3 is None else q3 <= 1.5)))
-    g = swaps.get("gens", {})
-    summary.append(("3. swaps: distinct generations seen", f"{g.get('distinct', NA)} of {wr.get('published') if wr else '?'} published", "—", "—"))
-else:
-    summary.append(("3. swaps under load", "did not run", "0 errors; p99 ≤ 1.5×", NA))
 
 # ---------------------------------------------------------------------------------- item 4 ----
 w("## 4. Freshness at scale")
@@ -430,10 +452,16 @@ for eng in ("onnx", "torchscript"):
     w(tail)
     w("```")
     w("")
-    m = re.findall(r"rss[^\d-]*([\d.]+)\s*(MiB|KiB|kB|MB)?", text, re.I)
     soak = read_json(f"soak-{eng}.txt")
     if isinstance(soak, dict):
-        summary.append((f"7. EngineSoak {eng}", ", ".join(f"{k} {v}" for k, v in soak.items() if not isinstance(v, (list, dict)))[:160], "flat", "—"))
+        parts = []
+        for phase, n in (("cycles", soak.get("cycles")), ("predictions", soak.get("predictions"))):
+            if f"{phase}_rss_mib_first" in soak:
+                parts.append(f"{n:,} {'reloads' if phase == 'cycles' else 'calls'}: RSS {fmt(soak[phase + '_rss_mib_first'], 0)} → "
+                             f"{fmt(soak[phase + '_rss_mib_last'], 0)} MiB, 2nd half {soak[phase + '_rss_mib_growth_2nd_half']:+.1f} MiB")
+        if "cycle_ms_mean" in soak:
+            parts.append(f"{fmt(soak['cycle_ms_mean'])} ms per load+predict+close")
+        summary.append((f"7. EngineSoak {eng}", "; ".join(parts) or NA, "flat after warm-up", "—"))
 if not any(read(f"soak-{e}.txt") for e in ("onnx", "torchscript")):
     w("`EngineSoak`: not run (not present in this build).")
     w("")
