@@ -154,9 +154,9 @@ final class OnnxModel implements LoadedModel {
                 outs[i] = OnnxTensor.createTensor(env, outBuffers[i], shape);
                 pinned.put(outputNames[i], outs[i]);
             }
-            try (OnnxTensor tensor = OnnxTensor.createTensor(env, in, new long[] {rows, width});
-                    OrtSession.Result ignored = session.run(Map.of(inputName, tensor), pinned)) {
+            try (OnnxTensor tensor = OnnxTensor.createTensor(env, in, new long[] {rows, width})) {
                 // The results are in our pinned buffers; the Result owns nothing, but is closed anyway.
+                session.run(Map.of(inputName, tensor), pinned).close();
             }
             float[][] result = new float[outs.length][];
             for (int i = 0; i < outs.length; i++) {
@@ -183,8 +183,8 @@ final class OnnxModel implements LoadedModel {
         return arena.slice(pos, bytes).order(ByteOrder.nativeOrder()).asFloatBuffer();
     }
 
-    private static long aligned(long bytes) {
-        return (bytes + ALIGN - 1) / ALIGN * ALIGN;
+    private static int aligned(int bytes) {
+        return Math.addExact(bytes, ALIGN - 1) / ALIGN * ALIGN;
     }
 
     @Override
