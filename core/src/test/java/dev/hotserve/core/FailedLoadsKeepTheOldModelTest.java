@@ -220,4 +220,13 @@ class FailedLoadsKeepTheOldModelTest {
             throw new java.io.UncheckedIOException(e);
         }
     }
+
+    @Test
+    void anUnknownHeadHintIsRefused() {
+        String reason = refusedReason(builder(), () -> {
+            good(2);
+            write(dir.resolve("model_2.onnx.json"), "{\"head\": \"gaussian\"}");
+        });
+        assertThat(reason).contains("unknown policy head 'gaussian'").contains("model_2.onnx");
+    }
 }

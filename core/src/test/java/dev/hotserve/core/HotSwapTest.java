@@ -187,4 +187,17 @@ class HotSwapTest {
             assertThat(lease.run(new float[4], 1)[0]).containsExactly(1f);
         }
     }
+
+    @Test
+    void theJsonSidecarHeadHintChoosesTheSacHead() throws Exception {
+        Path p = new FakeCheckpoint(4, 2, 0.5f, false, 16).writeTo(dir.resolve("model_1.onnx"), base);
+        Files.writeString(dir.resolve("model_1.onnx.json"), "{\"head\": \"sac\"}");
+        try (HotModel model = builder().build(); Lease lease = model.acquire()) {
+            // One output of width 2 packed as [mean | log_std]: the action is tanh(mean).
+            assertThat(lease.version().head()).isEqualTo("sac");
+            assertThat(lease.actionDim()).isEqualTo(1);
+            assertThat(lease.predict(new float[4])).containsExactly((float) Math.tanh(0.5));
+            assertThat(lease.version().path()).isEqualTo(p);
+        }
+    }
 }
