@@ -48,7 +48,8 @@ public final class JsonCodec {
     public record BenchmarkResult(int batchSize, double p50Ms, double p90Ms, double p99Ms, double meanMs, double minMs,
             double maxMs, double throughputPerS) {}
 
-    static final int[] DEFAULT_BATCH_SIZES = {1, 64};
+    /** Cloned on use: a static array must never be shared mutable state. */
+    private static final int[] DEFAULT_BATCH_SIZES = {1, 64};
     static final int DEFAULT_ITERATIONS = 200;
     static final int DEFAULT_WARMUP = 20;
     static final int MAX_BATCH_SIZES = 16;
@@ -171,7 +172,7 @@ public final class JsonCodec {
 
     public BenchmarkRequest parseBenchmark(byte[] body, Limits limits) {
         var r = new Object() {
-            int[] sizes = DEFAULT_BATCH_SIZES;
+            int[] sizes = DEFAULT_BATCH_SIZES.clone();
             int iterations = Math.min(DEFAULT_ITERATIONS, limits.maxBenchmarkIterations());
             int warmup = Math.min(DEFAULT_WARMUP, limits.maxBenchmarkIterations());
         };

@@ -40,9 +40,10 @@ final class ModelRoutes {
 
     /** Runs the freshness check first, so info names the file a predict would use now. */
     Reply info(ServerRequest req) {
-        String detail;
-        try (Lease lease = model.acquire()) {
-            detail = null;
+        String detail = null;
+        try {
+            // Taken only for its freshness check (and load); the status below reads what serves after it.
+            model.acquire().close();
         } catch (NoModelException e) {
             detail = e.getMessage();
         }

@@ -2,6 +2,7 @@ package dev.hotserve.server.metrics;
 
 import dev.hotserve.core.ReloadEvent;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -37,7 +38,7 @@ final class ReloadRecorder implements Consumer<ReloadEvent> {
     /** @param logged the model's events, newest first */
     synchronized void backfill(List<ReloadEvent> logged) {
         List<ReloadEvent> oldestFirst = new ArrayList<>(logged);
-        java.util.Collections.reverse(oldestFirst);
+        Collections.reverse(oldestFirst);
         for (ReloadEvent e : oldestFirst) {
             if (!seenLive.contains(e)) {
                 sink.accept(e);

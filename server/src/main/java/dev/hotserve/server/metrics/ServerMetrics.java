@@ -14,6 +14,7 @@ import java.time.InstantSource;
 import java.util.Locale;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -60,7 +61,7 @@ public final class ServerMetrics {
                         .minimumExpectedValue(Duration.ofMillis(1).dividedBy(100))
                         .maximumExpectedValue(Duration.ofSeconds(30))
                         .register(registry))
-                .record(nanos, java.util.concurrent.TimeUnit.NANOSECONDS);
+                .record(nanos, TimeUnit.NANOSECONDS);
     }
 
     /** Requests being handled right now (tests use it to know a request is in flight). */

@@ -1,0 +1,23 @@
+package dev.hotserve.server.metrics;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.hotserve.core.ReloadEvent;
+import dev.hotserve.core.ReloadKind;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import org.junit.jupiter.api.Test;
+
+/** One reload event is one key=value line; values with spaces or quotes are quoted so the line splits unambiguously. */
+class ReloadLogTest {
+
+    @Test
+    void aFailedLoadIsOneStructuredLine() {
+        ReloadEvent e = new ReloadEvent(Instant.EPOCH, ReloadKind.FAILED, 3, 3, Path.of("/m/model_4.onnx"),
+                "load refused", Duration.ofNanos(1_234_567), "bad \"proto\"\nline two");
+        assertThat(ReloadLog.line("sac", e)).isEqualTo(
+                "reload model=sac kind=failed old=3 new=3 path=/m/model_4.onnx duration_ms=1.235 reason=\"load refused\""
+                        + " error=\"bad \\\"proto\\\"\\nline two\"");
+    }
+}
