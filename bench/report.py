@@ -202,8 +202,9 @@ if lease:
     w("| benchmark | params | mode | score | p50 | p99 | unit |")
     w("|---|---|---|---|---|---|---|")
     for r in lease:
+        sampled = r["mode"] == "sample"
         w(f"| {r['method']} | {', '.join(f'{k}={v}' for k, v in r['params'].items()) or '—'} | {r['mode']} | {fmt(r['score'])} "
-          f"| {fmt(r['p50'])} | {fmt(r['p99'])} | {r['unit']} |")
+          f"| {fmt(r['p50']) if sampled else '—'} | {fmt(r['p99']) if sampled else '—'} | {r['unit']} |")
     w("")
 
 w("### Per engine: latency by batch size and optimisation switch, load time")
@@ -259,6 +260,14 @@ for c in (1, 16, 64):
 if not http:
     w("| n/a | the HTTP phase did not run | | | | | | | |")
 w("")
+eng64 = pick(J, "EngineBenchmark", engine="onnx", batch=64, optimize="false")
+b64 = http.get(("batch", 64))
+if eng64 and b64 and b64.get("rps"):
+    inproc = 64 / (eng64["p50"] * 1e-6)
+    w(f"`/sac/predict/batch` at 64 connections moves {fmt(b64['rps'] * 64, 0)} rows/s; the same ONNX model in-process at batch 64 "
+      f"runs {fmt(inproc, 0)} rows/s on one thread (EngineBenchmark p50) — the rest of the batch route's cost is HTTP and "
+      "JSON for 64×28 numbers in and 64 out (see the profile in item 8).")
+    w("")
 q64 = ratio(http.get(("predict", 64), {}).get("rps"), http.get(("ceiling", 64), {}).get("rps"))
 summary.append(("2. /sac/predict c64 req/s / ceiling c64", fmt(q64, 2, "×") + (
     f" ({fmt(http[('predict', 64)]['rps'], 0)} vs {fmt(http[('ceiling', 64)]['rps'], 0)} req/s)" if q64 else ""), "≥ 0.6×",
@@ -326,7 +335,8 @@ for mode_label, prefix, writer_file, events_file in (("blocking", "swaps", "swap
         summary.append((f"3. swaps ({mode_label}): p99 during swaps / steady", f"{fmt(q3, 2, '×')} ({fmt(swaps['p99'])} vs {fmt(steady['p99'])} ms)",
                         "≤ 1.5×", verdict(None if q3 is None else q3 <= 1.5)))
         summary.append((f"3. swaps ({mode_label}): generations seen by clients",
-                        f"{g.get('distinct', NA)} distinct ({g.get('min', '?')}…{g.get('max', '?')}), {wr.get('published') if wr else '?'} published",
+                        f"{g.get('distinct', NA)} distinct generations ({g.get('min', '?')}…{g.get('max', '?')}) for "
+                        f"{wr.get('published') if wr else '?'} checkpoints published after the initial one",
                         "—", "—"))
     elif mode_label == "blocking":
         summary.append(("3. swaps under load", "did not run", "0 errors; p99 ≤ 1.5×", NA))
@@ -430,7 +440,9 @@ if pts:
         den = sum((x - mx) ** 2 for x in xs)
         slope = sum((x - mx) * (y - my) for x, y in zip(xs, ys)) / den if den else None
     w(f"Server RSS (`ps -o rss`, once a second) over the main server's whole life: warm-up, the HTTP matrix, the profiled run "
-      f"and the swaps (with their reloads) — {fmt(dur / 60, 1)} minutes under load.")
+      f"and the swaps (with their reloads) — {fmt(dur / 60, 1)} minutes under load. The heap is fixed and pre-touched "
+      f"(`{meta.get('server_java_opts', '?')}`), so what grows after the first samples is native memory (engine sessions, "
+      "buffers), metaspace, code cache and thread stacks, not the heap filling up.")
     w("")
     w("| samples | first MiB | after warm-up (10%) MiB | max MiB | last MiB | slope over 2nd half (MiB/min) |")
     w("|---|---|---|---|---|---|")
@@ -445,8 +457,14 @@ for eng in ("onnx", "torchscript"):
     text = read(f"soak-{eng}.txt")
     if text is None:
         continue
-    tail = "\n".join(text.strip().splitlines()[-12:])
-    w(f"`EngineSoak` ({eng}), last lines of its output:")
+    # The start, every per-1,000-cycle line, the last per-100,000-calls line and the end: the curve, not the noise.
+    ls = text.strip().splitlines()
+    keep = [l for l in ls if l.startswith(("EngineSoak", "start", "cycle", "end"))]
+    calls = [l for l in ls if l.startswith("prediction")]
+    if calls:
+        keep.insert(len(keep) - 1 if keep and keep[-1].startswith("end") else len(keep), calls[-1])
+    tail = "\n".join(keep[:16] + (["..."] + keep[-4:] if len(keep) > 20 else keep[16:]))
+    w(f"`EngineSoak` ({eng}): load → predict (batch 1 and 64) → close cycles, then calls on one model; RSS from `/proc/self/status`:")
     w("")
     w("```")
     w(tail)
@@ -469,44 +487,63 @@ if not any(read(f"soak-{e}.txt") for e in ("onnx", "torchscript")):
 # ---------------------------------------------------------------------------------- item 8 ----
 w("## 8. Where the time goes: JDK Flight Recorder, c64 `/sac/predict`")
 w("")
-prof = wrk("profile-c64")
-top = read_json("jfr-top.json")
+prof = wrk("profile-predict-c64") or wrk("profile-c64")
+top = read_json("jfr-top-predict.json") or read_json("jfr-top.json")
 w("A separate c64 run under JFR (`settings=profile`, plus `jdk.CPUTimeSample`, the JDK 25 CPU-time sampler, which also "
   "counts time inside native code such as ONNX Runtime against the Java frame that called it), started on the running "
   f"server with `jcmd JFR.start` so its cost stays out of the tables above. That run: {fmt(prof['rps'] if prof else None, 0)} req/s. "
-  "Aggregated by `bench/jfr_top.py`; the recording stays in the results directory as `profile.jfr`.")
+  "Aggregated by `bench/jfr_top.py`; the recordings stay in the results directory (`profile-predict.jfr`, `profile-batch.jfr`).")
 w("")
+
+
+def profile_tables(d, n_self, with_inclusive):
+    w("| # | method (top frame) | samples | % |")
+    w("|---|---|---|---|")
+    for i, (m, c, pc) in enumerate(d["top_self"][:n_self], 1):
+        w(f"| {i} | `{m}` | {c} | {pc} |")
+    w("")
+    w("By area — self (top frame) and inclusive (anywhere on the stack):")
+    w("")
+    incl = {a: pc for a, c, pc in d["inclusive_by_area"]}
+    w("| area | self % | inclusive % |")
+    w("|---|---|---|")
+    for a, c, pc in d["self_by_area"]:
+        w(f"| {a} | {pc} | {incl.get(a, '')} |")
+    w("")
+    if with_inclusive:
+        w("Top 15 by inclusive samples:")
+        w("")
+        w("| # | method | % of samples |")
+        w("|---|---|---|")
+        for i, (m, c, pc) in enumerate(d["top_inclusive"], 1):
+            w(f"| {i} | `{m}` | {pc} |")
+        w("")
+
+
 if top:
     for ev, title in (("jdk.CPUTimeSample", "CPU-time samples"), ("jdk.ExecutionSample", "Java execution samples")):
         d = top.get(ev)
         if not d:
             continue
-        w(f"**{title}** ({d['samples']} samples) — top 15 methods by self samples (top frame):")
+        w(f"**{title}** ({d['samples']} samples) — top 15 methods by self samples:")
         w("")
-        w("| # | method | samples | % |")
-        w("|---|---|---|---|")
-        for i, (m, c, pc) in enumerate(d["top_self"], 1):
-            w(f"| {i} | `{m}` | {c} | {pc} |")
-        w("")
-        w("By area — self (top frame) and inclusive (anywhere on the stack):")
-        w("")
-        incl = {a: pc for a, c, pc in d["inclusive_by_area"]}
-        w("| area | self % | inclusive % |")
-        w("|---|---|---|")
-        for a, c, pc in d["self_by_area"]:
-            w(f"| {a} | {pc} | {incl.get(a, '')} |")
-        w("")
-        if ev == "jdk.CPUTimeSample":
-            w("Top 15 by inclusive samples:")
-            w("")
-            w("| # | method | % of samples |")
-            w("|---|---|---|")
-            for i, (m, c, pc) in enumerate(d["top_inclusive"], 1):
-                w(f"| {i} | `{m}` | {pc} |")
-            w("")
+        profile_tables(d, 15, ev == "jdk.CPUTimeSample")
 else:
     w("No profile (the HTTP phase did not run, or JFR failed).")
     w("")
+topb = read_json("jfr-top-batch.json")
+profb = wrk("profile-batch-c64")
+if topb and topb.get("jdk.CPUTimeSample"):
+    d = topb["jdk.CPUTimeSample"]
+    w(f"### The batch route (`/sac/predict/batch`, 64 rows, c64; {fmt(profb['rps'] if profb else None, 0)} req/s under the profiler)")
+    w("")
+    w(f"CPU-time samples ({d['samples']}), top 10 by self samples:")
+    w("")
+    profile_tables(d, 10, False)
+if top and top.get("jdk.CPUTimeSample"):
+    d = top["jdk.CPUTimeSample"]
+    summary.append(("8. JFR c64 predict: top CPU frames", "; ".join(f"`{m.split('(')[0]}` {pc}%" for m, c, pc in d["top_self"][:4]),
+                    "named", "—"))
 findings = os.path.join(HERE, "findings.md")
 if os.path.exists(findings):
     with open(findings, encoding="utf-8") as f:
