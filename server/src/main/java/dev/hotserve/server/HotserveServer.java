@@ -66,6 +66,8 @@ public final class HotserveServer implements AutoCloseable {
                         .loadOptions(new LoadOptions(m.jit(), m.threads(), OptionalInt.empty()))
                         .mode(m.mode())
                         .pollInterval(m.pollInterval());
+                m.settleWindow().ifPresent(b::settleWindow);
+                m.stateDim().ifPresent(b::expectedStateDim);
                 switch (m.source()) {
                     case ModelSource.File f -> b.file(f.path());
                     case ModelSource.Directory d -> {

@@ -64,6 +64,11 @@ public final class Main implements Runnable {
         String pollInterval;
         @Option(names = "--threads", description = "intra-op threads per model, default 1 (HOTSERVE_THREADS)")
         String threads;
+        @Option(names = "--settle-window", paramLabel = "DURATION",
+                description = "a fresh file must stay unchanged this long before it loads, default 50ms (HOTSERVE_SETTLE_WINDOW)")
+        String settleWindow;
+        @Option(names = "--state-dim", description = "refuse checkpoints of another input width (HOTSERVE_STATE_DIM)")
+        String stateDim;
         @Option(names = "--max-body-bytes", description = "default 8MiB (HOTSERVE_MAX_BODY_BYTES)")
         String maxBodyBytes;
         @Option(names = "--max-batch-rows", description = "default 8192 (HOTSERVE_MAX_BATCH_ROWS)")
@@ -88,6 +93,8 @@ public final class Main implements Runnable {
             put(f, Setting.RELOAD_MODE, reloadMode);
             put(f, Setting.POLL_INTERVAL, pollInterval);
             put(f, Setting.THREADS, threads);
+            put(f, Setting.SETTLE_WINDOW, settleWindow);
+            put(f, Setting.STATE_DIM, stateDim);
             put(f, Setting.MAX_BODY_BYTES, maxBodyBytes);
             put(f, Setting.MAX_BATCH_ROWS, maxBatchRows);
             put(f, Setting.MAX_BENCHMARK_ITERATIONS, maxBenchmarkIterations);

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import dev.hotserve.core.ReloadMode;
 import java.io.IOException;
+import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -15,6 +16,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
@@ -37,7 +39,7 @@ public final class ConfigLoader {
     static final String DEFAULT_MODEL_NAME = "sac";
     static final Duration DEFAULT_SHUTDOWN_GRACE = Duration.ofSeconds(10);
     private static final Set<String> MODEL_KEYS =
-            Set.of("name", "path", "dir", "glob", "jit", "reload_mode", "poll_interval", "threads");
+            Set.of("name", "path", "dir", "glob", "jit", "reload_mode", "poll_interval", "threads", "settle_window", "state_dim");
     private static final Pattern DURATION = Pattern.compile("(\\d+(?:\\.\\d+)?)\\s*(ms|s|m|h)");
     private static final Pattern BYTES = Pattern.compile("(\\d+)\\s*(|b|k|kb|kib|m|mb|mib|g|gb|gib)");
 
@@ -129,8 +131,14 @@ public final class ConfigLoader {
         Duration poll = or(lookup(Setting.POLL_INTERVAL, file, node), ConfigLoader::parseDuration, Duration.ZERO);
         boolean jit = or(lookup(Setting.JIT, file, node), ConfigLoader::parseBool, false);
         int threads = or(lookup(Setting.THREADS, file, node), v -> parseInt(v, 1, 1024), 1);
+        Optional<Duration> settle = Optional.ofNullable(or(lookup(Setting.SETTLE_WINDOW, file, node), ConfigLoader::parseDuration, null));
+        Integer stateDim = or(lookup(Setting.STATE_DIM, file, node), v -> parseInt(v, 1, 1_000_000), null);
+        if (source instanceof ModelSource.Directory d && d.glob().isPresent()) {
+            checkGlob(d.glob().get(), name);
+        }
         try {
-            return new ModelConfig(name, source, mode, poll, jit, threads);
+            return new ModelConfig(name, source, mode, poll, jit, threads, settle,
+                    stateDim == null ? OptionalInt.empty() : OptionalInt.of(stateDim));
         } catch (IllegalArgumentException e) {
             throw new ConfigException(e.getMessage(), e);
         }
@@ -277,6 +285,14 @@ public final class ConfigLoader {
             }
         }
         throw new ConfigException(v.origin() + " must be a size from 1 byte to 2GiB such as 8388608 or 8MiB, was '" + v.raw() + "'");
+    }
+
+    private static void checkGlob(String glob, String model) throws ConfigException {
+        try {
+            FileSystems.getDefault().getPathMatcher("glob:" + glob);
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException("the glob of model " + model + " is not a valid glob, was '" + glob + "' (" + e.getMessage() + ")", e);
+        }
     }
 
     private static Path resolve(String raw, Path base) {

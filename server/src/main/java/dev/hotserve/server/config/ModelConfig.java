@@ -3,16 +3,21 @@ package dev.hotserve.server.config;
 import dev.hotserve.core.ReloadMode;
 import java.time.Duration;
 import java.util.Objects;
+import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.regex.Pattern;
 
 /**
  * One served model: its URL name, where its checkpoints come from, and how it reloads.
  *
+ * @param settleWindow how long a fresh file must stay unchanged before it loads; empty: the core's default (50 ms)
+ * @param stateDim refuse checkpoints of another input width; empty: any
  * @param pollInterval zero: no polling (a request notices a newer file)
  * @param jit the engine's optimisation switch ({@code HOTSERVE_JIT})
  * @param threads intra-op threads per loaded model
  */
-public record ModelConfig(String name, ModelSource source, ReloadMode mode, Duration pollInterval, boolean jit, int threads) {
+public record ModelConfig(String name, ModelSource source, ReloadMode mode, Duration pollInterval, boolean jit, int threads,
+        Optional<Duration> settleWindow, OptionalInt stateDim) {
 
     /** A name is one URL path segment, and {@code metrics} is taken by the server itself. */
     static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,63}");
@@ -28,6 +33,8 @@ public record ModelConfig(String name, ModelSource source, ReloadMode mode, Dura
         if (pollInterval.isNegative()) {
             throw new IllegalArgumentException("poll interval must not be negative, was " + pollInterval);
         }
+        Objects.requireNonNull(settleWindow, "settleWindow");
+        Objects.requireNonNull(stateDim, "stateDim");
         if (threads < 1) {
             throw new IllegalArgumentException("threads must be at least 1, was " + threads);
         }

@@ -87,6 +87,8 @@ class ConfigLoaderTest {
                     glob: "model_*.onnx"
                     reload_mode: background
                     jit: 1
+                    state_dim: 28
+                    settle_window: 200ms
                   - name: hedger
                     path: hedger/current.pt
                   - name: third
@@ -100,9 +102,13 @@ class ConfigLoaderTest {
         assertThat(sac.mode()).isEqualTo(ReloadMode.BACKGROUND);
         assertThat(sac.jit()).isTrue();
         assertThat(sac.pollInterval()).isEqualTo(Duration.ofSeconds(2));
+        assertThat(sac.stateDim()).hasValue(28);
+        assertThat(sac.settleWindow()).contains(Duration.ofMillis(200));
         ModelConfig hedger = c.models().get(1);
         assertThat(hedger.source()).isEqualTo(new ModelSource.File(work.resolve("hedger/current.pt")));
         assertThat(hedger.mode()).isEqualTo(ReloadMode.BLOCKING);
+        assertThat(hedger.stateDim()).isEmpty();
+        assertThat(hedger.settleWindow()).isEmpty();
         assertThat(c.models().get(2).source()).isEqualTo(new ModelSource.Directory(work.resolve("models/third"), Optional.empty()));
         // The environment overrides every model's own value.
         ServerConfig overridden = load(Map.of(), Map.of("HOTSERVE_CONFIG", f.toString(), "HOTSERVE_RELOAD_MODE", "blocking"));
@@ -123,6 +129,10 @@ class ConfigLoaderTest {
                 .hasMessage("HOTSERVE_JIT must be 1 or 0 (true/false), was 'maybe'");
         assertThatThrownBy(() -> load(Map.of(), Map.of("HOTSERVE_MAX_BODY_BYTES", "lots")))
                 .hasMessageContaining("HOTSERVE_MAX_BODY_BYTES").hasMessageContaining("'lots'");
+        assertThatThrownBy(() -> load(Map.of(), Map.of("HOTSERVE_MODEL_DIR", "/m", "HOTSERVE_MODEL_GLOB", "model_[")))
+                .hasMessageContaining("not a valid glob").hasMessageContaining("'model_['");
+        assertThatThrownBy(() -> load(Map.of(), Map.of("HOTSERVE_STATE_DIM", "0")))
+                .hasMessage("HOTSERVE_STATE_DIM must be an integer 1-1000000, was '0'");
         assertThatThrownBy(() -> load(Map.of(), Map.of("HOTSERVE_MODEL_NAME", "a/b")))
                 .hasMessageContaining("model name").hasMessageContaining("'a/b'");
     }
