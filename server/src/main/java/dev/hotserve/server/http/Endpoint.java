@@ -7,6 +7,7 @@ import io.helidon.http.HeaderNames;
 import io.helidon.webserver.http.Handler;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
+import java.nio.charset.StandardCharsets;
 
 /**
  * One route as a flat chain of small stages: auth, then the action, then (whatever happened)
@@ -74,9 +75,35 @@ final class Endpoint implements Handler {
         if (reply.version().isPresent()) {
             ModelVersion v = reply.version().get();
             res.header(GENERATION, Long.toString(v.generation()));
-            res.header(PATH, v.path().toString());
+            res.header(PATH, headerSafe(v.path().toString()));
         }
         reply.headers().forEach(res::header);
         res.send(reply.body());
+    }
+
+    /**
+     * A header value must be visible ASCII: other characters of a path (and '%') are sent
+     * percent-encoded as UTF-8, so a client can always decode it; the JSON body has the path as is.
+     */
+    static String headerSafe(String value) {
+        boolean plain = true;
+        for (int i = 0; i < value.length() && plain; i++) {
+            char c = value.charAt(i);
+            plain = c >= 0x20 && c < 0x7f && c != '%';
+        }
+        if (plain) {
+            return value;
+        }
+        StringBuilder b = new StringBuilder(value.length() + 16);
+        for (byte x : value.getBytes(StandardCharsets.UTF_8)) {
+            int c = x & 0xff;
+            if (c >= 0x20 && c < 0x7f && c != '%') {
+                b.append((char) c);
+            } else {
+                b.append('%').append(Character.toUpperCase(Character.forDigit(c >> 4, 16)))
+                        .append(Character.toUpperCase(Character.forDigit(c & 0xf, 16)));
+            }
+        }
+        return b.toString();
     }
 }
