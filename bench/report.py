@@ -192,7 +192,10 @@ w("|---|---|")
 for k, label in (("date_utc", "date"), ("cpu", "CPU"), ("nproc", "`nproc`"), ("mem_gib", "memory (GiB)"), ("jdk", "JDK"),
                  ("jdk_vm", "VM"), ("wrk", "load generator"), ("kernel", "kernel"), ("git", "commit"),
                  ("loadavg_start", "load average at start"), ("loadavg_end", "load average at end"),
-                 ("server_java_opts", "server JVM options"), ("durations", "durations"), ("total_s", "run time (s)")):
+                 ("server_java_opts", "server JVM options"), ("durations", "durations"), ("total_s", "run time (s)"),
+                 ("phase_jmh_s", "JMH phase (s)"), ("phase_soak_s", "soak phase (s)"), ("phase_http_s", "HTTP + profile phase (s)"),
+                 ("phase_swaps_s", "swaps phase (s)"), ("phase_fresh_s", "freshness phase (s)"), ("phase_reload_s", "reload phase (s)"),
+                 ("jmh_lock", "JMH note")):
     if k in meta:
         w(f"| {label} | {meta[k]} |")
 w("")
