@@ -98,6 +98,11 @@ public final class HotserveServer implements AutoCloseable {
                     .routing(r -> routes.register(r, models))
                     .build()
                     .start();
+            if (!web.isRunning()) {
+                // Helidon logs the cause (typically the port is taken) and returns a stopped server instead of throwing.
+                throw new ServerStartException("cannot listen on " + config.host() + ":" + config.port()
+                        + " (is the port taken? the cause is logged above)");
+            }
             LOG.log(System.Logger.Level.INFO, "listening on http://{0}:{1}", config.host(), Integer.toString(web.port()));
             return new HotserveServer(config, List.copyOf(models), metrics, web, routes.gate(), demoDir);
         } catch (IOException e) {
@@ -106,6 +111,15 @@ public final class HotserveServer implements AutoCloseable {
         } catch (RuntimeException e) {
             models.forEach(HotModel::close);
             throw e;
+        }
+    }
+
+    /** The listener could not be started; nothing keeps running. */
+    public static final class ServerStartException extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        ServerStartException(String message) {
+            super(message);
         }
     }
 

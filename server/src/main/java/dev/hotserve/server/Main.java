@@ -4,6 +4,7 @@ import dev.hotserve.server.config.ConfigException;
 import dev.hotserve.server.config.ConfigLoader;
 import dev.hotserve.server.config.ServerConfig;
 import dev.hotserve.server.config.Setting;
+import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.EnumMap;
 import java.util.Map;
@@ -117,7 +118,13 @@ public final class Main implements Runnable {
                 System.err.println("hotserve: configuration error: " + e.getMessage());
                 return 2;
             }
-            HotserveServer server = HotserveServer.start(cfg);
+            HotserveServer server;
+            try {
+                server = HotserveServer.start(cfg);
+            } catch (HotserveServer.ServerStartException | UncheckedIOException e) {
+                System.err.println("hotserve: " + e.getMessage());
+                return 1;
+            }
             CountDownLatch stopped = new CountDownLatch(1);
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
                 // java.util.logging resets its handlers in its own shutdown hook, which runs
