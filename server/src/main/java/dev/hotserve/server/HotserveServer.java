@@ -107,9 +107,11 @@ public final class HotserveServer implements AutoCloseable {
             return new HotserveServer(config, List.copyOf(models), metrics, web, routes.gate(), demoDir);
         } catch (IOException e) {
             models.forEach(HotModel::close);
+            deleteDemo(demoDir);
             throw new UncheckedIOException("cannot set up the bundled demo model", e);
         } catch (RuntimeException e) {
             models.forEach(HotModel::close);
+            deleteDemo(demoDir);
             throw e;
         }
     }
@@ -193,12 +195,12 @@ public final class HotserveServer implements AutoCloseable {
                 }
             }
             metrics.close();
-            deleteDemo();
+            deleteDemo(demoDir);
             LOG.log(System.Logger.Level.INFO, "stopped; every model closed");
         }
     }
 
-    private void deleteDemo() {
+    private static void deleteDemo(Path demoDir) {
         if (demoDir == null) {
             return;
         }
