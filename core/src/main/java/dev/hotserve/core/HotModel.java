@@ -161,7 +161,9 @@ public final class HotModel implements AutoCloseable {
         } else {
             this.ownedScheduler = null;
         }
-        // The first load happens in build(), before the poller starts.
+        // Listeners given to the builder hear the first load too, which happens here in build(),
+        // before the poller starts.
+        listeners.addAll(b.listeners);
         refreshQuietly();
         if (polling) {
             ScheduledExecutorService s = b.scheduler != null ? b.scheduler : ownedScheduler;
@@ -707,8 +709,18 @@ public final class HotModel implements AutoCloseable {
         private Consumer<LeakedLease> leakListener;
         private int leakSampling = 1024;
         private boolean checkOnAcquire = true;
+        private final List<Consumer<ReloadEvent>> listeners = new ArrayList<>();
 
         private Builder() {}
+
+        /**
+         * Told about every reload event from the first load on (metrics, logs). Same contract as
+         * {@link HotModel#addListener}, which misses the events recorded during {@link #build()}.
+         */
+        public Builder listener(Consumer<ReloadEvent> listener) {
+            listeners.add(Objects.requireNonNull(listener, "listener"));
+            return this;
+        }
 
         /** Default {@code "sac"}; names the default directory {@code models/<name>/}. */
         public Builder name(String name) {

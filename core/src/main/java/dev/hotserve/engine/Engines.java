@@ -4,15 +4,15 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.ServiceLoader;
 
 /**
- * The engines on the class path, and the choice among them by file content: engines that
- * recognise the file's first bytes are tried first, then the rest, so a {@code .pt} that is
- * really ONNX still loads. When none can read the file, one error names the file and every
- * engine's reason.
+ * The engines on the class path, and the choice among them by file content, never by name: a
+ * {@code .pt} that is really ONNX still loads. Only the engines that recognise the file's first
+ * bytes are tried, so a corrupt ONNX file does not start libtorch (seconds and a hundred MiB);
+ * a file no engine recognises is offered to every engine. When none can read the file, one
+ * error names the file and every engine's reason.
  */
 public final class Engines {
 
@@ -27,9 +27,7 @@ public final class Engines {
 
     /** Every {@link Engine} registered with {@link ServiceLoader} on the given class loader. */
     public static Engines discover(ClassLoader loader) {
-        List<Engine> found = new ArrayList<>();
-        ServiceLoader.load(Engine.class, loader).forEach(found::add);
-        return new Engines(found);
+        return new Engines(ServiceLoader.load(Engine.class, loader).stream().map(ServiceLoader.Provider::get).toList());
     }
 
     /** {@link #discover(ClassLoader)} with this class's loader. */
@@ -41,7 +39,7 @@ public final class Engines {
         return engines;
     }
 
-    /** Loads {@code file} with the first engine that can, trying recognising engines first. */
+    /** Loads {@code file} with the first engine that can, among those that recognise it. */
     public Loaded load(Path file, LoadOptions options) throws ModelLoadException {
         if (engines.isEmpty()) {
             throw new ModelLoadException("no engine on the class path can load " + file
@@ -51,20 +49,11 @@ public final class Engines {
         if (head.length == 0) {
             throw new ModelLoadException(file + " is empty");
         }
-        List<Engine> order = new ArrayList<>(engines.size());
-        for (Engine e : engines) {
-            if (e.recognizes(head)) {
-                order.add(e);
-            }
-        }
-        for (Engine e : engines) {
-            if (!order.contains(e)) {
-                order.add(e);
-            }
-        }
+        List<Engine> recognising = engines.stream().filter(e -> e.recognizes(head)).toList();
+        List<Engine> tried = recognising.isEmpty() ? engines : recognising;
         StringBuilder reasons = new StringBuilder();
         ModelLoadException first = null;
-        for (Engine e : order) {
+        for (Engine e : tried) {
             try {
                 return new Loaded(e.name(), e.load(file, options));
             } catch (ModelLoadException ex) {
@@ -72,6 +61,11 @@ public final class Engines {
                     first = ex;
                 }
                 reasons.append(reasons.isEmpty() ? "" : "; ").append(e.name()).append(": ").append(ex.getMessage());
+            }
+        }
+        for (Engine e : engines) {
+            if (!tried.contains(e)) {
+                reasons.append("; ").append(e.name()).append(": not its format (the file's first bytes say otherwise)");
             }
         }
         throw new ModelLoadException("no engine could load " + file + " — " + reasons, first);

@@ -179,6 +179,18 @@ class HotSwapTest {
     }
 
     @Test
+    void aListenerGivenToTheBuilderHearsTheFirstLoad() {
+        FakeCheckpoint.of(1).writeTo(dir.resolve("model_1.onnx"), base);
+        java.util.List<ReloadEvent> heard = new java.util.concurrent.CopyOnWriteArrayList<>();
+        try (HotModel model = builder().listener(heard::add).build()) {
+            assertThat(heard).extracting(ReloadEvent::kind).containsExactly(ReloadKind.LOADED);
+            assertThat(heard.get(0).newGeneration()).isEqualTo(1);
+            model.reload();
+            assertThat(heard).extracting(ReloadEvent::kind).containsExactly(ReloadKind.LOADED, ReloadKind.FORCED);
+        }
+    }
+
+    @Test
     void aStochasticPredictionUsesTheGivenNoiseAndABatchGivesOneActionPerRow() {
         FakeCheckpoint.of(1).writeTo(dir.resolve("model_1.onnx"), base);
         try (HotModel model = builder().settleWindow(Duration.ZERO).build(); Lease lease = model.acquire()) {
