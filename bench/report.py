@@ -519,7 +519,7 @@ for label, rss_file, marks_file, what in (
     w("| moment | time (s) | RSS MiB |")
     w("|---|---|---|")
     for t, lab in mk:
-        w(f"| {lab} | {fmt(t - pts[0][0], 0)} | {fmt(rss_at(pts, t), 0)} |")
+        w(f"| {lab} | {fmt(max(0.0, t - pts[0][0]), 0)} | {fmt(rss_at(pts, t), 0)} |")
     w(f"| last sample | {fmt(dur, 0)} | {fmt(pts[-1][1] / 1024, 0)} |")
     w(f"| max | | {fmt(max(p[1] for p in pts) / 1024, 0)} |")
     w("")
