@@ -65,7 +65,8 @@ public final class HotserveServer implements AutoCloseable {
                         .name(m.name())
                         .loadOptions(new LoadOptions(m.jit(), m.threads(), OptionalInt.empty()))
                         .mode(m.mode())
-                        .pollInterval(m.pollInterval());
+                        .pollInterval(m.pollInterval())
+                        .listener(metrics.reloadListener(m.name()));
                 m.settleWindow().ifPresent(b::settleWindow);
                 m.stateDim().ifPresent(b::expectedStateDim);
                 switch (m.source()) {

@@ -16,6 +16,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 
 /**
  * The server's meters, in a registry it owns (never Micrometer's global one), scraped in the
@@ -70,9 +71,15 @@ public final class ServerMetrics {
     }
 
     /**
-     * Registers the model's gauges and starts recording its reloads (meters and one log line per
-     * event), including the events that happened before this call.
+     * Records a model's reload events: meters and one log line per event. Give it to the model's
+     * builder ({@code HotModel.Builder.listener}), so the first load, made in {@code build()}, is
+     * recorded too.
      */
+    public Consumer<ReloadEvent> reloadListener(String model) {
+        return e -> record(model, e);
+    }
+
+    /** Registers the model's gauges. */
     public void bind(HotModel model) {
         String name = model.name();
         Gauge.builder("hotserve.model.generation", model, m -> m.current().map(ModelVersion::generation).orElse(0L))
@@ -91,9 +98,6 @@ public final class ServerMetrics {
                 .tag("model", name)
                 .register(registry);
         Counter.builder("hotserve.load.failures").tag("model", name).description("checkpoints refused").register(registry);
-        ReloadRecorder recorder = new ReloadRecorder(e -> record(name, e));
-        model.addListener(recorder);
-        recorder.backfill(model.events());
     }
 
     private void record(String model, ReloadEvent e) {
