@@ -440,17 +440,7 @@ public final class JsonCodec {
             g.writeStringField("name", s.name());
             g.writeBooleanField("loaded", v != null);
             if (v != null) {
-                g.writeStringField("path", v.path().toString());
-                g.writeStringField("mtime", v.mtime().toString());
-                g.writeNumberField("size", v.size());
-                g.writeStringField("sha256", v.sha256());
-                g.writeNumberField("state_dim", v.stateDim());
-                g.writeNumberField("action_dim", v.actionDim());
-                g.writeStringField("engine", v.engine());
-                g.writeStringField("head", v.head());
-                g.writeBooleanField("jit_compiled", v.optimized());
-                g.writeStringField("loaded_at", v.loadedAt().toString());
-                g.writeNumberField("load_duration_ms", millis(v.loadDuration()));
+                writeVersionFields(g, v);
             }
             g.writeNumberField("generation", s.generation());
             g.writeBooleanField("pinned", s.pinned());
@@ -478,21 +468,26 @@ public final class JsonCodec {
             for (ModelVersion v : versions) {
                 g.writeStartObject();
                 g.writeNumberField("generation", v.generation());
-                g.writeStringField("path", v.path().toString());
-                g.writeStringField("mtime", v.mtime().toString());
-                g.writeNumberField("size", v.size());
-                g.writeStringField("sha256", v.sha256());
-                g.writeStringField("engine", v.engine());
-                g.writeNumberField("state_dim", v.stateDim());
-                g.writeNumberField("action_dim", v.actionDim());
-                g.writeStringField("head", v.head());
-                g.writeBooleanField("jit_compiled", v.optimized());
-                g.writeNumberField("load_duration_ms", millis(v.loadDuration()));
-                g.writeStringField("loaded_at", v.loadedAt().toString());
+                writeVersionFields(g, v);
                 g.writeEndObject();
             }
             g.writeEndArray();
         });
+    }
+
+    /** What the info route and each history entry say of a loaded version (the generation aside). */
+    private static void writeVersionFields(JsonGenerator g, ModelVersion v) throws IOException {
+        g.writeStringField("path", v.path().toString());
+        g.writeStringField("mtime", v.mtime().toString());
+        g.writeNumberField("size", v.size());
+        g.writeStringField("sha256", v.sha256());
+        g.writeNumberField("state_dim", v.stateDim());
+        g.writeNumberField("action_dim", v.actionDim());
+        g.writeStringField("engine", v.engine());
+        g.writeStringField("head", v.head());
+        g.writeBooleanField("jit_compiled", v.optimized());
+        g.writeStringField("loaded_at", v.loadedAt().toString());
+        g.writeNumberField("load_duration_ms", millis(v.loadDuration()));
     }
 
     /** Reload events, newest first (as the core gives them). */
