@@ -27,6 +27,25 @@ AREAS = [
     ("JDK other", ("java.", "jdk.", "sun.")),
 ]
 
+# Named hot spots, counted over whole stacks (a sample counts once if its stack matches). Each is
+# (label, test over the frames top first); bench/findings.md says what to do about each.
+SIGNATURES = [
+    ("the model: ONNX Runtime `OrtSession.run`", lambda fr: any("OrtSession.run" in f for f in fr)),
+    ("socket writes (`write0`, top frame)", lambda fr: bool(fr) and "write0" in fr[0]),
+    ("socket reads (`read0`, top frame)", lambda fr: bool(fr) and "read0" in fr[0]),
+    ("freshness check: `HotModel.freshen` (its `stat` calls)", lambda fr: any("HotModel.freshen" in f for f in fr)),
+    ("JSON numbers parsed by the JDK's slow path (`Double.parseDouble` under Jackson `_parseSlowFloat`)",
+     lambda fr: any("FloatingDecimal" in f or "_parseSlowFloat" in f for f in fr)),
+    ("all Jackson (parse + write)", lambda fr: any(f.startswith("com.fasterxml.jackson") for f in fr)),
+    ("Helidon typed-header lookup (mapper / service registry) under `RequestBody.read`",
+     lambda fr: any("RequestBody.read" in f for f in fr) and any("common.mapper" in f or "service.registry" in f for f in fr)),
+    ("Helidon typed-header lookup anywhere (ours and Helidon's own)",
+     lambda fr: any("common.mapper" in f or "service.registry" in f for f in fr)),
+    ("`model_mtime_utc` formatting (`java.time` under `JsonCodec.servedBy`)",
+     lambda fr: any("JsonCodec.servedBy" in f for f in fr) and any(f.startswith("java.time") for f in fr)),
+    ("metrics (`ServerMetrics`)", lambda fr: any("ServerMetrics" in f for f in fr)),
+]
+
 FRAME = re.compile(r"^\s+(?P<method>[\w$.<>/+-]+\(.*?\))(?:\s+line:\s*\d+)?(?:\s+bci:\s*\d+)?\s*$")
 
 
@@ -72,7 +91,8 @@ def parse(lines):
 def main():
     path = sys.argv[1]
     per = collections.defaultdict(lambda: {"samples": 0, "self": collections.Counter(), "incl": collections.Counter(),
-                                           "areas": collections.Counter(), "incl_areas": collections.Counter()})
+                                           "areas": collections.Counter(), "incl_areas": collections.Counter(),
+                                           "sig": collections.Counter()})
     with open(path, encoding="utf-8", errors="replace") as f:
         for event, frames in parse(f):
             d = per[event]
@@ -80,6 +100,9 @@ def main():
             if not frames:
                 d["self"]["(no Java frames)"] += 1
                 continue
+            for label, test in SIGNATURES:
+                if test(frames):
+                    d["sig"][label] += 1
             d["self"][frames[0]] += 1
             d["areas"][area_of(frames[0])] += 1
             for m in set(frames):
@@ -95,6 +118,7 @@ def main():
             "top_inclusive": [[short(m), c, round(100.0 * c / n, 1)] for m, c in d["incl"].most_common(15)],
             "self_by_area": [[a, c, round(100.0 * c / n, 1)] for a, c in d["areas"].most_common()],
             "inclusive_by_area": [[a, c, round(100.0 * c / n, 1)] for a, c in d["incl_areas"].most_common()],
+            "signatures": [[label, d["sig"][label], round(100.0 * d["sig"][label] / n, 1)] for label, _ in SIGNATURES],
         }
     json.dump(out, sys.stdout, indent=1)
     print()

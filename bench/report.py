@@ -626,6 +626,19 @@ if top and top.get("jdk.CPUTimeSample"):
     d = top["jdk.CPUTimeSample"]
     summary.append(("8. JFR c64 predict: top CPU frames", "; ".join(f"`{m.split('(')[0]}` {pc}%" for m, c, pc in d["top_self"][:4]),
                     "named", "—"))
+sig_p = (top or {}).get("jdk.CPUTimeSample", {}).get("signatures")
+sig_b = (topb or {}).get("jdk.CPUTimeSample", {}).get("signatures")
+if sig_p or sig_b:
+    w("### Named hot spots (share of CPU-time samples whose stack matches; `bench/jfr_top.py` SIGNATURES)")
+    w("")
+    w("| hot spot | predict c64 % | batch c64 % |")
+    w("|---|---|---|")
+    bmap = {l: pc for l, c, pc in (sig_b or [])}
+    labels = [l for l, c, pc in (sig_p or sig_b)]
+    pmap = {l: pc for l, c, pc in (sig_p or [])}
+    for l in labels:
+        w(f"| {l} | {pmap.get(l, NA)} | {bmap.get(l, NA)} |")
+    w("")
 findings = os.path.join(HERE, "findings.md")
 if os.path.exists(findings):
     with open(findings, encoding="utf-8") as f:
