@@ -437,8 +437,9 @@ w("")
 # ---------------------------------------------------------------------------------- item 6 ----
 w("## 6. The JIT switch (`HOTSERVE_JIT`, the engines' optimisation step)")
 w("")
-w("From `EngineBenchmark` above: p50 with the switch off divided by p50 with it on (above 1: the switch helps). "
-  "The seed's `torch.jit.script` gave ×2.13 at batch 1.")
+w("`HOTSERVE_JIT` is handed to the engine as `LoadOptions.optimize` (the server passes `ModelConfig.jit` straight through), "
+  "so the engine-level figures from `EngineBenchmark` above are the switch's effect: p50 with it off divided by p50 with it "
+  "on (above 1: the switch helps). The seed's `torch.jit.script` gave ×2.13 at batch 1.")
 w("")
 w("| engine | batch | p50 off µs | p50 on µs | off/on |")
 w("|---|---|---|---|---|")
@@ -451,6 +452,30 @@ for eng in ("onnx", "torchscript"):
             w(f"| {eng} | {batch} | {fmt(off['p50'])} | {fmt(on['p50'])} | ×{fmt(q, 2)} |")
             if batch in (1, 64):
                 summary.append((f"6. JIT off/on p50, {eng} batch {batch}", f"×{fmt(q, 2)}", "reported (seed ×2.13)", "—"))
+w("")
+
+for eng in ("onnx", "torchscript"):
+    qs = []
+    for batch in (1, 64, 1024):
+        off = pick(J, "EngineBenchmark", engine=eng, batch=batch, optimize="false")
+        on = pick(J, "EngineBenchmark", engine=eng, batch=batch, optimize="true")
+        q = ratio(off["p50"], on["p50"]) if off and on else None
+        if q:
+            qs.append(q)
+    if not qs:
+        continue
+    gm = math.exp(sum(math.log(q) for q in qs) / len(qs))
+    lo = pick(J, "LoadBenchmark", engine=eng, optimize="false")
+    lon = pick(J, "LoadBenchmark", engine=eng, optimize="true")
+    load = f" Load + first call: {fmt(lo['p50'])} ms off, {fmt(lon['p50'])} ms on." if lo and lon else ""
+    if gm > 1.05:
+        says = f"on is faster at steady state (×{fmt(gm, 2)} geometric mean over the batch sizes)"
+    elif gm < 0.95:
+        says = f"off is faster at steady state (on is ×{fmt(1 / gm, 2)} slower, geometric mean over the batch sizes)"
+    else:
+        says = (f"no steady-state difference beyond this machine's noise (×{fmt(gm, 2)} geometric mean over the batch sizes); "
+                "off is the cheaper default")
+    w(f"- **{eng}**: {says}.{load}")
 w("")
 
 # ---------------------------------------------------------------------------------- item 7 ----
