@@ -366,6 +366,12 @@ for mode_label, prefix, writer_file, events_file in (("blocking", "swaps", "swap
             k = str(e.get("kind", "?")) if isinstance(e, dict) else "?"
             kinds[k] = kinds.get(k, 0) + 1
         note += "; reload log afterwards (`/sac/model/events`): " + ", ".join(f"{v} {k}" for k, v in sorted(kinds.items()))
+        # The first load (from generation 0) is the cold start, not a swap: left out.
+        durs = sorted(float(e["duration_ms"]) for e in ev if isinstance(e, dict) and e.get("kind") == "loaded"
+                      and e.get("old_generation") != 0 and isinstance(e.get("duration_ms"), (int, float)))
+        if durs:
+            note += (f"; swap load durations (verify + engine load + smoke run) p50 {fmt(statistics.median(durs))} ms, "
+                     f"max {fmt(durs[-1])} ms, {fmt(sum(durs) / 1000, 2)} s in all")
         fails = [e for e in ev if isinstance(e, dict) and "fail" in str(e.get("kind", "")).lower()]
         if fails:
             note += f" (first failure: `{str(fails[0].get('error') or fails[0].get('reason'))[:140]}`)"
