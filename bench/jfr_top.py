@@ -44,6 +44,9 @@ SIGNATURES = [
     ("`model_mtime_utc` formatting (`java.time` under `JsonCodec.servedBy`)",
      lambda fr: any("JsonCodec.servedBy" in f for f in fr) and any(f.startswith("java.time") for f in fr)),
     ("metrics (`ServerMetrics`)", lambda fr: any("ServerMetrics" in f for f in fr)),
+    ("directory re-listing on request threads (`Resolver.relist` under `HotModel.acquire`)",
+     lambda fr: any("Resolver.relist" in f for f in fr) and any("HotModel.acquire" in f for f in fr)),
+    ("checkpoint loads (`HotModel.loadLocked`: hash, engine load, smoke run)", lambda fr: any("HotModel.loadLocked" in f for f in fr)),
 ]
 
 FRAME = re.compile(r"^\s+(?P<method>[\w$.<>/+-]+\(.*?\))(?:\s+line:\s*\d+)?(?:\s+bci:\s*\d+)?\s*$")
