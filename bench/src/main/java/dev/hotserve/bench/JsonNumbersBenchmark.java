@@ -23,7 +23,7 @@ import org.openjdk.jmh.annotations.State;
  * Issue 5 item 8 follow-up: the profile of the batch route shows most of its CPU in Jackson's
  * slow float path ({@code Double.parseDouble}). This measures parsing a request body of
  * {@code rows} × 28 numbers (as bench/wrk sends them, six decimals) into a {@code float[]} the way
- * the server's {@code JsonCodec} reads numbers ({@code fast=false}: default factory,
+ * the server's {@code JsonCodec} read numbers when the profile was taken ({@code fast=false}: default factory,
  * {@code isNaN} + {@code getDoubleValue}) against the proposed change ({@code fast=true}:
  * {@link StreamReadFeature#USE_FAST_DOUBLE_PARSER} + {@code getFloatValue}), so the proposal comes
  * with its figure. Average time per body, µs.
