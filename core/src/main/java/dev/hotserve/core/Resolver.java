@@ -10,17 +10,22 @@ import java.time.Instant;
 import java.time.InstantSource;
 import java.util.Comparator;
 import java.util.List;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * Which file is current (SPEC §2), at O(1) cost per call in the number of files.
  *
  * <p>An explicit file costs one stat. A directory costs two: the directory itself and the newest
- * candidate found by the last listing. The directory is listed again only when its own mtime
- * changed (an entry was added, removed or renamed), or while the last listing may have raced a
- * change in the same mtime tick: file-system timestamps are coarse (a jiffy on Linux, seconds
- * elsewhere), so a listing is trusted only once the directory's mtime is older than the listing's
- * start by {@code mtimeSlack}. A candidate written in place does not change the directory's mtime,
- * but it is the newest candidate, whose own fingerprint is stat'ed on every call.
+ * candidate found by the last listing. The directory is listed again when its own mtime changed
+ * (an entry was added, removed or renamed), and once more to confirm a listing that may have raced
+ * a second change in the same mtime tick: file-system timestamps are coarse (a jiffy on Linux,
+ * seconds elsewhere), so a listing is trusted only when it started at least {@code mtimeSlack}
+ * after the directory's mtime. Until that confirming listing can be made, calls use the listing
+ * they have rather than listing again each: under load, one listing per call for the whole window
+ * cost O(files) per request, queued behind one lock. The price is that a second rename within
+ * the same tick as the first is seen at most {@code mtimeSlack} late. A candidate written in place
+ * does not change the directory's mtime, but it is the newest candidate, whose own fingerprint is
+ * stat'ed on every call.
  */
 final class Resolver {
 
@@ -41,7 +46,7 @@ final class Resolver {
     private record Listing(Instant dirMtime, Instant startedAt, Path newest) {}
 
     private volatile Listing listing;
-    private final Object listLock = new Object();
+    private final ReentrantLock listLock = new ReentrantLock();
 
     private Resolver(Path file, Path directory, String glob, CheckpointFiles files, InstantSource clock, Duration mtimeSlack) {
         this.file = file;
@@ -106,8 +111,10 @@ final class Resolver {
             return null;
         }
         Listing l = listing;
-        if (force || l == null || !l.dirMtime.equals(dir.mtime()) || !trusted(l)) {
+        if (force || l == null || !l.dirMtime.equals(dir.mtime())) {
             l = relist(dir.mtime(), before, force);
+        } else if (!trusted(l) && !before.isBefore(l.dirMtime.plus(mtimeSlack))) {
+            l = confirm(l, before);
         }
         if (l.newest == null) {
             return null;
@@ -126,38 +133,60 @@ final class Resolver {
     }
 
     /**
+     * The confirming listing of an untrusted one, now that a listing would be trusted. Only one
+     * thread makes it; the others go on with the listing they have instead of queueing for it.
+     */
+    private Listing confirm(Listing untrusted, Instant callerStatAt) throws IOException {
+        if (!listLock.tryLock()) {
+            return untrusted;
+        }
+        try {
+            return relistLocked(untrusted.dirMtime, callerStatAt, false);
+        } finally {
+            listLock.unlock();
+        }
+    }
+
+    /**
      * Lists the directory, one thread at a time. A thread that waited while another listed reuses
      * that listing when it started after this thread's own stat of the directory: it saw everything
      * this thread could have seen.
      */
     private Listing relist(Instant dirMtime, Instant callerStatAt, boolean force) throws IOException {
-        synchronized (listLock) {
-            Listing l = listing;
-            if (!force && l != null && l.dirMtime.equals(dirMtime) && l.startedAt.isAfter(callerStatAt)) {
-                return l;
-            }
-            Instant startedAt = clock.instant();
-            CheckpointFiles.Stat dir = files.stat(directory);
-            if (dir == null || !dir.directory()) {
-                listing = null;
-                return new Listing(Instant.EPOCH, startedAt, null);
-            }
-            Fingerprint best = null;
-            List<Path> entries = files.list(directory);
-            for (Path p : entries) {
-                Path name = p.getFileName();
-                if (name == null || !isCandidateName(name)) {
-                    continue;
-                }
-                Fingerprint fp = stat(p);
-                if (fp != null && (best == null || NEWEST_LAST.compare(fp, best) > 0)) {
-                    best = fp;
-                }
-            }
-            l = new Listing(dir.mtime(), startedAt, best == null ? null : best.path());
-            listing = l;
+        listLock.lock();
+        try {
+            return relistLocked(dirMtime, callerStatAt, force);
+        } finally {
+            listLock.unlock();
+        }
+    }
+
+    private Listing relistLocked(Instant dirMtime, Instant callerStatAt, boolean force) throws IOException {
+        Listing l = listing;
+        if (!force && l != null && l.dirMtime.equals(dirMtime) && l.startedAt.isAfter(callerStatAt)) {
             return l;
         }
+        Instant startedAt = clock.instant();
+        CheckpointFiles.Stat dir = files.stat(directory);
+        if (dir == null || !dir.directory()) {
+            listing = null;
+            return new Listing(Instant.EPOCH, startedAt, null);
+        }
+        Fingerprint best = null;
+        List<Path> entries = files.list(directory);
+        for (Path p : entries) {
+            Path name = p.getFileName();
+            if (name == null || !isCandidateName(name)) {
+                continue;
+            }
+            Fingerprint fp = stat(p);
+            if (fp != null && (best == null || NEWEST_LAST.compare(fp, best) > 0)) {
+                best = fp;
+            }
+        }
+        l = new Listing(dir.mtime(), startedAt, best == null ? null : best.path());
+        listing = l;
+        return l;
     }
 
     private Fingerprint stat(Path p) throws IOException {

@@ -5,10 +5,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.hotserve.core.testing.CountingFiles;
 import dev.hotserve.core.testing.FakeCheckpoint;
 import dev.hotserve.core.testing.FakeEngine;
+import dev.hotserve.core.testing.ManualClock;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -73,6 +75,33 @@ class FreshnessIsConstantTimeTest {
 
             assertThat(files.listings()).isEqualTo(2);
             assertThat(model.current()).get().extracting(ModelVersion::path).isEqualTo(dir.resolve("model_00500.onnx"));
+        }
+    }
+
+    @Test
+    void aListingThatMayHaveRacedTheDirectorysMtimeTickIsConfirmedOnceNotPerRequest() throws IOException {
+        for (int i = 0; i < 1_000; i++) {
+            FakeCheckpoint.of(i).withPayload(8).writeTo(dir.resolve(String.format("model_%05d.onnx", i)), base.plusSeconds(i));
+        }
+        Instant dirMtime = base.plusSeconds(2_000);
+        Files.setLastModifiedTime(dir, FileTime.from(dirMtime));
+        // Inside the window in which a second change could share the directory's mtime tick.
+        ManualClock clock = new ManualClock(dirMtime.plusMillis(5));
+        try (HotModel model = HotModel.builder().directory(dir).loader(engine.loader()).fileSystem(files).clock(clock)
+                .settleWindow(Duration.ofMillis(50)).build()) {
+            assertThat(files.listings()).isEqualTo(1);
+
+            // A file renamed in within the same tick: the directory's mtime does not move.
+            FakeCheckpoint.of(7_777).withPayload(8).writeTo(dir.resolve("model_99999.onnx"), base.plusSeconds(1_500));
+            Files.setLastModifiedTime(dir, FileTime.from(dirMtime));
+            requests(model, REQUESTS);
+            assertThat(files.listings()).as("no listing per request inside the window").isEqualTo(1);
+            assertThat(model.current()).get().extracting(ModelVersion::path).isEqualTo(dir.resolve("model_00999.onnx"));
+
+            clock.advance(Duration.ofMillis(50));
+            requests(model, REQUESTS);
+            assertThat(files.listings()).as("one confirming listing once the window has passed").isEqualTo(2);
+            assertThat(model.current()).get().extracting(ModelVersion::path).isEqualTo(dir.resolve("model_99999.onnx"));
         }
     }
 
