@@ -112,9 +112,9 @@ final class Resolver {
         }
         Listing l = listing;
         if (force || l == null || !l.dirMtime.equals(dir.mtime())) {
-            l = relist(dir.mtime(), before, force);
+            l = relist(dir.mtime(), l, force);
         } else if (!trusted(l) && !before.isBefore(l.dirMtime.plus(mtimeSlack))) {
-            l = confirm(l, before);
+            l = confirm(l);
         }
         if (l.newest == null) {
             return null;
@@ -122,7 +122,7 @@ final class Resolver {
         Fingerprint fp = stat(l.newest);
         if (fp == null) {
             // Removed within the same mtime tick as the listing: the directory changed, look again.
-            l = relist(dir.mtime(), before, true);
+            l = relist(dir.mtime(), l, true);
             return l.newest == null ? null : stat(l.newest);
         }
         return fp;
@@ -136,34 +136,36 @@ final class Resolver {
      * The confirming listing of an untrusted one, now that a listing would be trusted. Only one
      * thread makes it; the others go on with the listing they have instead of queueing for it.
      */
-    private Listing confirm(Listing untrusted, Instant callerStatAt) throws IOException {
+    private Listing confirm(Listing untrusted) throws IOException {
         if (!listLock.tryLock()) {
             return untrusted;
         }
         try {
-            return relistLocked(untrusted.dirMtime, callerStatAt, false);
+            return relistLocked(untrusted.dirMtime, untrusted, false);
         } finally {
             listLock.unlock();
         }
     }
 
     /**
-     * Lists the directory, one thread at a time. A thread that waited while another listed reuses
-     * that listing when it started after this thread's own stat of the directory: it saw everything
-     * this thread could have seen.
+     * Lists the directory, one thread at a time, unless another thread made a listing meanwhile
+     * that replaces {@code stale} (the one the caller found wanting) and saw the directory at the
+     * mtime the caller saw: that listing shows what the caller's own would. (A change within the
+     * same mtime tick is the confirming listing's business.) Without this, every request that
+     * arrived during a long listing of a big directory listed it once more.
      */
-    private Listing relist(Instant dirMtime, Instant callerStatAt, boolean force) throws IOException {
+    private Listing relist(Instant dirMtime, Listing stale, boolean force) throws IOException {
         listLock.lock();
         try {
-            return relistLocked(dirMtime, callerStatAt, force);
+            return relistLocked(dirMtime, stale, force);
         } finally {
             listLock.unlock();
         }
     }
 
-    private Listing relistLocked(Instant dirMtime, Instant callerStatAt, boolean force) throws IOException {
+    private Listing relistLocked(Instant dirMtime, Listing stale, boolean force) throws IOException {
         Listing l = listing;
-        if (!force && l != null && l.dirMtime.equals(dirMtime) && l.startedAt.isAfter(callerStatAt)) {
+        if (!force && l != null && l != stale && l.dirMtime.equals(dirMtime)) {
             return l;
         }
         Instant startedAt = clock.instant();
