@@ -57,7 +57,7 @@ public final class Main implements Runnable {
         String apiKey;
         @Option(names = "--admin-key", description = "bearer key for reload, rollback, unpin, benchmark (HOTSERVE_ADMIN_KEY)")
         String adminKey;
-        @Option(names = "--jit", paramLabel = "1|0", description = "engine graph optimisation on/off, default 0 (HOTSERVE_JIT)")
+        @Option(names = "--jit", paramLabel = "1|0", description = "engine graph optimisation on/off, default 1 (HOTSERVE_JIT)")
         String jit;
         @Option(names = "--reload-mode", paramLabel = "blocking|background", description = "default blocking (HOTSERVE_RELOAD_MODE)")
         String reloadMode;

@@ -129,7 +129,8 @@ public final class ConfigLoader {
     private ModelConfig model(String name, ModelSource source, JsonNode node, FileConfig file) throws ConfigException {
         ReloadMode mode = or(lookup(Setting.RELOAD_MODE, file, node), ConfigLoader::parseMode, ReloadMode.BLOCKING);
         Duration poll = or(lookup(Setting.POLL_INTERVAL, file, node), ConfigLoader::parseDuration, Duration.ZERO);
-        boolean jit = or(lookup(Setting.JIT, file, node), ConfigLoader::parseBool, false);
+        // On by default: both engines measured faster at steady state with it (BENCHMARKS.md, item 6).
+        boolean jit = or(lookup(Setting.JIT, file, node), ConfigLoader::parseBool, true);
         int threads = or(lookup(Setting.THREADS, file, node), v -> parseInt(v, 1, 1024), 1);
         Optional<Duration> settle = Optional.ofNullable(or(lookup(Setting.SETTLE_WINDOW, file, node), ConfigLoader::parseDuration, null));
         Integer stateDim = or(lookup(Setting.STATE_DIM, file, node), v -> parseInt(v, 1, 1_000_000), null);

@@ -36,7 +36,7 @@ class ConfigLoaderTest {
             assertThat(m.source()).isInstanceOf(ModelSource.Demo.class);
             assertThat(m.mode()).isEqualTo(ReloadMode.BLOCKING);
             assertThat(m.pollInterval()).isZero();
-            assertThat(m.jit()).isFalse();
+            assertThat(m.jit()).isTrue();
         });
         assertThat(c.limits()).isEqualTo(Limits.defaults());
         assertThat(c.auth()).isEqualTo(AuthConfig.none());
