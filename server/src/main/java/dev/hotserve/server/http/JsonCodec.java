@@ -113,7 +113,8 @@ public final class JsonCodec {
         };
         readObject(body, false, (name, p) -> switch (name) {
             case "state" -> {
-                r.state = row(p, "state", stateDim);
+                r.state = new float[stateDim];
+                readRow(p, "state", -1, r.state, 0, stateDim);
                 yield true;
             }
             case "deterministic" -> {
@@ -150,12 +151,10 @@ public final class JsonCodec {
                     if (n == maxRows) {
                         throw HttpError.tooLarge("states has more than " + maxRows + " rows, the limit (HOTSERVE_MAX_BATCH_ROWS)");
                     }
-                    String where = "states[" + n + "]";
-                    float[] row = row(p, where, stateDim);
                     if ((n + 1) * stateDim > flat.length) {
                         flat = Arrays.copyOf(flat, Math.min(maxRows, Math.max(1, n) * 2) * stateDim);
                     }
-                    System.arraycopy(row, 0, flat, n * stateDim, stateDim);
+                    readRow(p, "states", n, flat, n * stateDim, stateDim);
                     n++;
                 }
                 r.rows = flat.length == n * stateDim ? flat : Arrays.copyOf(flat, n * stateDim);
@@ -244,39 +243,40 @@ public final class JsonCodec {
         return r.generation;
     }
 
-    /** One row of exactly {@code width} finite numbers; the parser is on its START_ARRAY. */
-    private static float[] row(JsonParser p, String where, int width) throws IOException {
+    /**
+     * One row of exactly {@code width} finite numbers into {@code dest} from {@code offset}; the
+     * parser is on its START_ARRAY. {@code rowIndex} is -1 for a single state. Where a value sits
+     * ("states[3][5]") is spelled out only for an error: this runs once per number.
+     */
+    private static void readRow(JsonParser p, String field, int rowIndex, float[] dest, int offset, int width) throws IOException {
         JsonToken t = p.currentToken();
         if (t != JsonToken.START_ARRAY) {
-            throw HttpError.badRequest(where + " must be an array of " + width + " numbers, was " + describe(t));
+            throw HttpError.badRequest(at(field, rowIndex) + " must be an array of " + width + " numbers, was " + describe(t));
         }
-        float[] out = new float[width];
         int n = 0;
         while ((t = p.nextToken()) != JsonToken.END_ARRAY) {
-            float f = number(p, t, where + "[" + n + "]");
+            if (t != JsonToken.VALUE_NUMBER_INT && t != JsonToken.VALUE_NUMBER_FLOAT) {
+                throw HttpError.badRequest(at(field, rowIndex) + "[" + n + "] is not a number (" + describe(t) + ")");
+            }
+            if (p.isNaN()) {
+                throw HttpError.badRequest(at(field, rowIndex) + "[" + n + "] is " + p.getText() + "; only finite numbers are accepted");
+            }
+            float f = p.getFloatValue();
+            if (Float.isInfinite(f)) {
+                throw HttpError.badRequest(at(field, rowIndex) + "[" + n + "] is " + p.getText() + ", beyond the range of a 32-bit float");
+            }
             if (n < width) {
-                out[n] = f;
+                dest[offset + n] = f;
             }
             n++;
         }
         if (n != width) {
-            throw HttpError.badRequest(where + " has " + n + " values, expected " + width);
+            throw HttpError.badRequest(at(field, rowIndex) + " has " + n + " values, expected " + width);
         }
-        return out;
     }
 
-    private static float number(JsonParser p, JsonToken t, String where) throws IOException {
-        if (t != JsonToken.VALUE_NUMBER_INT && t != JsonToken.VALUE_NUMBER_FLOAT) {
-            throw HttpError.badRequest(where + " is not a number (" + describe(t) + ")");
-        }
-        if (p.isNaN()) {
-            throw HttpError.badRequest(where + " is " + p.getText() + "; only finite numbers are accepted");
-        }
-        float f = p.getFloatValue();
-        if (Float.isInfinite(f)) {
-            throw HttpError.badRequest(where + " is " + p.getText() + ", beyond the range of a 32-bit float");
-        }
-        return f;
+    private static String at(String field, int rowIndex) {
+        return rowIndex < 0 ? field : field + "[" + rowIndex + "]";
     }
 
     private static boolean bool(JsonParser p, String where) {
