@@ -414,9 +414,13 @@ public final class HotModel implements AutoCloseable {
      * the poller, the background task itself).
      */
     private void freshen(boolean inline) {
+        Snapshot s = serving.get();
+        // In background mode a request with a model to serve waits for nothing, not even the
+        // O(files) listing of a changed directory: that is the background task's to make.
+        boolean offRequestPath = !inline && s != null && mode == ReloadMode.BACKGROUND;
         Fingerprint fp;
         try {
-            fp = resolver.current();
+            fp = offRequestPath ? resolver.currentWithoutListing() : resolver.current();
             if (lastResolveError != null) { // read first: no shared write on every request
                 lastResolveError = null;
             }
@@ -424,11 +428,15 @@ public final class HotModel implements AutoCloseable {
             onResolveError(e);
             return;
         }
-        Snapshot s = serving.get();
+        if (fp == Resolver.LISTING_NEEDED) {
+            scheduleBackgroundLoad();
+            return;
+        }
+        s = serving.get();
         if (!needsLoad(fp, s, false)) {
             return;
         }
-        if (!inline && s != null && mode == ReloadMode.BACKGROUND) {
+        if (offRequestPath) {
             scheduleBackgroundLoad();
             return;
         }

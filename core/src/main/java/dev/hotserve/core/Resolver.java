@@ -85,25 +85,39 @@ final class Resolver {
         return matcher.matches(name);
     }
 
+    /**
+     * Returned by {@link #currentWithoutListing()} when only a listing of the directory can tell
+     * the current file: compared by identity.
+     */
+    static final Fingerprint LISTING_NEEDED = new Fingerprint(Path.of("<listing needed>"), Instant.EPOCH, -1);
+
     /** The current file's fingerprint, or null when there is none. */
     Fingerprint current() {
-        try {
-            return file != null ? stat(file) : currentInDirectory(false);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot resolve the checkpoint in " + description + ": " + e.getMessage(), e);
-        }
+        return resolve(false, true);
     }
 
     /** Like {@link #current()}, but lists a directory again whatever its mtime says. */
     Fingerprint currentListingAgain() {
+        return resolve(true, true);
+    }
+
+    /**
+     * Like {@link #current()}, but returns {@link #LISTING_NEEDED} instead of listing the directory:
+     * a listing costs O(files), which a request must not pay when it need not wait for the answer.
+     */
+    Fingerprint currentWithoutListing() {
+        return resolve(false, false);
+    }
+
+    private Fingerprint resolve(boolean force, boolean mayList) {
         try {
-            return file != null ? stat(file) : currentInDirectory(true);
+            return file != null ? stat(file) : currentInDirectory(force, mayList);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot resolve the checkpoint in " + description + ": " + e.getMessage(), e);
         }
     }
 
-    private Fingerprint currentInDirectory(boolean force) throws IOException {
+    private Fingerprint currentInDirectory(boolean force, boolean mayList) throws IOException {
         Instant before = clock.instant();
         CheckpointFiles.Stat dir = files.stat(directory);
         if (dir == null || !dir.directory()) {
@@ -112,8 +126,14 @@ final class Resolver {
         }
         Listing l = listing;
         if (force || l == null || !l.dirMtime.equals(dir.mtime())) {
+            if (!mayList) {
+                return LISTING_NEEDED;
+            }
             l = relist(dir.mtime(), l, force);
         } else if (!trusted(l) && !before.isBefore(l.dirMtime.plus(mtimeSlack))) {
+            if (!mayList) {
+                return LISTING_NEEDED;
+            }
             l = confirm(l);
         }
         if (l.newest == null) {
@@ -121,6 +141,9 @@ final class Resolver {
         }
         Fingerprint fp = stat(l.newest);
         if (fp == null) {
+            if (!mayList) {
+                return LISTING_NEEDED;
+            }
             // Removed within the same mtime tick as the listing: the directory changed, look again.
             l = relist(dir.mtime(), l, true);
             return l.newest == null ? null : stat(l.newest);

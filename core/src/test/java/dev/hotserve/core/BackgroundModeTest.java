@@ -4,8 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.hotserve.core.testing.FakeCheckpoint;
+import dev.hotserve.core.testing.CountingFiles;
 import dev.hotserve.core.testing.FakeEngine;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -54,6 +57,30 @@ class BackgroundModeTest {
             assertThat(engine.attempts()).isEqualTo(2);
             assertThat(answer(model)).isEqualTo(2f);
             assertThat(tasks).isEmpty();
+        }
+    }
+
+    @Test
+    void requestsDoNotListAChangedDirectoryTheBackgroundTaskDoes() throws Exception {
+        good(1);
+        Files.setLastModifiedTime(dir, FileTime.from(base.plusSeconds(1)));
+        CountingFiles files = new CountingFiles();
+        Queue<Runnable> tasks = new ConcurrentLinkedQueue<>();
+        try (HotModel model = HotModel.builder().directory(dir).loader(engine.loader()).mode(ReloadMode.BACKGROUND)
+                .fileSystem(files).executor(tasks::add).build()) {
+            assertThat(files.listings()).isEqualTo(1);
+            good(2);
+            Files.setLastModifiedTime(dir, FileTime.from(base.plusSeconds(2)));
+            for (int i = 0; i < 100; i++) {
+                assertThat(answer(model)).isEqualTo(1f);
+            }
+            assertThat(files.listings()).as("no request listed the changed directory").isEqualTo(1);
+            assertThat(tasks).hasSize(1);
+
+            tasks.poll().run();
+
+            assertThat(files.listings()).isEqualTo(2);
+            assertThat(answer(model)).isEqualTo(2f);
         }
     }
 
