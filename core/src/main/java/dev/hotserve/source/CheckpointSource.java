@@ -1,0 +1,61 @@
+package dev.hotserve.source;
+
+import java.util.Optional;
+
+/**
+ * Where a model's checkpoints come from: a local file, a local directory, an object store. The
+ * core asks a source two things: which checkpoint should serve now ({@link #current()}, on every
+ * request, so it must be cheap) and for a complete, verified local copy of it ({@link #stage},
+ * which may take long). Engines only ever load staged files.
+ *
+ * <p>Implementations are thread-safe. {@link #current()} is called concurrently from request
+ * threads; {@link #stage} and {@link #poll()} from one loader or poller thread at a time per model.
+ */
+public interface CheckpointSource extends AutoCloseable {
+
+    /** Words for messages and the info route: {@code "directory /x (model_*.onnx)"}, {@code "s3://b/p/"}. */
+    String describe();
+
+    /**
+     * The checkpoint that should serve now, or empty when there is none yet. Costs about a stat
+     * for a local source and nothing at all for a remote one (which answers from its last
+     * {@link #poll()}): never a network round trip, never a listing of an unchanged directory.
+     *
+     * @throws SourceException when the source cannot tell (an unreadable directory, ...)
+     */
+    Optional<CheckpointRef> current() throws SourceException;
+
+    /**
+     * A local, complete copy of {@code ref} with its sidecars. A local source hands back the file
+     * itself once it is provably complete; a remote one downloads into its cache, hashing as it
+     * goes.
+     *
+     * @throws NotYetCompleteException when the checkpoint may still be being written: not a
+     *     failure, the caller tries again when it changes or later
+     * @throws SourceException when the checkpoint cannot be staged: a failure, recorded
+     */
+    StagedCheckpoint stage(CheckpointRef ref) throws SourceException;
+
+    /**
+     * Whether {@link #stage} may wait on the network. The core then never stages on a request
+     * thread: loads run in the background whatever the model's reload mode.
+     */
+    default boolean remote() {
+        return false;
+    }
+
+    /**
+     * Asks the store what is new; a remote source polls here (the shared poller calls it every
+     * poll interval). A local source has nothing to do: {@link #current()} looks at the disk.
+     */
+    default void poll() {}
+
+    /** Whether the source could be reached, and when it last was; local sources are always reachable. */
+    default SourceHealth health() {
+        return SourceHealth.LOCAL;
+    }
+
+    /** Releases clients and caches. */
+    @Override
+    default void close() {}
+}
