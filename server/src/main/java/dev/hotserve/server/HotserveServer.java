@@ -1,102 +1,75 @@
 package dev.hotserve.server;
 
 import dev.hotserve.core.HotModel;
-import dev.hotserve.engine.LoadOptions;
 import dev.hotserve.server.config.ModelConfig;
-import dev.hotserve.server.config.ModelSource;
 import dev.hotserve.server.config.ServerConfig;
+import dev.hotserve.server.grpc.GrpcFrontEnd;
+import dev.hotserve.server.http.Access;
 import dev.hotserve.server.http.Gate;
 import dev.hotserve.server.http.Routes;
+import dev.hotserve.server.inference.Dispatcher;
+import dev.hotserve.server.inference.ModelFactory;
+import dev.hotserve.server.inference.ModelRegistry;
+import dev.hotserve.server.inference.ServedModel;
 import dev.hotserve.server.metrics.ServerMetrics;
 import io.helidon.webserver.WebServer;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.InstantSource;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.OptionalInt;
-import java.util.function.Function;
+import java.util.Optional;
 import java.util.stream.Collectors;
 
 /**
- * One running server: its models, its metrics and its Helidon WebServer. Start-up never fails
+ * One running server: its models (a registry that the model repository API changes at run time),
+ * its metrics, its Helidon WebServer and, unless turned off, its gRPC server. Start-up never fails
  * because a model is missing or broken (the core records that and the model answers 503); only a
  * port that cannot be bound stops it. {@link #stop()} refuses new requests (503), lets in-flight
- * requests finish (up to the configured grace), stops the listener, then closes every model.
+ * requests finish on both servers (up to the configured grace), stops the listeners, then closes
+ * every model.
  */
 public final class HotserveServer implements AutoCloseable {
 
     private static final System.Logger LOG = System.getLogger(HotserveServer.class.getName());
-    static final String DEMO_RESOURCE = "/dev/hotserve/server/demo/model_demo.onnx";
 
     private final ServerConfig config;
-    private final List<HotModel> models;
+    private final ModelRegistry registry;
     private final ServerMetrics metrics;
     private final WebServer web;
+    private final Optional<GrpcFrontEnd> grpc;
     private final Gate gate;
-    private final Path demoDir;
     private final Object stopLock = new Object();
     private boolean stopped;
 
-    private HotserveServer(ServerConfig config, List<HotModel> models, ServerMetrics metrics, WebServer web, Gate gate, Path demoDir) {
+    private HotserveServer(ServerConfig config, ModelRegistry registry, ServerMetrics metrics, WebServer web, Optional<GrpcFrontEnd> grpc,
+            Gate gate) {
         this.config = config;
-        this.models = models;
+        this.registry = registry;
         this.metrics = metrics;
         this.web = web;
+        this.grpc = grpc;
         this.gate = gate;
-        this.demoDir = demoDir;
     }
 
     /** Builds every model (each tries its first load), then binds and starts listening. */
     public static HotserveServer start(ServerConfig config) {
         LOG.log(System.Logger.Level.INFO, "starting on {0}:{1} with {2}, {3}, {4}", config.host(), Integer.toString(config.port()),
                 config.auth(), config.limits(), describe(config.models()));
-        Path demoDir = null;
-        List<HotModel> models = new ArrayList<>();
         ServerMetrics metrics = new ServerMetrics(InstantSource.system());
+        ModelRegistry registry = new ModelRegistry(new ModelFactory(metrics), config.shutdownGrace());
+        GrpcFrontEnd grpc = null;
         try {
             for (ModelConfig m : config.models()) {
-                HotModel.Builder b = HotModel.builder()
-                        .name(m.name())
-                        .loadOptions(new LoadOptions(m.jit(), m.threads(), OptionalInt.empty()))
-                        .mode(m.mode())
-                        .pollInterval(m.pollInterval())
-                        .listener(metrics.reloadListener(m.name()));
-                m.settleWindow().ifPresent(b::settleWindow);
-                m.stateDim().ifPresent(b::expectedStateDim);
-                switch (m.source()) {
-                    case ModelSource.File f -> b.file(f.path());
-                    case ModelSource.Directory d -> {
-                        b.directory(d.dir());
-                        d.glob().ifPresent(b::glob);
-                    }
-                    case ModelSource.Demo demo -> {
-                        if (demoDir == null) {
-                            demoDir = Files.createTempDirectory("hotserve-demo");
-                        }
-                        b.file(copyDemo(demoDir, m.name()));
-                    }
-                }
-                HotModel model = b.build();
-                models.add(model);
-                metrics.bind(model);
-                LOG.log(System.Logger.Level.INFO, "model {0}: {1}", m.name(), model.current()
-                        .map(v -> "serving " + v.path() + " (generation " + v.generation() + ", " + v.engine() + ")")
-                        .orElseGet(() -> "no model yet (" + model.status().lastError().map(f -> f.path() + ": " + f.reason())
-                                .orElse("no checkpoint at " + model.status().source()) + "); answering 503 until one loads"));
+                registry.load(m);
             }
-            Routes routes = new Routes(config.auth(), config.limits(), metrics);
+            Dispatcher dispatcher = new Dispatcher(registry, config.limits());
+            Routes routes = new Routes(config.auth(), dispatcher, metrics, Path.of("").toAbsolutePath());
             WebServer web = WebServer.builder()
                     .host(config.host())
                     .port(config.port())
                     .shutdownHook(false) // our own hook stops the server, then closes the models, in that order
                     .shutdownGracePeriod(config.shutdownGrace())
-                    .routing(r -> routes.register(r, models))
+                    .routing(routes::register)
                     .build()
                     .start();
             if (!web.isRunning()) {
@@ -105,14 +78,22 @@ public final class HotserveServer implements AutoCloseable {
                         + " (is the port taken? the cause is logged above)");
             }
             LOG.log(System.Logger.Level.INFO, "listening on http://{0}:{1}", config.host(), Integer.toString(web.port()));
-            return new HotserveServer(config, List.copyOf(models), metrics, web, routes.gate(), demoDir);
-        } catch (IOException e) {
-            models.forEach(HotModel::close);
-            deleteDemo(demoDir);
-            throw new UncheckedIOException("cannot set up the bundled demo model", e);
+            if (config.grpcPort().isPresent()) {
+                try {
+                    grpc = GrpcFrontEnd.start(config.host(), config.grpcPort().getAsInt(), dispatcher, new Access(config.auth()),
+                            routes.gate(), metrics, config.limits());
+                } catch (RuntimeException e) {
+                    web.stop();
+                    throw e;
+                }
+                LOG.log(System.Logger.Level.INFO, "gRPC (inference.GRPCInferenceService) listening on {0}:{1}", config.host(),
+                        Integer.toString(grpc.port()));
+            } else {
+                LOG.log(System.Logger.Level.INFO, "gRPC is off (HOTSERVE_GRPC_PORT=off)");
+            }
+            return new HotserveServer(config, registry, metrics, web, Optional.ofNullable(grpc), routes.gate());
         } catch (RuntimeException e) {
-            models.forEach(HotModel::close);
-            deleteDemo(demoDir);
+            registry.close();
             throw e;
         }
     }
@@ -121,22 +102,13 @@ public final class HotserveServer implements AutoCloseable {
     public static final class ServerStartException extends RuntimeException {
         private static final long serialVersionUID = 1L;
 
-        ServerStartException(String message) {
+        public ServerStartException(String message) {
             super(message);
         }
-    }
 
-    private static Path copyDemo(Path dir, String name) throws IOException {
-        Path target = dir.resolve(name + "_demo.onnx");
-        try (InputStream in = HotserveServer.class.getResourceAsStream(DEMO_RESOURCE)) {
-            if (in == null) {
-                // Not fatal: the model answers 503 and its info says the file is missing.
-                LOG.log(System.Logger.Level.WARNING, "the bundled demo model {0} is not on the class path", DEMO_RESOURCE);
-                return target;
-            }
-            Files.copy(in, target, StandardCopyOption.REPLACE_EXISTING);
+        public ServerStartException(String message, Throwable cause) {
+            super(message, cause);
         }
-        return target;
     }
 
     private static String describe(List<ModelConfig> models) {
@@ -144,17 +116,27 @@ public final class HotserveServer implements AutoCloseable {
                 + m.pollInterval() + ", jit " + m.jit() + ")").collect(Collectors.joining("; ", "models: ", ""));
     }
 
-    /** The bound port (useful with port 0). */
+    /** The bound HTTP port (useful with port 0). */
     public int port() {
         return web.port();
+    }
+
+    /** The bound gRPC port, when gRPC is on. */
+    public Optional<Integer> grpcPort() {
+        return grpc.map(GrpcFrontEnd::port);
     }
 
     public ServerConfig config() {
         return config;
     }
 
+    /** The models served now, by name. */
     public Map<String, HotModel> models() {
-        return models.stream().collect(Collectors.toUnmodifiableMap(HotModel::name, Function.identity()));
+        return registry.all().stream().collect(Collectors.toUnmodifiableMap(ServedModel::name, ServedModel::model));
+    }
+
+    public ModelRegistry registry() {
+        return registry;
     }
 
     public ServerMetrics metrics() {
@@ -166,7 +148,7 @@ public final class HotserveServer implements AutoCloseable {
     }
 
     /**
-     * Stops accepting connections, waits for in-flight requests (Helidon's shutdown grace
+     * Stops accepting requests on both servers, waits for in-flight ones (the shutdown grace
      * period), then closes every model. Idempotent; safe from a shutdown hook.
      */
     public void stop() {
@@ -177,10 +159,14 @@ public final class HotserveServer implements AutoCloseable {
             stopped = true;
         }
         LOG.log(System.Logger.Level.INFO, "stopping: refusing new requests, draining {0} in flight", gate.active());
+        grpc.ifPresent(GrpcFrontEnd::shutdown); // no new calls; calls in flight go on
         try {
             if (!gate.closeAndAwait(config.shutdownGrace())) {
                 LOG.log(System.Logger.Level.WARNING, "{0} requests still running after the shutdown grace of {1}; closing anyway",
                         gate.active(), config.shutdownGrace());
+            }
+            if (grpc.isPresent()) {
+                grpc.get().awaitTermination(config.shutdownGrace());
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -188,30 +174,10 @@ public final class HotserveServer implements AutoCloseable {
         try {
             web.stop();
         } finally {
-            for (HotModel m : models) {
-                try {
-                    m.close();
-                } catch (RuntimeException e) {
-                    LOG.log(System.Logger.Level.WARNING, "closing model " + m.name(), e);
-                }
-            }
+            grpc.ifPresent(GrpcFrontEnd::shutdownNow);
+            registry.close();
             metrics.close();
-            deleteDemo(demoDir);
             LOG.log(System.Logger.Level.INFO, "stopped; every model closed");
-        }
-    }
-
-    private static void deleteDemo(Path demoDir) {
-        if (demoDir == null) {
-            return;
-        }
-        try (var files = Files.list(demoDir)) {
-            for (Path p : files.toList()) {
-                Files.deleteIfExists(p);
-            }
-            Files.deleteIfExists(demoDir);
-        } catch (IOException e) {
-            LOG.log(System.Logger.Level.DEBUG, "could not delete " + demoDir, e);
         }
     }
 
@@ -219,4 +185,5 @@ public final class HotserveServer implements AutoCloseable {
     public void close() {
         stop();
     }
+
 }

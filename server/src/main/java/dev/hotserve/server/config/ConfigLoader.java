@@ -38,6 +38,7 @@ public final class ConfigLoader {
 
     static final String DEFAULT_MODEL_NAME = "sac";
     static final Duration DEFAULT_SHUTDOWN_GRACE = Duration.ofSeconds(10);
+    static final int DEFAULT_GRPC_PORT = 8081;
     private static final Set<String> MODEL_KEYS =
             Set.of("name", "path", "dir", "glob", "jit", "reload_mode", "poll_interval", "threads", "settle_window", "state_dim");
     private static final Pattern DURATION = Pattern.compile("(\\d+(?:\\.\\d+)?)\\s*(ms|s|m|h)");
@@ -83,8 +84,9 @@ public final class ConfigLoader {
                 or(lookup(Setting.MAX_BENCHMARK_ITERATIONS, file, null), v -> parseInt(v, 1, 10_000_000),
                         Limits.DEFAULT_MAX_BENCHMARK_ITERATIONS));
         Duration grace = or(lookup(Setting.SHUTDOWN_GRACE, file, null), ConfigLoader::parseDuration, DEFAULT_SHUTDOWN_GRACE);
+        OptionalInt grpcPort = or(lookup(Setting.GRPC_PORT, file, null), ConfigLoader::parseGrpcPort, OptionalInt.of(DEFAULT_GRPC_PORT));
         try {
-            return new ServerConfig(host, port, models(file), auth, limits, grace);
+            return new ServerConfig(host, port, models(file), auth, limits, grace, grpcPort);
         } catch (IllegalArgumentException e) {
             throw new ConfigException(e.getMessage(), e);
         }
@@ -145,6 +147,58 @@ public final class ConfigLoader {
         }
     }
 
+    /**
+     * One model entry of the config file given at run time (the model repository's load): the
+     * same keys and checks as an entry of {@code models}, relative paths against {@code baseDir}.
+     * Environment and flags do not apply: the entry says everything.
+     *
+     * @param name the model's name; the entry may repeat it, not contradict it
+     * @param json the entry as JSON (or YAML)
+     * @throws ConfigException naming the field at fault
+     */
+    public static ModelConfig modelEntry(String name, String json, Path baseDir) throws ConfigException {
+        String where = "model " + name + " config";
+        JsonNode node;
+        try {
+            node = new ObjectMapper(new YAMLFactory()).readTree(json);
+        } catch (IOException e) {
+            throw new ConfigException(where + " is not valid JSON: " + e.getMessage(), e);
+        }
+        if (node == null || !node.isObject()) {
+            throw new ConfigException(where + " must be a JSON object such as {\"dir\": \"/models/" + name + "\"}");
+        }
+        FileConfig.unknownKeys(node, new TreeSet<>(MODEL_KEYS), where);
+        ConfigLoader loader = new ConfigLoader(Map.of(), Map.of(), baseDir);
+        Optional<String> given = text(node, "name", where).map(String::trim);
+        if (given.isPresent() && !given.get().equals(name)) {
+            throw new ConfigException(where + ": name is '" + given.get() + "', the request loads '" + name + "'");
+        }
+        ((com.fasterxml.jackson.databind.node.ObjectNode) node).put("name", name);
+        Optional<String> path = text(node, "path", where);
+        Optional<String> dir = text(node, "dir", where);
+        Optional<String> glob = text(node, "glob", where);
+        if (path.isPresent() && dir.isPresent()) {
+            throw new ConfigException(where + " sets both path and dir; give one");
+        }
+        Path base = loader.workDir;
+        ModelSource source = path.<ModelSource>map(p -> new ModelSource.File(resolve(p, base)))
+                .orElseGet(() -> new ModelSource.Directory(dir.map(d -> resolve(d, base)).orElse(base.resolve("models").resolve(name)), glob));
+        FileConfig entry = new FileConfig(where, base, null, List.of(node));
+        return loader.model(name, source, node, entry);
+    }
+
+    /** "off" (no gRPC server), or a port 0-65535 (0: any free one). */
+    static OptionalInt parseGrpcPort(Value v) throws ConfigException {
+        if (v.raw().trim().equalsIgnoreCase("off")) {
+            return OptionalInt.empty();
+        }
+        try {
+            return OptionalInt.of(parseInt(v, 0, 65535));
+        } catch (ConfigException e) {
+            throw new ConfigException(v.origin() + " must be a port 0-65535 or 'off', was '" + v.raw() + "'", e);
+        }
+    }
+
     // ---- lookup: flags > env > model entry > file top level ----
 
     private Optional<Value> fromFlagsOrEnv(Setting s) {
@@ -172,6 +226,9 @@ public final class ConfigLoader {
             if (m.isPresent()) {
                 return Optional.of(new Value(m.get(), file.name() + ": model " + model.path("name").asText() + " " + s.fileKey()));
             }
+        }
+        if (file.root() == null) {
+            return Optional.empty();
         }
         return text(file.root(), s.fileKey(), file.name()).map(raw -> new Value(raw, file.name() + ": " + s.fileKey()));
     }

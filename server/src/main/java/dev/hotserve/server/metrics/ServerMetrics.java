@@ -100,6 +100,16 @@ public final class ServerMetrics {
         Counter.builder("hotserve.load.failures").tag("model", name).description("checkpoints refused").register(registry);
     }
 
+    /**
+     * Drops the model's gauges (they hold the model, and an unloaded model must not be kept alive
+     * by its meters); its counters stay, as history.
+     */
+    public void unbind(String model) {
+        for (String gauge : new String[] {"hotserve.model.generation", "hotserve.model.loaded", "hotserve.checkpoint.age"}) {
+            registry.find(gauge).tag("model", model).meters().forEach(registry::remove);
+        }
+    }
+
     private void record(String model, ReloadEvent e) {
         Counter.builder("hotserve.reloads")
                 .description("reload events by kind")
