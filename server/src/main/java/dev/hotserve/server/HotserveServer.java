@@ -1,6 +1,7 @@
 package dev.hotserve.server;
 
 import dev.hotserve.core.HotModel;
+import dev.hotserve.core.HotserveRuntime;
 import dev.hotserve.server.config.ModelConfig;
 import dev.hotserve.server.config.ServerConfig;
 import dev.hotserve.server.grpc.GrpcFrontEnd;
@@ -33,6 +34,7 @@ public final class HotserveServer implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(HotserveServer.class.getName());
 
     private final ServerConfig config;
+    private final HotserveRuntime runtime;
     private final ModelRegistry registry;
     private final ServerMetrics metrics;
     private final WebServer web;
@@ -41,9 +43,10 @@ public final class HotserveServer implements AutoCloseable {
     private final Object stopLock = new Object();
     private boolean stopped;
 
-    private HotserveServer(ServerConfig config, ModelRegistry registry, ServerMetrics metrics, WebServer web, Optional<GrpcFrontEnd> grpc,
-            Gate gate) {
+    private HotserveServer(ServerConfig config, HotserveRuntime runtime, ModelRegistry registry, ServerMetrics metrics, WebServer web,
+            Optional<GrpcFrontEnd> grpc, Gate gate) {
         this.config = config;
+        this.runtime = runtime;
         this.registry = registry;
         this.metrics = metrics;
         this.web = web;
@@ -56,7 +59,9 @@ public final class HotserveServer implements AutoCloseable {
         LOG.log(System.Logger.Level.INFO, "starting on {0}:{1} with {2}, {3}, {4}", config.host(), Integer.toString(config.port()),
                 config.auth(), config.limits(), describe(config.models()));
         ServerMetrics metrics = new ServerMetrics(InstantSource.system());
-        ModelRegistry registry = new ModelRegistry(new ModelFactory(metrics), config.shutdownGrace());
+        // The engines, loader and scheduler threads every model shares: threads do not grow with models.
+        HotserveRuntime runtime = HotserveRuntime.create();
+        ModelRegistry registry = new ModelRegistry(new ModelFactory(metrics, runtime), config.shutdownGrace());
         GrpcFrontEnd grpc = null;
         try {
             for (ModelConfig m : config.models()) {
@@ -91,9 +96,10 @@ public final class HotserveServer implements AutoCloseable {
             } else {
                 LOG.log(System.Logger.Level.INFO, "gRPC is off (HOTSERVE_GRPC_PORT=off)");
             }
-            return new HotserveServer(config, registry, metrics, web, Optional.ofNullable(grpc), routes.gate());
+            return new HotserveServer(config, runtime, registry, metrics, web, Optional.ofNullable(grpc), routes.gate());
         } catch (RuntimeException e) {
             registry.close();
+            runtime.close();
             throw e;
         }
     }
@@ -176,6 +182,7 @@ public final class HotserveServer implements AutoCloseable {
         } finally {
             grpc.ifPresent(GrpcFrontEnd::shutdownNow);
             registry.close();
+            runtime.close();
             metrics.close();
             LOG.log(System.Logger.Level.INFO, "stopped; every model closed");
         }

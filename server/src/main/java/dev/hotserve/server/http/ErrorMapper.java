@@ -1,5 +1,6 @@
 package dev.hotserve.server.http;
 
+import dev.hotserve.batch.QueueFullException;
 import dev.hotserve.core.ModelVersion;
 import dev.hotserve.server.inference.AccessDeniedException;
 import dev.hotserve.server.inference.FailedOnVersion;
@@ -18,7 +19,7 @@ import java.util.Optional;
  *   <li>{@link HttpError}: its own status (400 malformed JSON, 404 no route, 405, 413 body, ...)
  *   <li>{@link UncheckedIOException}, Helidon's {@link RequestException}, {@link CloseConnectionException}: 400, the
  *       request could not be read (client gone mid-body, broken chunking); logged without a stack trace
- *   <li>401 answers carry a {@code WWW-Authenticate} challenge
+ *   <li>401 answers carry a {@code WWW-Authenticate} challenge; a full batch queue's 503 a {@code Retry-After}
  *   <li>a failure while a version was leased ({@link FailedOnVersion}) names that version in the headers
  * </ul>
  * The body is {@code {"detail": ...}} on the native routes and {@code {"error": ...}} on the Open
@@ -71,6 +72,8 @@ public final class ErrorMapper {
                 if (f.kind() == Failure.Kind.UNAUTHENTICATED) {
                     boolean invalid = f.accessReason() == AccessDeniedException.Reason.INVALID_KEY;
                     headers = Map.of("WWW-Authenticate", "Bearer realm=\"hotserve\"" + (invalid ? ", error=\"invalid_token\"" : ""));
+                } else if (cause instanceof QueueFullException) {
+                    headers = Map.of("Retry-After", "1");
                 }
                 String message = f.message() == null ? "(no message)" : f.message();
                 return new Reply(f.kind().httpStatus(), Reply.JSON, codec.message(style.field, message), Optional.ofNullable(version),

@@ -454,6 +454,18 @@ public final class JsonCodec {
             g.writeBooleanField("pinned", s.pinned());
             g.writeStringField("mode", s.mode().name().toLowerCase(Locale.ROOT));
             g.writeStringField("source", s.source());
+            if (s.pending().isPresent()) {
+                g.writeStringField("pending", s.pending().get());
+            } else {
+                g.writeNullField("pending");
+            }
+            g.writeObjectFieldStart("batching");
+            g.writeBooleanField("enabled", s.batching().enabled());
+            g.writeNumberField("max_batch_size", s.batching().maxBatchSize());
+            g.writeNumberField("max_queue_delay_ms", s.batching().maxQueueDelay().toNanos() / 1e6);
+            g.writeNumberField("max_queued_requests", s.batching().maxQueuedRequests());
+            g.writeNumberField("queue_depth", s.queueDepth());
+            g.writeEndObject();
             g.writeFieldName("last_error");
             LoadFailure f = s.lastError().orElse(null);
             if (f == null) {
@@ -485,6 +497,7 @@ public final class JsonCodec {
 
     /** What the info route and each history entry say of a loaded version (the generation aside). */
     private static void writeVersionFields(JsonGenerator g, ModelVersion v) throws IOException {
+        g.writeStringField("version", v.name());
         g.writeStringField("path", v.path().toString());
         g.writeStringField("mtime", v.mtime().toString());
         g.writeNumberField("size", v.size());

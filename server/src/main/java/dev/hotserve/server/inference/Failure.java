@@ -1,7 +1,9 @@
 package dev.hotserve.server.inference;
 
+import dev.hotserve.batch.QueueFullException;
 import dev.hotserve.core.NoModelException;
 import dev.hotserve.core.ReloadFailedException;
+import dev.hotserve.core.UnknownGenerationException;
 import dev.hotserve.engine.InferenceException;
 import dev.hotserve.engine.InvalidInputException;
 
@@ -51,7 +53,9 @@ public record Failure(Kind kind, String message, AccessDeniedException.Reason ac
             case UnknownVersionException x -> new Failure(Kind.NOT_FOUND, x.getMessage(), null);
             case LimitExceededException x -> new Failure(Kind.TOO_LARGE, x.getMessage(), null);
             case NoModelException x -> new Failure(Kind.UNAVAILABLE, x.getMessage(), null);
+            case QueueFullException x -> new Failure(Kind.UNAVAILABLE, x.getMessage(), null);
             case ReloadFailedException x -> new Failure(Kind.CONFLICT, x.getMessage(), null);
+            case UnknownGenerationException x -> new Failure(Kind.NOT_FOUND, x.getMessage(), null);
             case ServerStoppingException x -> new Failure(Kind.UNAVAILABLE, x.getMessage(), null);
             case InferenceException x -> {
                 LOG.log(System.Logger.Level.WARNING, where + ": inference failed", x);

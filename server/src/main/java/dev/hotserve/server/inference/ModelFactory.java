@@ -1,6 +1,8 @@
 package dev.hotserve.server.inference;
 
 import dev.hotserve.core.HotModel;
+import dev.hotserve.core.HotModelBuilder;
+import dev.hotserve.core.HotserveRuntime;
 import dev.hotserve.engine.LoadOptions;
 import dev.hotserve.server.config.ModelConfig;
 import dev.hotserve.server.config.ModelSource;
@@ -23,19 +25,25 @@ public final class ModelFactory implements AutoCloseable {
     public static final String DEMO_RESOURCE = "/dev/hotserve/server/demo/model_demo.onnx";
 
     private final ServerMetrics metrics;
+    private final HotserveRuntime runtime;
     private Path demoDir; // guarded by this
 
-    public ModelFactory(ServerMetrics metrics) {
+    /** @param runtime the engines and threads every model shares (closed by the server, not here) */
+    public ModelFactory(ServerMetrics metrics, HotserveRuntime runtime) {
         this.metrics = metrics;
+        this.runtime = runtime;
     }
 
     /** Builds the model; its first load happens here. Never fails for a missing or broken checkpoint. */
     public HotModel create(ModelConfig m) {
-        HotModel.Builder b = HotModel.builder()
+        HotModelBuilder b = HotModel.builder()
                 .name(m.name())
+                .runtime(runtime)
                 .loadOptions(new LoadOptions(m.jit(), m.threads(), OptionalInt.empty()))
                 .mode(m.mode())
                 .pollInterval(m.pollInterval())
+                .batching(m.batching())
+                .batchObserver(metrics.batchObserver(m.name()))
                 .listener(metrics.reloadListener(m.name()));
         m.settleWindow().ifPresent(b::settleWindow);
         m.stateDim().ifPresent(b::expectedStateDim);
