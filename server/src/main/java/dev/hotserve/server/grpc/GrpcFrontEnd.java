@@ -20,7 +20,7 @@ import java.util.concurrent.TimeUnit;
  * The gRPC server: the Open Inference Protocol's {@code inference.GRPCInferenceService}
  * ({@link OipGrpcService}) behind the auth interceptor, plus gRPC's standard health service and
  * server reflection (both public). Calls run on virtual threads: a call may block on a load (in
- * blocking reload mode), which must not stall Netty's event loop. The largest message accepted is
+ * blocking reload mode) or wait for its batch, which must not stall Netty's event loop. The largest message accepted is
  * the body limit, so a request too large for REST is too large here too.
  */
 public final class GrpcFrontEnd {
@@ -44,6 +44,10 @@ public final class GrpcFrontEnd {
      */
     public static GrpcFrontEnd start(String host, int port, Dispatcher dispatcher, Access access,
             dev.hotserve.server.http.Gate gate, ServerMetrics metrics, Limits limits) {
+        // Virtual threads, measured against a fixed pool of platform threads and Netty's own event loop
+        // (directExecutor) on this machine: about twice the calls per second of either at 64 connections
+        // (BENCHMARKS.md, "Open Inference Protocol"). The event loop is also unsafe here: a call may wait
+        // for a load or a batch, and Netty could not read the requests that would fill that batch.
         ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
         HealthStatusManager health = new HealthStatusManager();
         int maxMessage = (int) Math.min(Integer.MAX_VALUE - 1024, limits.maxBodyBytes() + 1024);
