@@ -6,6 +6,7 @@ import dev.hotserve.core.ReloadEvent;
 import dev.hotserve.core.ReloadKind;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -117,6 +118,11 @@ public final class ServerMetrics {
                     .record(e.duration());
         }
         ReloadLog.log(model, e);
+    }
+
+    /** The registry, for readers that sample the meters (the dashboard); record through this class's methods. */
+    public MeterRegistry registry() {
+        return registry;
     }
 
     /** The Prometheus text exposition (format 0.0.4). */
