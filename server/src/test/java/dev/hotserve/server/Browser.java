@@ -58,7 +58,9 @@ final class Browser implements AutoCloseable {
         ChromeDriverService service = new ChromeDriverService.Builder().usingDriverExecutable(CHROMEDRIVER.toFile()).usingAnyFreePort().build();
         ChromeDriver driver = new ChromeDriver(service, options);
         driver.manage().timeouts().scriptTimeout(Duration.ofSeconds(30));
-        return new Browser(driver);
+        Browser b = new Browser(driver);
+        b.viewport(width, height, false);
+        return b;
     }
 
     void get(URI uri) {
@@ -88,10 +90,15 @@ final class Browser implements AutoCloseable {
         driver.executeCdpCommand("Emulation.setEmulatedMedia", Map.of("features", List.of(Map.of("name", "prefers-color-scheme", "value", scheme))));
     }
 
+    /** The page's viewport, exactly (a headless window's size includes what would be the browser's own bars). */
+    void viewport(int width, int height, boolean mobile) {
+        driver.executeCdpCommand("Emulation.setDeviceMetricsOverride",
+                Map.of("width", width, "height", height, "deviceScaleFactor", 1, "mobile", mobile));
+    }
+
     /** Emulates a phone's viewport. */
     void phone(int width, int height) {
-        driver.executeCdpCommand("Emulation.setDeviceMetricsOverride",
-                Map.of("width", width, "height", height, "deviceScaleFactor", 1, "mobile", true));
+        viewport(width, height, true);
     }
 
     /** The browser's console messages at SEVERE (errors) since the last call. */

@@ -166,8 +166,10 @@ class DashboardBrowserTest {
             assertThat(b.find("#key-prompt").isDisplayed()).isFalse();
             assertThat(b.driver.getCurrentUrl()).doesNotContain("user-key-1");
             assertThat(b.js("return sessionStorage.getItem('hotserve.key');")).isEqualTo("user-key-1");
+            // The stream is open (an unfinished fetch has no performance entry yet), and no URL the page asked for has the key.
+            assertThat(s.server.dashboard().openStreams()).isEqualTo(1);
             String urls = String.valueOf(b.js("return performance.getEntriesByType('resource').map(e => e.name).join(' ');"));
-            assertThat(urls).contains("/ui/stream").doesNotContain("user-key-1");
+            assertThat(urls).contains("/ui/assets/app.js").doesNotContain("user-key-1");
         }
     }
 

@@ -226,6 +226,11 @@
     };
   }
 
+  const hourMinute = (sec) => {
+    const d = new Date(sec * 1000);
+    return String(d.getHours()).padStart(2, '0') + ':' + String(d.getMinutes()).padStart(2, '0');
+  };
+
   function makeChart(target, lines) {
     const axis = {
       stroke: css('--muted'), font: '11px system-ui, sans-serif', size: 42,
@@ -239,8 +244,8 @@
         x: { time: true, range: (u, min, max) => { const hi = max || now() / 1000; return [hi - WINDOW_S, hi]; } },
         y: { range: (u, min, max) => [0, max > 0 ? max * 1.15 : 1] },
       },
-      axes: [{ ...axis, size: 28, space: 70 }, { ...axis, size: 46 }],
-      series: [{}, ...lines.map((l) => ({ label: l.label, stroke: css(l.color), width: 1.6, spanGaps: false, points: { show: false },
+      axes: [{ ...axis, size: 26, space: 64, values: (u, ticks) => ticks.map(hourMinute) }, { ...axis, size: 46 }],
+      series: [{}, ...lines.map((l) => ({ label: l.label, stroke: css(l.color), width: 1.6, spanGaps: false,
         fill: l.fill ? css(l.color) + '22' : undefined }))],
     };
     return new uPlot(opts, [[], ...lines.map(() => [])], target);
@@ -425,6 +430,11 @@
       for (const h of options) {
         const o = el('option', null, `gen ${h.generation} · ${versionName(h.path)}`);
         o.value = String(h.generation);
+        select.appendChild(o);
+      }
+      if (!options.length) {
+        const o = el('option', null, 'no other generation');
+        o.value = '';
         select.appendChild(o);
       }
       if (options.some((h) => String(h.generation) === previous)) select.value = previous;
