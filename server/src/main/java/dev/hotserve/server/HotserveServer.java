@@ -13,6 +13,7 @@ import dev.hotserve.server.openapi.RouteCatalog;
 import dev.hotserve.server.ui.Dashboard;
 import io.helidon.webserver.WebServer;
 import io.helidon.webserver.http.HttpRouting;
+import io.helidon.webserver.http1.Http1Config;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -111,6 +112,8 @@ public final class HotserveServer implements AutoCloseable {
                     .port(config.port())
                     .shutdownHook(false) // our own hook stops the server, then closes the models, in that order
                     .shutdownGracePeriod(config.shutdownGrace())
+                    // Helidon's wire log (at TRACE) would write request headers, keys included, into the log.
+                    .addProtocol(Http1Config.builder().receiveLog(false).sendLog(false).build())
                     .routing(r -> {
                         // Recorded, so that /openapi.json describes exactly what is registered; the dashboard before the catch-all.
                         HttpRouting.Builder recorded = catalog.recording(r);

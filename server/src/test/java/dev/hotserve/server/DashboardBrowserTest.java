@@ -174,6 +174,41 @@ class DashboardBrowserTest {
     }
 
     @Test
+    void anActionTheKeyDoesNotAllowShowsTheErrorAndAsksForTheAdminKey() {
+        Checkpoints.publish(dir, "actor_seed0.onnx", "model_1.onnx", 1);
+        try (TestServer s = serve(dir, Map.of("HOTSERVE_API_KEY", "user-key-1", "HOTSERVE_ADMIN_KEY", "admin-key-2"));
+                Browser b = Browser.open(1280, 800)) {
+            b.get(s.base.resolve("/ui/"));
+            await().atMost(PAGE).until(() -> b.find("#key-prompt").isDisplayed());
+            b.find("#key-input").sendKeys("user-key-1");
+            b.find("#key-form button[type='submit']").click();
+            awaitGeneration(b, 1);
+
+            b.find(CARD + " .a-reload").click();
+            await().atMost(PAGE).ignoreExceptions().until(() -> b.driver.switchTo().alert() != null);
+            b.driver.switchTo().alert().accept();
+
+            await().atMost(PAGE).until(() -> b.find(CARD + " .outcome").isDisplayed());
+            WebElement outcome = b.find(CARD + " .outcome");
+            assertThat(outcome.getText()).contains("403").contains("admin key");
+            assertThat(outcome.getDomAttribute("class")).contains("error");
+            assertThat(b.find("#key-prompt").isDisplayed()).isTrue();
+            assertThat(b.find("#key-why").getText()).contains("admin key");
+            assertThat(b.attribute(CARD, "data-generation")).isEqualTo("1");
+
+            // With the admin key the same action goes through.
+            b.find("#key-input").sendKeys("admin-key-2");
+            b.find("#key-form button[type='submit']").click();
+            awaitGeneration(b, 1);
+            b.find(CARD + " .a-reload").click();
+            await().atMost(PAGE).ignoreExceptions().until(() -> b.driver.switchTo().alert() != null);
+            b.driver.switchTo().alert().accept();
+            awaitGeneration(b, 2);
+            await().atMost(PAGE).until(() -> b.find(CARD + " .outcome").getText().contains("generation 2"));
+        }
+    }
+
+    @Test
     void thePageLogsNoConsoleErrors() {
         Checkpoints.publish(dir, "actor_seed0.onnx", "model_1.onnx", 1);
         try (TestServer s = serve(dir, Map.of()); Browser b = Browser.open(1280, 800)) {
@@ -230,6 +265,7 @@ class DashboardBrowserTest {
             try (TestServer second = serve(dir, Map.of("HOTSERVE_PORT", Integer.toString(port)))) {
                 // The new process starts at generation 1 again, with the newer file.
                 await().atMost(PAGE).until(() -> "model_2".equals(b.find(CARD + " .v-name").getText()));
+                assertThat(second.server.port()).isEqualTo(port);
                 assertThat(b.find("#conn").getDomAttribute("data-state")).isEqualTo("live");
                 assertThat(b.attribute(CARD, "data-generation")).isEqualTo("1");
                 assertThat(b.js("return window.hotserveTestMarker;")).isEqualTo("same page");

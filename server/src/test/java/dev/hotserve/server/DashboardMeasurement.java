@@ -67,45 +67,47 @@ class DashboardMeasurement {
     @Test
     void readmeScreenshots() throws Exception {
         Path sac = Files.createDirectories(dir.resolve("sac"));
-        Path hedger = Files.createDirectories(dir.resolve("hedger"));
+        Path td3 = Files.createDirectories(dir.resolve("td3"));
         Checkpoints.publish(sac, "actor_seed0.onnx", "model_2026-11-23.onnx", 1);
-        Checkpoints.publish(hedger, "actor_seed2.onnx", "model_2026-11-20.onnx", 1);
+        Checkpoints.publish(td3, "actor_seed2.onnx", "model_2026-11-20.onnx", 1);
         Path config = dir.resolve("hotserve.yaml");
-        Files.writeString(config, "models:\n  - name: sac\n    dir: sac\n  - name: hedger\n    dir: hedger\n");
+        Files.writeString(config, "models:\n  - name: sac\n    dir: sac\n  - name: td3\n    dir: td3\n");
         try (TestServer s = TestServer.start(dir, Map.of("HOTSERVE_CONFIG", config.toString()))) {
             AtomicBoolean running = new AtomicBoolean(true);
             Thread load = Thread.ofPlatform().name("readme-traffic").start(() -> traffic(s, running));
             try {
                 Thread.sleep(40_000);
                 Checkpoints.publish(sac, "actor_seed1.onnx", "model_2026-11-24.onnx", 2);
-                Checkpoints.publish(hedger, "actor_seed1.onnx", "model_2026-11-24.onnx", 2);
+                Checkpoints.publish(td3, "actor_seed1.onnx", "model_2026-11-24.onnx", 2);
                 s.post("/sac/predict", TestServer.predictBody(28, 0));
                 Thread.sleep(40_000);
                 byte[] bytes = Checkpoints.read(Checkpoints.fixture("actor_seed2.onnx"));
                 Checkpoints.publishBytes(sac, Arrays.copyOf(bytes, bytes.length / 3), "model_2026-11-25.onnx", 3);
                 s.post("/sac/predict", TestServer.predictBody(28, 0));
+                s.post("/td3/model/rollback", "{\"generation\":1}");
                 Thread.sleep(30_000);
                 Checkpoints.publishBytes(sac, bytes, "model_2026-11-25.onnx", 4);
                 s.post("/sac/predict", TestServer.predictBody(28, 0));
-                Thread.sleep(40_000);
+                Thread.sleep(60_000);
+                // While the traffic goes on, so that the charts' current figures show.
+                try (Browser b = Browser.open(1280, 800)) {
+                    b.get(s.base.resolve("/ui/"));
+                    await().atMost(Duration.ofSeconds(30)).until(() -> "3".equals(b.attribute("[data-model='sac']", "data-generation")));
+                    Thread.sleep(3_000);
+                    b.screenshot("readme-1280-light");
+                    b.colorScheme("dark");
+                    Thread.sleep(1_500);
+                    b.screenshot("readme-1280-dark");
+                    b.phone(390, 844);
+                    Thread.sleep(1_500);
+                    b.screenshot("readme-phone-dark");
+                    b.colorScheme("light");
+                    Thread.sleep(1_500);
+                    b.screenshot("readme-phone-light");
+                }
             } finally {
                 running.set(false);
                 load.join();
-            }
-            try (Browser b = Browser.open(1280, 800)) {
-                b.get(s.base.resolve("/ui/"));
-                await().atMost(Duration.ofSeconds(30)).until(() -> "3".equals(b.attribute("[data-model='sac']", "data-generation")));
-                Thread.sleep(2_000);
-                b.screenshot("readme-1280-light");
-                b.colorScheme("dark");
-                Thread.sleep(500);
-                b.screenshot("readme-1280-dark");
-                b.phone(390, 844);
-                Thread.sleep(500);
-                b.screenshot("readme-phone-dark");
-                b.colorScheme("light");
-                Thread.sleep(500);
-                b.screenshot("readme-phone-light");
             }
         }
     }
@@ -117,7 +119,7 @@ class DashboardMeasurement {
             double t = (System.nanoTime() - start) / 1e9;
             int perSecond = (int) (40 + 30 * Math.sin(t / 9) + 10 * Math.sin(t / 2.3));
             for (int i = 0; i < perSecond && running.get(); i++) {
-                String model = i % 3 == 0 ? "hedger" : "sac";
+                String model = i % 3 == 0 ? "td3" : "sac";
                 if (i % 10 == 0) {
                     s.post("/" + model + "/predict/batch", "{\"states\":[" + row() + "," + row() + "," + row() + "]}");
                 } else {

@@ -14,10 +14,18 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
+import java.util.logging.Handler;
+import java.util.logging.Level;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
+import java.util.logging.SimpleFormatter;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -158,12 +166,45 @@ class DashboardStreamTest {
             // The page itself holds no data and needs no key.
             assertThat(s.get("/ui/").statusCode()).isEqualTo(200);
 
+            // Every log record of the server meanwhile, at every level.
+            List<String> logged = new CopyOnWriteArrayList<>();
+            Logger root = Logger.getLogger("");
+            Level before = root.getLevel();
+            Handler capture = new Handler() {
+                @Override
+                public void publish(LogRecord r) {
+                    logged.add(r.getLoggerName() + " " + new SimpleFormatter().formatMessage(r) + " " + r.getThrown());
+                }
+
+                @Override
+                public void flush() {}
+
+                @Override
+                public void close() {}
+            };
+            capture.setLevel(Level.ALL);
+            // The console keeps showing warnings only; the capture sees everything.
+            Map<Handler, Level> consoles = new HashMap<>();
+            for (Handler h : root.getHandlers()) {
+                consoles.put(h, h.getLevel());
+                h.setLevel(Level.WARNING);
+            }
+            root.addHandler(capture);
+            root.setLevel(Level.ALL);
             try (EventReader stream = new EventReader(s, "user-key-1")) {
                 assertThat(stream.response.statusCode()).isEqualTo(200);
                 Event snapshot = stream.next();
                 Event tick = stream.until(e -> e.name().equals("tick"));
                 assertThat(snapshot.raw() + tick.raw()).doesNotContain("user-key-1").doesNotContain("admin-key-2");
+                assertThat(s.post("/sac/model/reload", "", "Authorization", "Bearer admin-key-2").statusCode()).isEqualTo(200);
+                stream.until(e -> e.name().equals("model"));
+            } finally {
+                root.setLevel(before);
+                root.removeHandler(capture);
+                consoles.forEach(Handler::setLevel);
             }
+            assertThat(logged).isNotEmpty();
+            assertThat(String.join("\n", logged)).doesNotContain("user-key-1").doesNotContain("admin-key-2");
         }
     }
 

@@ -17,7 +17,9 @@ import dev.hotserve.server.http.Reply;
 import dev.hotserve.server.metrics.ServerMetrics;
 import io.helidon.http.HeaderName;
 import io.helidon.http.HeaderNames;
+import io.helidon.common.socket.SocketWriterException;
 import io.helidon.http.Method;
+import io.helidon.webserver.ServerConnectionException;
 import io.helidon.webserver.http.HttpRouting;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
@@ -57,8 +59,9 @@ import java.util.stream.Collectors;
  *       last 15 minutes of figures;
  *   <li>{@code model}, when a model records a reload event (load, failure, rollback, pin, and
  *       whatever the rollout adds): that model's state, sent as soon as the event is recorded;
- *   <li>{@code tick}, each second: each model's requests per second, p50 and p99 latency (and
- *       batch figures when it batches) over that second.
+ *   <li>{@code tick}, each second: the time ({@code t}, epoch milliseconds) and each model's
+ *       requests per second, p50 and p99 latency in ms (and batch figures when it batches) over
+ *       that second.
  * </ul>
  * A model's state is {@code {name, info, history, events}}, where {@code info}, {@code history}
  * and {@code events} are exactly the bodies of the model's JSON routes (events: the newest
@@ -228,7 +231,8 @@ public final class Dashboard implements AutoCloseable {
                     write(out, f == null ? ": keep-alive\n\n" : f);
                 }
             }
-        } catch (UncheckedIOException | IOException e) {
+        } catch (UncheckedIOException | IOException | SocketWriterException | ServerConnectionException e) {
+            // The page went away (closed, reloaded, network gone): nothing to report.
             LOG.log(System.Logger.Level.DEBUG, () -> "dashboard stream closed by the client: " + e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

@@ -231,7 +231,17 @@
     return String(d.getHours()).padStart(2, '0') + ':' + String(d.getMinutes()).padStart(2, '0');
   };
 
-  function makeChart(target, lines) {
+  // One grid line per power of ten: a log axis with every 2..9 is too busy to read at a glance.
+  function decades(min, max) {
+    const out = [];
+    for (let e = Math.floor(Math.log10(min)); e <= Math.ceil(Math.log10(max)); e++) {
+      const v = Number((10 ** e).toPrecision(1));
+      if (v >= min * 0.999 && v <= max * 1.001) out.push(v);
+    }
+    return out;
+  }
+
+  function makeChart(target, lines, log = false) {
     const axis = {
       stroke: css('--muted'), font: '11px system-ui, sans-serif', size: 42,
       grid: { stroke: css('--line'), width: 1 }, ticks: { stroke: css('--line'), width: 1, size: 4 },
@@ -241,10 +251,20 @@
       legend: { show: false },
       cursor: { drag: { x: false, y: false }, points: { size: 6 } },
       scales: {
-        x: { time: true, range: (u, min, max) => { const hi = max || now() / 1000; return [hi - WINDOW_S, hi]; } },
-        y: { range: (u, min, max) => [0, max > 0 ? max * 1.15 : 1] },
+        // The last 15 minutes, or since the server started when that is shorter (at least a minute).
+        x: { time: true, range: (u, min, max) => {
+          const hi = max || now() / 1000;
+          const first = u.data[0].length ? u.data[0][0] : hi;
+          const span = Math.min(WINDOW_S, Math.max(60, hi - first));
+          return [hi - span, hi];
+        } },
+        // Latency on a log scale, so that p50 stays readable next to a p99 ten times higher.
+        y: log
+          ? { distr: 3, log: 10, range: (u, min, max) => (min > 0 && max > 0 ? uPlot.rangeLog(min, max, 10, true) : [0.1, 10]) }
+          : { range: (u, min, max) => [0, max > 0 ? max * 1.15 : 1] },
       },
-      axes: [{ ...axis, size: 26, space: 64, values: (u, ticks) => ticks.map(hourMinute) }, { ...axis, size: 46 }],
+      axes: [{ ...axis, size: 26, space: 64, values: (u, ticks) => ticks.map(hourMinute) },
+        log ? { ...axis, size: 46, splits: (u, i, min, max) => decades(min, max), values: (u, ticks) => ticks.map(String) } : { ...axis, size: 46 }],
       series: [{}, ...lines.map((l) => ({ label: l.label, stroke: css(l.color), width: 1.6, spanGaps: false,
         fill: l.fill ? css(l.color) + '22' : undefined }))],
     };
@@ -293,7 +313,7 @@
       for (const c of Object.values(this.charts)) c.destroy();
       this.charts = {
         rate: makeChart($('.c-rate .plot', this.el), [{ label: 'req/s', color: '--accent', fill: true }]),
-        latency: makeChart($('.c-latency .plot', this.el), [{ label: 'p50', color: '--accent' }, { label: 'p99', color: '--accent2' }]),
+        latency: makeChart($('.c-latency .plot', this.el), [{ label: 'p50', color: '--accent' }, { label: 'p99', color: '--accent2' }], true),
         batch: makeChart($('.c-batch .plot', this.el), [{ label: 'rows', color: '--accent', fill: true }]),
       };
       this.redraw();
