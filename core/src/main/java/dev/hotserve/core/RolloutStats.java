@@ -29,8 +29,11 @@ final class RolloutStats {
         }
     }
 
-    RolloutStats(int capacity) {
-        this.drifts = new float[Math.max(1, capacity)];
+    /** Drifts kept for the quantiles: beyond this many comparisons, a uniform sample of them (reservoir). */
+    static final int MAX_KEPT = 100_000;
+
+    RolloutStats(int samples) {
+        this.drifts = new float[Math.max(1, Math.min(samples, MAX_KEPT))];
     }
 
     /** Records one comparison; returns how many there are now. */
@@ -38,6 +41,11 @@ final class RolloutStats {
         int i = comparisons.getAndIncrement();
         if (i < drifts.length) {
             drifts[i] = drift;
+        } else {
+            int j = java.util.concurrent.ThreadLocalRandom.current().nextInt(i + 1);
+            if (j < drifts.length) {
+                drifts[j] = drift;
+            }
         }
         return i + 1;
     }
