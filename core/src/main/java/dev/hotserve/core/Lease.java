@@ -3,7 +3,6 @@ package dev.hotserve.core;
 import dev.hotserve.engine.ModelSignature;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
-import java.lang.ref.Cleaner;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
@@ -26,26 +25,41 @@ public final class Lease implements AutoCloseable {
         }
     }
 
+    /**
+     * Watches what a lease's model answers while a rollout or guard is under way (SPEC §11): counts
+     * requests and errors per version, feeds the shadow comparison, withholds non-finite answers.
+     */
+    interface Observer {
+        /** After a prediction; may throw {@link NonFiniteOutputException} to withhold the answer. */
+        void served(Snapshot s, float[] rows, int rowCount, boolean deterministic, float[] actions);
+
+        void failed(Snapshot s, RuntimeException e);
+    }
+
     private final Snapshot snapshot;
+    /** Null unless a rollout or guard is under way. */
+    private final Observer observer;
     /** Non-null only for a lease sampled for leak detection. */
     private final Tracker tracker;
     @SuppressWarnings("unused") // accessed through CLOSED
     private volatile int closed;
 
-    Lease(Snapshot snapshot) {
+    Lease(Snapshot snapshot, Observer observer) {
         this.snapshot = snapshot;
+        this.observer = observer;
         this.tracker = null;
     }
 
-    private Lease(Snapshot snapshot, Cleaner cleaner, String model, Consumer<LeakedLease> listener) {
+    private Lease(Snapshot snapshot, Observer observer, LeakWatch watch, String model, Consumer<LeakedLease> listener) {
         this.snapshot = snapshot;
-        this.tracker = new Tracker(snapshot, model, listener, new Throwable("lease acquired here"));
-        this.tracker.cleanable = cleaner.register(this, tracker);
+        this.observer = observer;
+        this.tracker = new Tracker(snapshot, watch, model, listener, new Throwable("lease acquired here"));
+        this.tracker.watched = watch.watch(this, tracker);
     }
 
-    /** A lease watched by {@code cleaner}: if it becomes unreachable unclosed, it is reported and released. */
-    static Lease tracked(Snapshot snapshot, Cleaner cleaner, String model, Consumer<LeakedLease> listener) {
-        return new Lease(snapshot, cleaner, model, listener);
+    /** A lease on {@code watch}: if it becomes unreachable unclosed, it is reported and released. */
+    static Lease tracked(Snapshot snapshot, Observer observer, LeakWatch watch, String model, Consumer<LeakedLease> listener) {
+        return new Lease(snapshot, observer, watch, model, listener);
     }
 
     public ModelVersion version() {
@@ -96,13 +110,25 @@ public final class Lease implements AutoCloseable {
     /** The engine's raw outputs, one array per output of {@link #signature()}. */
     public float[][] run(float[] rows, int rowCount) {
         checkWidth(rows.length, rowCount);
-        return snapshot.model.run(rows, rowCount);
+        return snapshot.run(rows, rowCount);
     }
 
     private float[] actions(float[] rows, int rowCount, boolean deterministic, RandomGenerator rng) {
-        float[][] out = snapshot.model.run(rows, rowCount);
+        float[][] out;
+        try {
+            out = snapshot.run(rows, rowCount);
+        } catch (RuntimeException e) {
+            if (observer != null) {
+                observer.failed(snapshot, e);
+            }
+            throw e;
+        }
         RandomGenerator noise = deterministic || rng != null ? rng : ThreadLocalRandom.current();
-        return snapshot.head.actions(out, rowCount, deterministic, noise);
+        float[] actions = snapshot.head.actions(out, rowCount, deterministic, noise);
+        if (observer != null) {
+            observer.served(snapshot, rows, rowCount, deterministic, actions);
+        }
+        return actions;
     }
 
     private void checkWidth(int values, int rowCount) {
@@ -140,19 +166,21 @@ public final class Lease implements AutoCloseable {
     }
 
     /**
-     * The cleaner action of a tracked lease. It must not reach the lease itself, or the lease would
+     * The leak action of a tracked lease. It must not reach the lease itself, or the lease would
      * never become unreachable.
      */
     private static final class Tracker implements Runnable {
         private final Snapshot snapshot;
+        private final LeakWatch watch;
         private final String model;
         private final Consumer<LeakedLease> listener;
         private final Throwable acquiredAt;
         private final AtomicBoolean done = new AtomicBoolean();
-        Cleaner.Cleanable cleanable;
+        LeakWatch.Watched watched;
 
-        Tracker(Snapshot snapshot, String model, Consumer<LeakedLease> listener, Throwable acquiredAt) {
+        Tracker(Snapshot snapshot, LeakWatch watch, String model, Consumer<LeakedLease> listener, Throwable acquiredAt) {
             this.snapshot = snapshot;
+            this.watch = watch;
             this.model = model;
             this.listener = listener;
             this.acquiredAt = acquiredAt;
@@ -162,10 +190,10 @@ public final class Lease implements AutoCloseable {
             if (done.compareAndSet(false, true)) {
                 snapshot.release();
             }
-            cleanable.clean(); // unregisters; run() then finds done set and does nothing
+            watch.unwatch(watched);
         }
 
-        /** Runs on the cleaner thread when the lease became unreachable without close(). */
+        /** Runs in a leak check once the lease became unreachable without close(). */
         @Override
         public void run() {
             if (done.compareAndSet(false, true)) {

@@ -1,5 +1,7 @@
 package dev.hotserve.core;
 
+import dev.hotserve.batch.Batching;
+import dev.hotserve.source.SourceHealth;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -11,6 +13,11 @@ import java.util.Optional;
  * @param source where checkpoints come from, e.g. {@code "file /x/y.onnx"} or
  *     {@code "directory /x (model_*.{onnx,pt})"}
  * @param lastError the last failed load, cleared by the next successful one
+ * @param pending a checkpoint seen but not yet complete (still being written), and why
+ * @param sourceHealth whether the source could be reached, and when it last was
+ * @param batching the dynamic batching settings
+ * @param queueDepth requests waiting in the serving version's batch queue
+ * @param rollout the candidate or guard, when a rollout is under way
  */
 public record ModelStatus(
         String name,
@@ -19,7 +26,12 @@ public record ModelStatus(
         boolean pinned,
         ReloadMode mode,
         String source,
-        Optional<LoadFailure> lastError) {
+        Optional<LoadFailure> lastError,
+        Optional<String> pending,
+        SourceHealth sourceHealth,
+        Batching batching,
+        int queueDepth,
+        RolloutStatus rollout) {
 
     public ModelStatus {
         Objects.requireNonNull(name, "name");
@@ -27,5 +39,9 @@ public record ModelStatus(
         Objects.requireNonNull(mode, "mode");
         Objects.requireNonNull(source, "source");
         Objects.requireNonNull(lastError, "lastError");
+        Objects.requireNonNull(pending, "pending");
+        Objects.requireNonNull(sourceHealth, "sourceHealth");
+        Objects.requireNonNull(batching, "batching");
+        Objects.requireNonNull(rollout, "rollout");
     }
 }

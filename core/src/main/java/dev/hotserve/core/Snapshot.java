@@ -1,6 +1,8 @@
 package dev.hotserve.core;
 
+import dev.hotserve.batch.Batcher;
 import dev.hotserve.engine.LoadedModel;
+import dev.hotserve.source.CheckpointRef;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -19,18 +21,27 @@ final class Snapshot {
     static final int RETIRED = 0x8000_0000;
 
     final ModelVersion version;
-    final Fingerprint fingerprint;
+    /** The checkpoint as its source named it: what freshness compares with the source's current one. */
+    final CheckpointRef ref;
     final LoadedModel model;
     final PolicyHead head;
+    /** This version's batcher when batching is on, else null: its queue lives and dies with the version. */
+    final Batcher batcher;
     private final AtomicInteger state = new AtomicInteger();
     private final Runnable onClose;
 
-    Snapshot(ModelVersion version, LoadedModel model, PolicyHead head, Runnable onClose) {
+    Snapshot(ModelVersion version, CheckpointRef ref, LoadedModel model, PolicyHead head, Batcher batcher, Runnable onClose) {
         this.version = version;
-        this.fingerprint = version.fingerprint();
+        this.ref = ref;
         this.model = model;
         this.head = head;
+        this.batcher = batcher;
         this.onClose = onClose;
+    }
+
+    /** Runs the engine on validated rows, through the batcher when there is one. */
+    float[][] run(float[] rows, int rowCount) {
+        return batcher != null ? batcher.run(rows, rowCount) : model.run(rows, rowCount);
     }
 
     /** Takes a lease unless retired. */

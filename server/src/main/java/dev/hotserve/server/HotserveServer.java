@@ -1,6 +1,8 @@
 package dev.hotserve.server;
 
 import dev.hotserve.core.HotModel;
+import dev.hotserve.core.HotModelBuilder;
+import dev.hotserve.core.HotserveRuntime;
 import dev.hotserve.engine.LoadOptions;
 import dev.hotserve.server.config.ModelConfig;
 import dev.hotserve.server.config.ModelSource;
@@ -50,9 +52,13 @@ public final class HotserveServer implements AutoCloseable {
     private final Object stopLock = new Object();
     private boolean stopped;
 
-    private HotserveServer(ServerConfig config, List<HotModel> models, ServerMetrics metrics, WebServer web, Gate gate, Dashboard dashboard,
-            RouteCatalog catalog, Path demoDir) {
+    /** The engines, loader and scheduler threads every model shares: threads do not grow with models. */
+    private final HotserveRuntime runtime;
+
+    private HotserveServer(ServerConfig config, HotserveRuntime runtime, List<HotModel> models, ServerMetrics metrics, WebServer web,
+            Gate gate, Dashboard dashboard, RouteCatalog catalog, Path demoDir) {
         this.config = config;
+        this.runtime = runtime;
         this.dashboard = dashboard;
         this.catalog = catalog;
         this.models = models;
@@ -70,13 +76,18 @@ public final class HotserveServer implements AutoCloseable {
         Dashboard dashboard = null;
         List<HotModel> models = new ArrayList<>();
         ServerMetrics metrics = new ServerMetrics(InstantSource.system());
+        HotserveRuntime runtime = HotserveRuntime.create();
         try {
             for (ModelConfig m : config.models()) {
-                HotModel.Builder b = HotModel.builder()
+                HotModelBuilder b = HotModel.builder()
                         .name(m.name())
+                        .runtime(runtime)
                         .loadOptions(new LoadOptions(m.jit(), m.threads(), OptionalInt.empty()))
                         .mode(m.mode())
                         .pollInterval(m.pollInterval())
+                        .batching(m.batching())
+                        .rollout(m.rollout())
+                        .batchObserver(metrics.batchObserver(m.name()))
                         .listener(metrics.reloadListener(m.name()));
                 m.settleWindow().ifPresent(b::settleWindow);
                 m.stateDim().ifPresent(b::expectedStateDim);
@@ -129,15 +140,17 @@ public final class HotserveServer implements AutoCloseable {
                         + " (is the port taken? the cause is logged above)");
             }
             LOG.log(System.Logger.Level.INFO, "listening on http://{0}:{1}", config.host(), Integer.toString(web.port()));
-            return new HotserveServer(config, served, metrics, web, routes.gate(), dashboard, catalog, demoDir);
+            return new HotserveServer(config, runtime, served, metrics, web, routes.gate(), dashboard, catalog, demoDir);
         } catch (IOException e) {
             closeIfStarted(dashboard);
             models.forEach(HotModel::close);
+            runtime.close();
             deleteDemo(demoDir);
             throw new UncheckedIOException("cannot set up the bundled demo model", e);
         } catch (RuntimeException e) {
             closeIfStarted(dashboard);
             models.forEach(HotModel::close);
+            runtime.close();
             deleteDemo(demoDir);
             throw e;
         }
@@ -232,6 +245,7 @@ public final class HotserveServer implements AutoCloseable {
                     LOG.log(System.Logger.Level.WARNING, "closing model " + m.name(), e);
                 }
             }
+            runtime.close();
             metrics.close();
             deleteDemo(demoDir);
             LOG.log(System.Logger.Level.INFO, "stopped; every model closed");

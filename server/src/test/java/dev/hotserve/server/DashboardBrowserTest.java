@@ -134,6 +134,40 @@ class DashboardBrowserTest {
     }
 
     @Test
+    void duringARolloutThePageShowsTheCandidateAndPromotesIt(@TempDir Path state) {
+        Checkpoints.publish(dir, "actor_seed0.onnx", "model_1.onnx", 1);
+        Map<String, String> env = Map.of("HOTSERVE_ROLLOUT", "shadow", "HOTSERVE_SHADOW_SAMPLES", "100000", "HOTSERVE_STATE_DIR", state.toString());
+        try (TestServer s = serve(dir, env); Browser b = Browser.open(1280, 800)) {
+            b.get(s.base.resolve("/ui/"));
+            awaitGeneration(b, 1);
+            assertThat(b.find(CARD + " .rollout-box").isDisplayed()).isFalse();
+            assertThat(b.find(CARD + " .a-promote").isDisplayed()).isFalse();
+
+            Checkpoints.publish(dir, "actor_seed1.onnx", "model_2.onnx", 2);
+            traffic(s, 20); // shadow comparisons for the drift figures
+
+            await().atMost(PAGE).until(() -> b.find(CARD + " .rollout-box").isDisplayed());
+            JsonNode candidate = TestServer.json(s.get("/sac/model/info")).at("/rollout/candidate");
+            assertThat(b.find(CARD + " .r-name").getText()).isEqualTo("model_2");
+            assertThat(b.find(CARD + " .p-rollout").getText()).isEqualTo("rollout: shadow");
+            assertThat(b.find(CARD + " .events li[data-kind='candidate']").getText()).contains("model_2.onnx");
+            assertThat(b.find(CARD + " .v-name").getText()).as("stable keeps serving").isEqualTo("model_1");
+            await().atMost(PAGE).until(() -> !"–".equals(b.find(CARD + " .d-p99").getText()));
+            b.screenshot("dashboard-rollout");
+
+            b.find(CARD + " .a-promote").click();
+            await().atMost(PAGE).ignoreExceptions().until(() -> b.driver.switchTo().alert() != null);
+            b.driver.switchTo().alert().accept();
+
+            awaitGeneration(b, candidate.get("generation").asLong());
+            assertThat(b.find(CARD + " .v-name").getText()).isEqualTo("model_2");
+            await().atMost(PAGE).until(() -> !b.find(CARD + " .rollout-box").isDisplayed());
+            assertThat(b.find(CARD + " .p-rollout").getText()).startsWith("guard: model_1 kept");
+            assertThat(b.find(CARD + " .events li[data-kind='promoted']").getDomAttribute("class")).contains("good");
+        }
+    }
+
+    @Test
     void withAuthOnThePageWithoutAKeyShowsThePromptAndNoData() {
         Checkpoints.publish(dir, "actor_seed0.onnx", "model_1.onnx", 1);
         try (TestServer s = serve(dir, Map.of("HOTSERVE_API_KEY", "user-key-1", "HOTSERVE_ADMIN_KEY", "admin-key-2"));

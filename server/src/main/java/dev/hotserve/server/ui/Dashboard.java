@@ -274,7 +274,7 @@ public final class Dashboard implements AutoCloseable {
         figures.forEach((name, f) -> {
             Watch w = watches.get(name);
             if (w != null) {
-                w.batching = f.batching();
+                w.batching = batching(w, f);
                 w.ring.add(new MetricsRing.Sample(now.toEpochMilli(), f.requestsPerSecond(), f.p50Ms(), f.p99Ms(), f.batchesPerSecond(),
                         f.meanBatchRows()));
             }
@@ -386,7 +386,7 @@ public final class Dashboard implements AutoCloseable {
         g.writeStartObject();
         g.writeStringField("name", m.name());
         g.writeFieldName("info");
-        g.writeRawValue(utf8(codec.info(s, noModelDetail(s))));
+        g.writeRawValue(utf8(codec.info(s, m.rolloutPolicy(), noModelDetail(s))));
         g.writeFieldName("history");
         g.writeRawValue(utf8(codec.history(m.history())));
         List<ReloadEvent> events = m.events();
@@ -423,7 +423,8 @@ public final class Dashboard implements AutoCloseable {
                 number(g, "rate", f.requestsPerSecond());
                 number(g, "p50", f.p50Ms());
                 number(g, "p99", f.p99Ms());
-                if (f.batching()) {
+                Watch w = watches.get(e.getKey());
+                if (w != null && batching(w, f)) {
                     number(g, "batches", f.batchesPerSecond());
                     number(g, "rows", f.meanBatchRows());
                 }
@@ -432,6 +433,11 @@ public final class Dashboard implements AutoCloseable {
             g.writeEndObject();
             g.writeEndObject();
         });
+    }
+
+    /** Batch figures only for a model that batches (its batch meters exist either way). */
+    private static boolean batching(Watch w, RequestSampler.Figures f) {
+        return f.batching() && w.model.batching().enabled();
     }
 
     private static void numbers(JsonGenerator g, String field, double[] values) throws IOException {

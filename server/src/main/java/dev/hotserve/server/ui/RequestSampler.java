@@ -34,11 +34,8 @@ final class RequestSampler {
 
     /** The request timer {@code ServerMetrics} records, by model, route and status. */
     static final String REQUESTS = "hotserve.requests";
-    /**
-     * Rows per engine call, a distribution summary tagged {@code model}; registered by the
-     * batching work when a model batches (SPEC §10). Absent: the dashboard shows no batch chart.
-     */
-    static final String BATCH_SIZE = "hotserve.batch.size";
+    /** Rows per engine call, a distribution summary tagged {@code model} ({@code ServerMetrics.batchObserver}, SPEC §10). */
+    static final String BATCH_SIZE = "hotserve.batch.rows";
 
     /** One model's figures for one interval; NaN where there is nothing to say (no request finished). */
     record Figures(double requestsPerSecond, double p50Ms, double p99Ms, boolean batching, double batchesPerSecond, double meanBatchRows) {}

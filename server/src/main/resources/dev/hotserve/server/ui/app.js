@@ -196,6 +196,8 @@
   }
   const fileName = (p) => (p ? String(p).split(/[\\/]/).pop() : '');
   const versionName = (p) => fileName(p).replace(/\.[^.]*$/, '');
+  // A version's name: the server's own when it gives one, else the checkpoint's file name without extension.
+  const nameOf = (v) => (v && (v.version || versionName(v.path))) || '';
   const clock = (iso) => new Date(iso).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false });
   function fmt(v) {
     if (v == null || Number.isNaN(v)) return '–';
@@ -264,7 +266,7 @@
           : { range: (u, min, max) => [0, max > 0 ? max * 1.15 : 1] },
       },
       axes: [{ ...axis, size: 26, space: 64, values: (u, ticks) => ticks.map(hourMinute) },
-        log ? { ...axis, size: 46, splits: (u, i, min, max) => decades(min, max), values: (u, ticks) => ticks.map(String) } : { ...axis, size: 46 }],
+        log ? { ...axis, size: 46, splits: (u, i, min, max) => decades(min, max), values: (u, ticks) => ticks.map((v) => (v == null ? '' : String(v))) } : { ...axis, size: 46 }],
       series: [{}, ...lines.map((l) => ({ label: l.label, stroke: css(l.color), width: 1.6, spanGaps: false,
         fill: l.fill ? css(l.color) + '22' : undefined }))],
     };
@@ -302,7 +304,7 @@
         if (!g) return;
         const v = (this.data.history || []).find((h) => String(h.generation) === g);
         this.act('rollback', JSON.stringify({ generation: Number(g) }),
-          `Roll ${name} back to generation ${g}${v ? ' (' + versionName(v.path) + ')' : ''}? It will be pinned: newer checkpoints are not followed until you unpin.`);
+          `Roll ${name} back to generation ${g}${v ? ' (' + nameOf(v) + ')' : ''}? It will be pinned: newer checkpoints are not followed until you unpin.`);
       });
       $('.a-unpin', root).addEventListener('click', () => this.act('unpin', null, `Unpin ${name}? It follows the newest checkpoint again.`));
       $('.a-promote', root).addEventListener('click', () => this.act('promote', null, `Promote the candidate of ${name} to stable now?`));
@@ -391,7 +393,7 @@
         src.title = health && health.last_reached ? 'last reached ' + health.last_reached : 'local files';
       }
 
-      $('.v-name', r).textContent = loaded ? versionName(info.path) : 'nothing loaded';
+      $('.v-name', r).textContent = loaded ? nameOf(info) : 'nothing loaded';
       $('.v-gen', r).textContent = loaded ? 'generation ' + info.generation : '';
       $('.v-name', r).title = info.path || '';
       $('.f-engine', r).textContent = loaded ? `${info.engine}${info.jit_compiled ? ' · optimised' : ''} · ${info.mode || ''}` : '–';
@@ -401,6 +403,10 @@
       $('.f-live', r).title = info.loaded_at || '';
       $('.f-source', r).textContent = sourceText || '–';
       this.refreshAges();
+
+      const pending = $('.pending', r);
+      pending.hidden = !info.pending;
+      pending.textContent = info.pending ? 'Waiting: ' + info.pending : '';
 
       const err = $('.last-error', r);
       if (info.last_error) {
@@ -421,24 +427,34 @@
       $('.f-live', this.el).textContent = info.loaded_at ? ago(info.loaded_at) : '–';
     }
 
-    // Rollout (filled by the rollout work): {phase, candidate: {generation, path, ...}, drift: {p50, p99, max, samples}}.
+    // Rollout (SPEC §11): {mode, phase, candidate, previous, until, drift: {comparisons, p50, p99, max, max_allowed},
+    // candidate_traffic: {requests, errors, non_finite}}. The box and its buttons only while there is a candidate.
     renderRollout(ro) {
       const box = $('.rollout-box', this.el);
       const pill = $('.p-rollout', this.el);
       const active = !!(ro && ro.candidate);
+      const guard = !!(ro && !ro.candidate && ro.previous && ro.phase === 'guard');
       box.hidden = !active;
-      pill.hidden = !active;
+      pill.hidden = !(active || guard);
+      if (guard) {
+        pill.textContent = `guard: ${nameOf(ro.previous)} kept` + (ro.until ? ' until ' + clock(ro.until) : '');
+        pill.title = 'after a promotion the previous version stays loaded; an error or a non-finite output rolls back to it at once';
+      }
       if (!active) return;
       const c = ro.candidate;
       pill.textContent = 'rollout: ' + (ro.phase || 'in progress');
+      pill.title = ro.until ? 'this phase ends ' + ro.until : '';
       $('.r-phase', box).textContent = ro.phase ? '· ' + ro.phase : '';
-      $('.r-name', box).textContent = c.name || versionName(c.path) || 'candidate';
+      $('.r-name', box).textContent = nameOf(c) || 'candidate';
       $('.r-gen', box).textContent = c.generation != null ? 'candidate · generation ' + c.generation : 'candidate';
       const d = ro.drift || {};
       $('.d-p50', box).textContent = fmt(d.p50);
-      $('.d-p99', box).textContent = fmt(d.p99) + (ro.max_drift != null ? ` (limit ${fmt(ro.max_drift)})` : '');
+      $('.d-p99', box).textContent = fmt(d.p99) + (d.max_allowed != null ? ` (limit ${fmt(d.max_allowed)})` : '');
+      $('.d-p99', box).classList.toggle('bad-text', d.p99 != null && d.max_allowed != null && d.p99 > d.max_allowed);
       $('.d-max', box).textContent = fmt(d.max);
-      $('.d-samples', box).textContent = d.samples != null ? String(d.samples) + (ro.shadow_samples ? ' / ' + ro.shadow_samples : '') : '–';
+      const t = ro.candidate_traffic;
+      $('.d-samples', box).textContent = (d.comparisons != null ? d.comparisons + ' compared' : '–')
+        + (t && t.requests ? ` · ${t.requests} answered, ${t.errors || 0} errors` : '');
     }
 
     renderActions(info, history) {
@@ -448,7 +464,7 @@
       select.textContent = '';
       const options = history.filter((h) => h.generation !== info.generation);
       for (const h of options) {
-        const o = el('option', null, `gen ${h.generation} · ${versionName(h.path)}`);
+        const o = el('option', null, `gen ${h.generation} · ${nameOf(h)}`);
         o.value = String(h.generation);
         select.appendChild(o);
       }
@@ -505,7 +521,7 @@
         let reply = {};
         try { reply = await res.json(); } catch (ignored) { /* an empty or non-JSON body: the status says enough */ }
         if (res.ok) {
-          this.say(`${action.replace(/_/g, ' ')}: now serving ${versionName(reply.path) || '–'}, generation ${reply.generation}`, false);
+          this.say(`${action.replace(/_/g, ' ')}: now serving ${nameOf(reply) || '–'}, generation ${reply.generation}`, false);
         } else {
           const why = reply.detail || reply.error || res.statusText;
           this.say(`${action} refused (${res.status}): ${why}`, true);
