@@ -56,6 +56,8 @@ class DashboardBrowserTest {
             assertThat(b.find(CARD + " .p-source").getText()).isEqualTo("source ok");
             assertThat(b.find(CARD + " .p-pinned").isDisplayed()).isFalse();
             assertThat(b.find(CARD + " .events li[data-kind='loaded']").getText()).contains("model_2026-11-20.onnx");
+            assertThat(b.find(CARD + " .c-batch").isDisplayed()).as("no batch chart while batching is off").isFalse();
+            assertThat(b.find(CARD + " .a-promote").isDisplayed()).as("no promote button without a rollout").isFalse();
             b.screenshot("dashboard-1280-light");
         }
     }
@@ -144,15 +146,16 @@ class DashboardBrowserTest {
             assertThat(b.find(CARD + " .a-promote").isDisplayed()).isFalse();
 
             Checkpoints.publish(dir, "actor_seed1.onnx", "model_2.onnx", 2);
-            traffic(s, 20); // shadow comparisons for the drift figures
 
             await().atMost(PAGE).until(() -> b.find(CARD + " .rollout-box").isDisplayed());
+            traffic(s, 20); // shadow comparisons for the drift figures
             JsonNode candidate = TestServer.json(s.get("/sac/model/info")).at("/rollout/candidate");
             assertThat(b.find(CARD + " .r-name").getText()).isEqualTo("model_2");
             assertThat(b.find(CARD + " .p-rollout").getText()).isEqualTo("rollout: shadow");
             assertThat(b.find(CARD + " .events li[data-kind='candidate']").getText()).contains("model_2.onnx");
             assertThat(b.find(CARD + " .v-name").getText()).as("stable keeps serving").isEqualTo("model_1");
-            await().atMost(PAGE).until(() -> !"–".equals(b.find(CARD + " .d-p99").getText()));
+            await().atMost(PAGE).until(() -> !"–".equals(b.find(CARD + " .d-p50").getText()));
+            assertThat(b.find(CARD + " .d-p99").getText()).contains("(limit 0.1)");
             b.screenshot("dashboard-rollout");
 
             b.find(CARD + " .a-promote").click();
@@ -164,6 +167,24 @@ class DashboardBrowserTest {
             await().atMost(PAGE).until(() -> !b.find(CARD + " .rollout-box").isDisplayed());
             assertThat(b.find(CARD + " .p-rollout").getText()).startsWith("guard: model_1 kept");
             assertThat(b.find(CARD + " .events li[data-kind='promoted']").getDomAttribute("class")).contains("good");
+        }
+    }
+
+    @Test
+    void withBatchingOnThePageChartsRowsPerBatch() {
+        Checkpoints.publish(dir, "actor_seed0.onnx", "model_1.onnx", 1);
+        try (TestServer s = serve(dir, Map.of("HOTSERVE_MAX_BATCH_SIZE", "8")); Browser b = Browser.open(1280, 800)) {
+            b.get(s.base.resolve("/ui/"));
+            awaitGeneration(b, 1);
+            traffic(s, 20);
+
+            await().atMost(PAGE).until(() -> b.find(CARD + " .c-batch").isDisplayed());
+            // One request at a time: each engine call holds the one request's one row. Requests go on while
+            // waiting, so the latest second always has batches to show.
+            await().atMost(PAGE).until(() -> {
+                traffic(s, 2);
+                return "1".equals(b.find(CARD + " .c-batch .now").getText());
+            });
         }
     }
 
@@ -314,8 +335,10 @@ class DashboardBrowserTest {
             b.phone(390, 844);
             b.get(s.base.resolve("/ui/"));
             awaitGeneration(b, 1);
-            traffic(s, 30);
-            await().atMost(PAGE).until(() -> !"0".equals(b.find(CARD + " .c-rate .now").getText()));
+            await().atMost(PAGE).until(() -> {
+                traffic(s, 5);
+                return !"0".equals(b.find(CARD + " .c-rate .now").getText());
+            });
 
             long viewport = ((Number) b.js("return window.innerWidth;")).longValue();
             long content = ((Number) b.js("return document.documentElement.scrollWidth;")).longValue();
@@ -334,8 +357,10 @@ class DashboardBrowserTest {
             b.colorScheme("dark");
             b.get(s.base.resolve("/ui/"));
             awaitGeneration(b, 1);
-            traffic(s, 30);
-            await().atMost(PAGE).until(() -> !"0".equals(b.find(CARD + " .c-rate .now").getText()));
+            await().atMost(PAGE).until(() -> {
+                traffic(s, 5);
+                return !"0".equals(b.find(CARD + " .c-rate .now").getText());
+            });
 
             assertThat(luminance(b.find("body").getCssValue("background-color"))).isLessThan(0.1);
             assertThat(luminance(b.find(CARD + " .v-name").getCssValue("color"))).isGreaterThan(0.6);

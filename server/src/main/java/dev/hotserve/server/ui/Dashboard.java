@@ -32,6 +32,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
@@ -53,12 +54,15 @@ import java.util.stream.Collectors;
  * {@code /ui/stream} that feeds it.
  *
  * <h2>The stream</h2>
- * A {@code text/event-stream} with three events, each one line of JSON:
+ * A {@code text/event-stream} with four events, each one line of JSON:
  * <ul>
  *   <li>{@code snapshot}, first, and again when models come or go: every model's state and its
  *       last 15 minutes of figures;
  *   <li>{@code model}, when a model records a reload event (load, failure, rollback, pin, and
  *       whatever the rollout adds): that model's state, sent as soon as the event is recorded;
+ *   <li>{@code info} {@code {name, info}}, checked each second, when a model's info changed
+ *       without a reload event (a rollout's drift and traffic, a file still being written, the
+ *       batch queue, the source's health);
  *   <li>{@code tick}, each second: the time ({@code t}, epoch milliseconds) and each model's
  *       requests per second, p50 and p99 latency in ms (and batch figures when it batches) over
  *       that second.
@@ -105,6 +109,8 @@ public final class Dashboard implements AutoCloseable {
         final MetricsRing ring = new MetricsRing(WINDOW_SAMPLES);
         final AtomicBoolean refreshing = new AtomicBoolean();
         volatile boolean batching;
+        /** The info last published as a {@code model} event (scheduler thread only). */
+        byte[] lastInfo;
 
         Watch(HotModel model) {
             this.model = model;
@@ -260,6 +266,7 @@ public final class Dashboard implements AutoCloseable {
             Instant now = clock.instant();
             Map<String, RequestSampler.Figures> figures = sample();
             if (hub.hasSubscribers()) {
+                publishInfoChanges();
                 hub.publish(frame("tick", tickJson(now, figures)));
             }
         } catch (RuntimeException e) {
@@ -290,6 +297,7 @@ public final class Dashboard implements AutoCloseable {
             Watch w = watches.get(m.name());
             if (w == null || w.model != m) {
                 Watch fresh = new Watch(m);
+                fresh.lastInfo = infoJson(m);
                 watches.put(m.name(), fresh);
                 // HotModel has no way to remove a listener: this one goes quiet once the model is no longer watched.
                 m.addListener(e -> modelChanged(fresh, e));
@@ -318,12 +326,38 @@ public final class Dashboard implements AutoCloseable {
                 changed.remove(name); // before reading the state: a change from now on is published again
                 Watch w = watches.get(name);
                 if (w != null && hub.hasSubscribers()) {
-                    hub.publish(frame("model", write(g -> writeModel(g, w, false))));
+                    publishModel(w, infoJson(w.model));
                 }
             }
         } catch (RuntimeException e) {
             LOG.log(System.Logger.Level.WARNING, "dashboard: publishing a model change failed", e);
         }
+    }
+
+    /**
+     * Some of a model's state changes with no reload event: a rollout's drift and traffic, a file
+     * still being written, the batch queue, the source's health. Once a second, a model whose info
+     * differs from what was last published is published again.
+     */
+    private void publishInfoChanges() {
+        for (Watch w : watches.values()) {
+            byte[] info = infoJson(w.model);
+            if (!Arrays.equals(info, w.lastInfo)) {
+                w.lastInfo = info;
+                hub.publish(frame("info", write(g -> {
+                    g.writeStartObject();
+                    g.writeStringField("name", w.model.name());
+                    g.writeFieldName("info");
+                    g.writeRawValue(utf8(info));
+                    g.writeEndObject();
+                })));
+            }
+        }
+    }
+
+    private void publishModel(Watch w, byte[] info) {
+        w.lastInfo = info;
+        hub.publish(frame("model", write(g -> writeModel(g, w, info, false))));
     }
 
     private void watchFreshness() {
@@ -373,20 +407,25 @@ public final class Dashboard implements AutoCloseable {
             g.writeNumberField("window_samples", WINDOW_SAMPLES);
             g.writeArrayFieldStart("models");
             for (Watch w : ws) {
-                writeModel(g, w, true);
+                writeModel(g, w, infoJson(w.model), true);
             }
             g.writeEndArray();
             g.writeEndObject();
         });
     }
 
-    private void writeModel(JsonGenerator g, Watch w, boolean withSeries) throws IOException {
-        HotModel m = w.model;
+    /** The body of the model's info route (without its freshness check: the watch does that). */
+    private byte[] infoJson(HotModel m) {
         ModelStatus s = m.status();
+        return codec.info(s, m.rolloutPolicy(), noModelDetail(s));
+    }
+
+    private void writeModel(JsonGenerator g, Watch w, byte[] info, boolean withSeries) throws IOException {
+        HotModel m = w.model;
         g.writeStartObject();
         g.writeStringField("name", m.name());
         g.writeFieldName("info");
-        g.writeRawValue(utf8(codec.info(s, m.rolloutPolicy(), noModelDetail(s))));
+        g.writeRawValue(utf8(info));
         g.writeFieldName("history");
         g.writeRawValue(utf8(codec.history(m.history())));
         List<ReloadEvent> events = m.events();

@@ -143,6 +143,7 @@
     const msg = JSON.parse(data.join('\n'));
     if (event === 'snapshot') onSnapshot(msg);
     else if (event === 'model') onModel(msg);
+    else if (event === 'info') onInfo(msg);
     else if (event === 'tick') onTick(msg);
   }
 
@@ -166,6 +167,12 @@
   function onModel(m) {
     const card = cards.get(m.name);
     if (card) card.update(m);
+  }
+
+  // The model's info changed without a reload event (rollout figures, a pending file, source health).
+  function onInfo(m) {
+    const card = cards.get(m.name);
+    if (card && card.data) card.update({ ...card.data, info: m.info });
   }
 
   function onTick(t) {
@@ -228,9 +235,11 @@
     };
   }
 
-  const hourMinute = (sec) => {
+  // 24 h clock labels; with seconds while the window is under ten minutes (else every label of a minute would repeat).
+  const clockLabel = (sec, withSeconds) => {
     const d = new Date(sec * 1000);
-    return String(d.getHours()).padStart(2, '0') + ':' + String(d.getMinutes()).padStart(2, '0');
+    const two = (n) => String(n).padStart(2, '0');
+    return two(d.getHours()) + ':' + two(d.getMinutes()) + (withSeconds ? ':' + two(d.getSeconds()) : '');
   };
 
   // One grid line per power of ten: a log axis with every 2..9 is too busy to read at a glance.
@@ -265,7 +274,7 @@
           ? { distr: 3, log: 10, range: (u, min, max) => (min > 0 && max > 0 ? uPlot.rangeLog(min, max, 10, true) : [0.1, 10]) }
           : { range: (u, min, max) => [0, max > 0 ? max * 1.15 : 1] },
       },
-      axes: [{ ...axis, size: 26, space: 64, values: (u, ticks) => ticks.map(hourMinute) },
+      axes: [{ ...axis, size: 26, space: 64, values: (u, ticks) => ticks.map((v) => clockLabel(v, u.scales.x.max - u.scales.x.min < 600)) },
         log ? { ...axis, size: 46, splits: (u, i, min, max) => decades(min, max), values: (u, ticks) => ticks.map((v) => (v == null ? '' : String(v))) } : { ...axis, size: 46 }],
       series: [{}, ...lines.map((l) => ({ label: l.label, stroke: css(l.color), width: 1.6, spanGaps: false,
         fill: l.fill ? css(l.color) + '22' : undefined }))],
@@ -418,7 +427,11 @@
 
       this.renderRollout(info.rollout);
       this.renderActions(info, m.history || []);
-      this.renderEvents(m.events || []);
+      // An info-only update keeps the same event list: leave the timeline (and its scroll position) alone.
+      if (m.events !== this.shownEvents) {
+        this.shownEvents = m.events;
+        this.renderEvents(m.events || []);
+      }
     }
 
     refreshAges() {
@@ -461,8 +474,21 @@
       const r = this.el;
       const select = $('.a-generation', r);
       const previous = select.value;
-      select.textContent = '';
       const options = history.filter((h) => h.generation !== info.generation);
+      // Rebuilt only when the choices change, so that a list the user has open is not closed under them.
+      const choices = options.map((h) => h.generation).join(',');
+      if (choices !== this.shownChoices) this.fillGenerations(select, options, previous, choices);
+      select.disabled = this.busy || options.length === 0;
+      $('.a-rollback', r).disabled = this.busy || options.length === 0;
+      $('.a-reload', r).disabled = this.busy;
+      $('.a-unpin', r).disabled = this.busy || !info.pinned;
+      $('.a-promote', r).disabled = this.busy;
+      $('.a-reject', r).disabled = this.busy;
+    }
+
+    fillGenerations(select, options, previous, choices) {
+      this.shownChoices = choices;
+      select.textContent = '';
       for (const h of options) {
         const o = el('option', null, `gen ${h.generation} · ${nameOf(h)}`);
         o.value = String(h.generation);
@@ -474,12 +500,6 @@
         select.appendChild(o);
       }
       if (options.some((h) => String(h.generation) === previous)) select.value = previous;
-      select.disabled = this.busy || options.length === 0;
-      $('.a-rollback', r).disabled = this.busy || options.length === 0;
-      $('.a-reload', r).disabled = this.busy;
-      $('.a-unpin', r).disabled = this.busy || !info.pinned;
-      $('.a-promote', r).disabled = this.busy;
-      $('.a-reject', r).disabled = this.busy;
     }
 
     renderEvents(events) {
