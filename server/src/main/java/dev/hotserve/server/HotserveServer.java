@@ -75,6 +75,7 @@ public final class HotserveServer implements AutoCloseable {
                         b.directory(d.dir());
                         d.glob().ifPresent(b::glob);
                     }
+                    case ModelSource.S3 s3 -> throw new IllegalStateException("S3 sources wait for HotModel.Builder.source (core v2)");
                     case ModelSource.Demo demo -> {
                         if (demoDir == null) {
                             demoDir = Files.createTempDirectory("hotserve-demo");
