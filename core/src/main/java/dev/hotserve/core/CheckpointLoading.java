@@ -7,6 +7,7 @@ import dev.hotserve.engine.LoadOptions;
 import dev.hotserve.engine.LoadedModel;
 import dev.hotserve.engine.ModelLoadException;
 import dev.hotserve.engine.ModelSignature;
+import dev.hotserve.source.StagedCheckpoint;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -15,6 +16,7 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.OptionalInt;
 
 /**
@@ -44,7 +46,7 @@ final class CheckpointLoading {
     /** The two ways a load ends. */
     sealed interface Outcome {}
 
-    record Ok(String engine, LoadedModel model, PolicyHead head, String sha256) implements Outcome {}
+    record Ok(String engine, LoadedModel model, PolicyHead head, String sha256, long size) implements Outcome {}
 
     record Failed(String reason, Throwable cause) implements Outcome {}
 
@@ -67,23 +69,25 @@ final class CheckpointLoading {
     }
 
     /**
-     * Loads and verifies {@code fp}.
+     * Loads and verifies a staged checkpoint.
      *
      * @param expectedSha256 the digest the bytes must have (a rollback checks the file is the one it
-     *     served); null for none
+     *     served; a pointer object may name it); null for none
      */
-    Outcome load(Fingerprint fp, String expectedSha256) {
-        Path file = fp.path();
+    Outcome load(StagedCheckpoint staged, String expectedSha256) {
+        Path file = staged.file();
         LoadedModel model = null;
         try {
-            Sidecar sidecar = readJsonSidecar(file);
-            String sha = sha256(fp);
-            String declared = readShaSidecar(file);
+            Sidecar sidecar = readJsonSidecar(file, staged.jsonSidecar());
+            long[] size = {staged.ref().size()};
+            String sha = staged.verifiedSha256().isPresent() ? staged.verifiedSha256().get() : sha256(file, size);
+            String declared = readShaSidecar(staged.sha256Sidecar());
             if (declared != null && !declared.equals(sha)) {
-                throw new Refused("sha256 of " + file + " is " + sha + " but " + sidecarPath(file, ".sha256") + " says " + declared);
+                throw new Refused("sha256 of " + file + " is " + sha + " but " + staged.sha256Sidecar().get() + " says " + declared);
             }
-            if (expectedSha256 != null && !expectedSha256.equals(sha)) {
-                throw new Refused(file + " changed since it was loaded: sha256 " + sha + ", was " + expectedSha256);
+            if (expectedSha256 != null && !expectedSha256.equalsIgnoreCase(sha)) {
+                throw new Refused(file + " changed since it was loaded, or is not the expected checkpoint: sha256 " + sha + ", expected "
+                        + expectedSha256.toLowerCase(Locale.ROOT));
             }
             LoadOptions opts = sidecar.stateDim.isPresent() ? options.withStateDim(sidecar.stateDim.getAsInt()) : options;
             Engines.Loaded loaded;
@@ -96,11 +100,7 @@ final class CheckpointLoading {
             }
             model = loaded.model();
             PolicyHead head = verify(file, model, sidecar);
-            CheckpointFiles.Stat after = files.stat(file);
-            if (after == null || !after.mtime().equals(fp.mtime()) || after.size() != fp.size()) {
-                throw new Refused(file + " changed while it was being loaded (still being written?)");
-            }
-            return new Ok(loaded.engine(), model, head, sha);
+            return new Ok(loaded.engine(), model, head, sha, size[0]);
         } catch (Refused e) {
             closeQuietly(model, e);
             return new Failed(e.getMessage(), e.getCause());
@@ -216,7 +216,8 @@ final class CheckpointLoading {
         return file.resolveSibling(file.getFileName() + suffix);
     }
 
-    private String sha256(Fingerprint fp) throws IOException, Refused {
+    /** Hashes {@code file}; {@code size[0]}: the byte count expected (-1: any), set to the count read. */
+    private String sha256(Path file, long[] size) throws IOException, Refused {
         MessageDigest md;
         try {
             md = MessageDigest.getInstance("SHA-256");
@@ -225,22 +226,26 @@ final class CheckpointLoading {
         }
         long total = 0;
         byte[] buf = new byte[64 * 1024];
-        try (InputStream in = files.open(fp.path())) {
+        try (InputStream in = files.open(file)) {
             int n;
             while ((n = in.read(buf)) > 0) {
                 md.update(buf, 0, n);
                 total += n;
             }
         }
-        if (total != fp.size()) {
-            throw new Refused(fp.path() + " changed while it was being read: " + total + " bytes read, " + fp.size() + " expected");
+        if (size[0] >= 0 && total != size[0]) {
+            throw new Refused(file + " changed while it was being read: " + total + " bytes read, " + size[0] + " expected");
         }
+        size[0] = total;
         return HexFormat.of().formatHex(md.digest());
     }
 
-    /** The digest of {@code <file>.sha256} in lower case, or null when there is no such sidecar. */
-    private String readShaSidecar(Path file) throws IOException, Refused {
-        Path p = sidecarPath(file, ".sha256");
+    /** The digest of the {@code .sha256} sidecar in lower case, or null when there is none. */
+    private String readShaSidecar(Optional<Path> sidecar) throws IOException, Refused {
+        if (sidecar.isEmpty()) {
+            return null;
+        }
+        Path p = sidecar.get();
         String text = readSmall(p);
         if (text == null) {
             return null;
@@ -253,8 +258,11 @@ final class CheckpointLoading {
         return first;
     }
 
-    private Sidecar readJsonSidecar(Path file) throws IOException, Refused {
-        Path p = sidecarPath(file, ".json");
+    private Sidecar readJsonSidecar(Path file, Optional<Path> sidecar) throws IOException, Refused {
+        if (sidecar.isEmpty()) {
+            return Sidecar.NONE;
+        }
+        Path p = sidecar.get();
         String text = readSmall(p);
         if (text == null) {
             return Sidecar.NONE;

@@ -3,7 +3,6 @@ package dev.hotserve.core;
 import dev.hotserve.engine.ModelSignature;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
-import java.lang.ref.Cleaner;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
@@ -37,15 +36,15 @@ public final class Lease implements AutoCloseable {
         this.tracker = null;
     }
 
-    private Lease(Snapshot snapshot, Cleaner cleaner, String model, Consumer<LeakedLease> listener) {
+    private Lease(Snapshot snapshot, LeakWatch watch, String model, Consumer<LeakedLease> listener) {
         this.snapshot = snapshot;
-        this.tracker = new Tracker(snapshot, model, listener, new Throwable("lease acquired here"));
-        this.tracker.cleanable = cleaner.register(this, tracker);
+        this.tracker = new Tracker(snapshot, watch, model, listener, new Throwable("lease acquired here"));
+        this.tracker.watched = watch.watch(this, tracker);
     }
 
-    /** A lease watched by {@code cleaner}: if it becomes unreachable unclosed, it is reported and released. */
-    static Lease tracked(Snapshot snapshot, Cleaner cleaner, String model, Consumer<LeakedLease> listener) {
-        return new Lease(snapshot, cleaner, model, listener);
+    /** A lease on {@code watch}: if it becomes unreachable unclosed, it is reported and released. */
+    static Lease tracked(Snapshot snapshot, LeakWatch watch, String model, Consumer<LeakedLease> listener) {
+        return new Lease(snapshot, watch, model, listener);
     }
 
     public ModelVersion version() {
@@ -140,19 +139,21 @@ public final class Lease implements AutoCloseable {
     }
 
     /**
-     * The cleaner action of a tracked lease. It must not reach the lease itself, or the lease would
+     * The leak action of a tracked lease. It must not reach the lease itself, or the lease would
      * never become unreachable.
      */
     private static final class Tracker implements Runnable {
         private final Snapshot snapshot;
+        private final LeakWatch watch;
         private final String model;
         private final Consumer<LeakedLease> listener;
         private final Throwable acquiredAt;
         private final AtomicBoolean done = new AtomicBoolean();
-        Cleaner.Cleanable cleanable;
+        LeakWatch.Watched watched;
 
-        Tracker(Snapshot snapshot, String model, Consumer<LeakedLease> listener, Throwable acquiredAt) {
+        Tracker(Snapshot snapshot, LeakWatch watch, String model, Consumer<LeakedLease> listener, Throwable acquiredAt) {
             this.snapshot = snapshot;
+            this.watch = watch;
             this.model = model;
             this.listener = listener;
             this.acquiredAt = acquiredAt;
@@ -162,10 +163,10 @@ public final class Lease implements AutoCloseable {
             if (done.compareAndSet(false, true)) {
                 snapshot.release();
             }
-            cleanable.clean(); // unregisters; run() then finds done set and does nothing
+            watch.unwatch(watched);
         }
 
-        /** Runs on the cleaner thread when the lease became unreachable without close(). */
+        /** Runs in a leak check once the lease became unreachable without close(). */
         @Override
         public void run() {
             if (done.compareAndSet(false, true)) {

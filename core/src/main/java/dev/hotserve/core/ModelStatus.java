@@ -1,5 +1,6 @@
 package dev.hotserve.core;
 
+import dev.hotserve.source.SourceHealth;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -11,6 +12,8 @@ import java.util.Optional;
  * @param source where checkpoints come from, e.g. {@code "file /x/y.onnx"} or
  *     {@code "directory /x (model_*.{onnx,pt})"}
  * @param lastError the last failed load, cleared by the next successful one
+ * @param pending a checkpoint seen but not yet complete (still being written), and why
+ * @param sourceHealth whether the source could be reached, and when it last was
  */
 public record ModelStatus(
         String name,
@@ -19,7 +22,9 @@ public record ModelStatus(
         boolean pinned,
         ReloadMode mode,
         String source,
-        Optional<LoadFailure> lastError) {
+        Optional<LoadFailure> lastError,
+        Optional<String> pending,
+        SourceHealth sourceHealth) {
 
     public ModelStatus {
         Objects.requireNonNull(name, "name");
@@ -27,5 +32,7 @@ public record ModelStatus(
         Objects.requireNonNull(mode, "mode");
         Objects.requireNonNull(source, "source");
         Objects.requireNonNull(lastError, "lastError");
+        Objects.requireNonNull(pending, "pending");
+        Objects.requireNonNull(sourceHealth, "sourceHealth");
     }
 }

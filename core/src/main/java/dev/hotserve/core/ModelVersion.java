@@ -11,11 +11,17 @@ import java.util.Objects;
  * new record.
  *
  * @param generation 1 for the first successful load, then one more per successful load
+ * @param name the version's name: the checkpoint's file name without its extension, the same on
+ *     every replica ({@code model_2026-11-24})
+ * @param source where the source found it: an absolute path, {@code s3://bucket/key}
+ * @param path the local file that was loaded (for a remote source, its staged copy)
  * @param sha256 lower-case hex digest of the bytes that were loaded
  * @param head the policy head kind, {@code "sac"} or {@code "identity"}
  */
 public record ModelVersion(
         long generation,
+        String name,
+        String source,
         Path path,
         Instant mtime,
         long size,
@@ -32,6 +38,8 @@ public record ModelVersion(
         if (generation < 1) {
             throw new IllegalArgumentException("a loaded version has generation >= 1, was " + generation);
         }
+        Objects.requireNonNull(name, "name");
+        Objects.requireNonNull(source, "source");
         Objects.requireNonNull(path, "path");
         Objects.requireNonNull(mtime, "mtime");
         Objects.requireNonNull(sha256, "sha256");

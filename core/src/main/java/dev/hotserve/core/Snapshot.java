@@ -1,6 +1,7 @@
 package dev.hotserve.core;
 
 import dev.hotserve.engine.LoadedModel;
+import dev.hotserve.source.CheckpointRef;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -19,15 +20,16 @@ final class Snapshot {
     static final int RETIRED = 0x8000_0000;
 
     final ModelVersion version;
-    final Fingerprint fingerprint;
+    /** The checkpoint as its source named it: what freshness compares with the source's current one. */
+    final CheckpointRef ref;
     final LoadedModel model;
     final PolicyHead head;
     private final AtomicInteger state = new AtomicInteger();
     private final Runnable onClose;
 
-    Snapshot(ModelVersion version, LoadedModel model, PolicyHead head, Runnable onClose) {
+    Snapshot(ModelVersion version, CheckpointRef ref, LoadedModel model, PolicyHead head, Runnable onClose) {
         this.version = version;
-        this.fingerprint = version.fingerprint();
+        this.ref = ref;
         this.model = model;
         this.head = head;
         this.onClose = onClose;

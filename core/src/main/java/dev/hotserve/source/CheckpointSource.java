@@ -37,6 +37,14 @@ public interface CheckpointSource extends AutoCloseable {
     StagedCheckpoint stage(CheckpointRef ref) throws SourceException;
 
     /**
+     * Called once the engine has loaded {@code staged}, before it serves: a source whose staged
+     * file can still change under it (a local file written in place) checks that it did not.
+     *
+     * @throws NotYetCompleteException when the file changed during the load
+     */
+    default void confirmUnchanged(StagedCheckpoint staged) throws SourceException {}
+
+    /**
      * Whether {@link #stage} may wait on the network. The core then never stages on a request
      * thread: loads run in the background whatever the model's reload mode.
      */

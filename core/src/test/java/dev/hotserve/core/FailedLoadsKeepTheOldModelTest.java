@@ -26,7 +26,7 @@ class FailedLoadsKeepTheOldModelTest {
     final FakeEngine engine = FakeEngine.strict();
     final Instant base = Instant.now().minus(1, ChronoUnit.HOURS).truncatedTo(ChronoUnit.SECONDS);
 
-    HotModel.Builder builder() {
+    HotModelBuilder builder() {
         return HotModel.builder().directory(dir).loader(engine.loader());
     }
 
@@ -45,7 +45,7 @@ class FailedLoadsKeepTheOldModelTest {
     }
 
     /** Serves model_1, then offers model_2 and returns the recorded reason it was refused. */
-    private String refusedReason(HotModel.Builder b, Runnable writeSecond) {
+    private String refusedReason(HotModelBuilder b, Runnable writeSecond) {
         good(1);
         try (HotModel model = b.build()) {
             assertThat(answer(model)).isEqualTo(1f);

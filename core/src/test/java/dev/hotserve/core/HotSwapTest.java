@@ -26,7 +26,7 @@ class HotSwapTest {
     /** Checkpoints get mtimes an hour old, so they are settled at once and ordered exactly. */
     final Instant base = Instant.now().minus(1, ChronoUnit.HOURS).truncatedTo(ChronoUnit.SECONDS);
 
-    HotModel.Builder builder() {
+    HotModelBuilder builder() {
         return HotModel.builder().directory(dir).loader(engine.loader()).leakDetectionSampling(1);
     }
 

@@ -29,7 +29,7 @@ class LeaseLifecycleTest {
         return FakeCheckpoint.of(n).writeTo(dir.resolve("model_" + n + ".onnx"), base.plusSeconds(n));
     }
 
-    private HotModel.Builder builder() {
+    private HotModelBuilder builder() {
         return HotModel.builder().directory(dir).loader(engine.loader());
     }
 
@@ -97,7 +97,8 @@ class LeaseLifecycleTest {
     void aRetiredSnapshotCannotBeRevived() {
         good(1);
         try (HotModel model = builder().build(); Lease lease = model.acquire()) {
-            Snapshot s = new Snapshot(lease.version(), engine.models().get(0), lease.head(), () -> {});
+            Snapshot s = new Snapshot(lease.version(), LocalSource.LocalFiles.ref(lease.version().fingerprint()), engine.models().get(0),
+                    lease.head(), () -> {});
             assertThat(s.tryAcquire()).isTrue();
             s.retire();
             assertThat(s.tryAcquire()).as("acquire after retire").isFalse();
@@ -108,16 +109,27 @@ class LeaseLifecycleTest {
         }
     }
 
+    /** A runtime whose own leak check never runs during a test: the test drives the checks. */
+    private static HotserveRuntime manualLeakChecks() {
+        return HotserveRuntime.builder().leakCheckInterval(Duration.ofDays(1)).build();
+    }
+
     @Test
     void aLeaseNeverClosedIsReportedWithItsAcquirersStackAndReleased() {
         good(1);
         List<LeakedLease> leaks = new CopyOnWriteArrayList<>();
-        try (HotModel model = builder().leakDetectionSampling(1).leakListener(leaks::add).build()) {
+        try (HotserveRuntime runtime = manualLeakChecks();
+                HotModel model = builder().runtime(runtime).leakDetectionSampling(1).leakListener(leaks::add).build()) {
             leakALease(model);
-            await().atMost(Duration.ofSeconds(20)).until(() -> {
+            assertThat(runtime.leaks().watched()).isEqualTo(1);
+            // The collector decides when the lease is found unreachable; each check counts what it found.
+            int found = await().atMost(Duration.ofSeconds(20)).until(() -> {
                 System.gc();
-                return !leaks.isEmpty();
-            });
+                return runtime.checkForLeakedLeases();
+            }, n -> n > 0);
+            assertThat(found).isEqualTo(1);
+            assertThat(leaks).hasSize(1);
+            assertThat(runtime.leaks().watched()).isZero();
             LeakedLease leak = leaks.get(0);
             assertThat(leak.model()).isEqualTo("sac");
             assertThat(leak.version().generation()).isEqualTo(1);
@@ -135,11 +147,15 @@ class LeaseLifecycleTest {
     void aClosedLeaseIsNotReportedAsALeak() {
         good(1);
         List<LeakedLease> leaks = new CopyOnWriteArrayList<>();
-        try (HotModel model = builder().leakDetectionSampling(1).leakListener(leaks::add).build()) {
+        try (HotserveRuntime runtime = manualLeakChecks();
+                HotModel model = builder().runtime(runtime).leakDetectionSampling(1).leakListener(leaks::add).build()) {
             for (int i = 0; i < 1_000; i++) {
                 model.acquire().close();
             }
+            // Counted, not hoped for: every tracked lease was unwatched by its close, so no collection can report one.
+            assertThat(runtime.leaks().watched()).isZero();
             System.gc();
+            assertThat(runtime.checkForLeakedLeases()).isZero();
             good(2);
             model.acquire().close();
             // The retired model closed exactly once although every lease was tracked.

@@ -77,10 +77,10 @@ class RollbackAndHistoryTest {
     }
 
     @Test
-    void aRollbackToAnUnknownGenerationIsAnArgumentError() {
+    void aRollbackToAnUnknownGenerationIsRefusedListingTheKnownOnes() {
         good(1);
         try (HotModel model = model()) {
-            assertThatThrownBy(() -> model.rollback(7)).isInstanceOf(IllegalArgumentException.class)
+            assertThatThrownBy(() -> model.rollback(7)).isInstanceOf(UnknownGenerationException.class)
                     .hasMessageContaining("no generation 7").hasMessageContaining("[1]");
         }
     }

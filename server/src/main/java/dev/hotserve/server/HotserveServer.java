@@ -1,6 +1,8 @@
 package dev.hotserve.server;
 
 import dev.hotserve.core.HotModel;
+import dev.hotserve.core.HotModelBuilder;
+import dev.hotserve.core.HotserveRuntime;
 import dev.hotserve.engine.LoadOptions;
 import dev.hotserve.server.config.ModelConfig;
 import dev.hotserve.server.config.ModelSource;
@@ -43,8 +45,13 @@ public final class HotserveServer implements AutoCloseable {
     private final Object stopLock = new Object();
     private boolean stopped;
 
-    private HotserveServer(ServerConfig config, List<HotModel> models, ServerMetrics metrics, WebServer web, Gate gate, Path demoDir) {
+    /** The engines, loader and scheduler threads every model shares: threads do not grow with models. */
+    private final HotserveRuntime runtime;
+
+    private HotserveServer(ServerConfig config, HotserveRuntime runtime, List<HotModel> models, ServerMetrics metrics, WebServer web,
+            Gate gate, Path demoDir) {
         this.config = config;
+        this.runtime = runtime;
         this.models = models;
         this.metrics = metrics;
         this.web = web;
@@ -59,10 +66,12 @@ public final class HotserveServer implements AutoCloseable {
         Path demoDir = null;
         List<HotModel> models = new ArrayList<>();
         ServerMetrics metrics = new ServerMetrics(InstantSource.system());
+        HotserveRuntime runtime = HotserveRuntime.create();
         try {
             for (ModelConfig m : config.models()) {
-                HotModel.Builder b = HotModel.builder()
+                HotModelBuilder b = HotModel.builder()
                         .name(m.name())
+                        .runtime(runtime)
                         .loadOptions(new LoadOptions(m.jit(), m.threads(), OptionalInt.empty()))
                         .mode(m.mode())
                         .pollInterval(m.pollInterval())
@@ -106,13 +115,15 @@ public final class HotserveServer implements AutoCloseable {
                         + " (is the port taken? the cause is logged above)");
             }
             LOG.log(System.Logger.Level.INFO, "listening on http://{0}:{1}", config.host(), Integer.toString(web.port()));
-            return new HotserveServer(config, List.copyOf(models), metrics, web, routes.gate(), demoDir);
+            return new HotserveServer(config, runtime, List.copyOf(models), metrics, web, routes.gate(), demoDir);
         } catch (IOException e) {
             models.forEach(HotModel::close);
+            runtime.close();
             deleteDemo(demoDir);
             throw new UncheckedIOException("cannot set up the bundled demo model", e);
         } catch (RuntimeException e) {
             models.forEach(HotModel::close);
+            runtime.close();
             deleteDemo(demoDir);
             throw e;
         }
@@ -196,6 +207,7 @@ public final class HotserveServer implements AutoCloseable {
                     LOG.log(System.Logger.Level.WARNING, "closing model " + m.name(), e);
                 }
             }
+            runtime.close();
             metrics.close();
             deleteDemo(demoDir);
             LOG.log(System.Logger.Level.INFO, "stopped; every model closed");

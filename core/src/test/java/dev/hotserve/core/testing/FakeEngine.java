@@ -49,7 +49,7 @@ public final class FakeEngine implements Engine {
         return new FakeEngine(false);
     }
 
-    /** The loader to pass to {@code HotModel.Builder.loader}. */
+    /** The loader to pass to {@code HotModelBuilder.loader}. */
     public ModelLoader loader() {
         return (file, options) -> new Engines.Loaded(name(), load(file, options));
     }

@@ -5,6 +5,7 @@ import dev.hotserve.core.Lease;
 import dev.hotserve.core.ModelStatus;
 import dev.hotserve.core.ModelVersion;
 import dev.hotserve.core.NoModelException;
+import dev.hotserve.core.UnknownGenerationException;
 import dev.hotserve.server.config.Limits;
 import dev.hotserve.server.http.JsonCodec.BatchRequest;
 import dev.hotserve.server.http.JsonCodec.BenchmarkRequest;
@@ -106,8 +107,8 @@ final class ModelRoutes {
         long generation = codec.parseRollback(RequestBody.read(req, limits.maxBodyBytes()));
         try {
             model.rollback(generation);
-        } catch (IllegalArgumentException e) {
-            throw HttpError.notFound(e.getMessage() == null ? "generation " + generation + " is not in the history" : e.getMessage());
+        } catch (UnknownGenerationException e) {
+            throw HttpError.notFound(e.getMessage());
         }
         return infoReply(model.status(), null);
     }

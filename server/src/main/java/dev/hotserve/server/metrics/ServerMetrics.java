@@ -72,7 +72,7 @@ public final class ServerMetrics {
 
     /**
      * Records a model's reload events: meters and one log line per event. Give it to the model's
-     * builder ({@code HotModel.Builder.listener}), so the first load, made in {@code build()}, is
+     * builder ({@code HotModelBuilder.listener}), so the first load, made in {@code build()}, is
      * recorded too.
      */
     public Consumer<ReloadEvent> reloadListener(String model) {

@@ -1,0 +1,259 @@
+package dev.hotserve.core;
+
+import dev.hotserve.engine.LoadOptions;
+import dev.hotserve.source.CheckpointFormat;
+import dev.hotserve.source.CheckpointSource;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.function.Consumer;
+
+/** Builds a {@link HotModel}; every setting has a default. */
+public final class HotModelBuilder {
+
+    static final Duration MIN_MTIME_SLACK = Duration.ofMillis(20);
+    /** How often a remote source is polled when no poll interval is given (SPEC §9). */
+    static final Duration REMOTE_POLL_INTERVAL = Duration.ofSeconds(2);
+
+    String name = "sac";
+    Path file;
+    Path directory;
+    String glob = "model_*.{onnx,pt}";
+    // Graph optimisation on: both engines measured faster with it at steady state (BENCHMARKS.md, item 6).
+    LoadOptions loadOptions = LoadOptions.defaults().withOptimize(true);
+    int expectedStateDim;
+    ReloadMode mode = ReloadMode.BLOCKING;
+    Duration pollInterval;
+    Duration settleWindow = Duration.ofMillis(50);
+    int historySize = 32;
+    int eventLogSize = 256;
+    ModelLoader loader;
+    InstantSource clock = InstantSource.system();
+    HotModel.Sleeper sleeper = d -> Thread.sleep(d);
+    Executor executor;
+    ScheduledExecutorService scheduler;
+    CheckpointFiles files = CheckpointFiles.system();
+    Consumer<LeakedLease> leakListener;
+    int leakSampling = 1024;
+    boolean checkOnAcquire = true;
+    final List<Consumer<ReloadEvent>> listeners = new ArrayList<>();
+    CheckpointSource customSource;
+    HotserveRuntime runtime;
+    final List<CheckpointFormat> formats = new ArrayList<>(CheckpointFormat.builtIn());
+
+    HotModelBuilder() {}
+
+    /**
+     * Told about every reload event from the first load on (metrics, logs). Same contract as
+     * {@link HotModel#addListener}, which misses the events recorded during {@link #build()}.
+     */
+    public HotModelBuilder listener(Consumer<ReloadEvent> listener) {
+        listeners.add(Objects.requireNonNull(listener, "listener"));
+        return this;
+    }
+
+    /** Default {@code "sac"}; names the default directory {@code models/<name>/}. */
+    public HotModelBuilder name(String name) {
+        Objects.requireNonNull(name, "name");
+        if (name.isBlank() || name.contains("/") || name.contains("\\")) {
+            throw new IllegalArgumentException("a model name must be non-blank without slashes, was '" + name + "'");
+        }
+        this.name = name;
+        return this;
+    }
+
+    /** Tier 1: serve this file. */
+    public HotModelBuilder file(Path file) {
+        this.file = Objects.requireNonNull(file, "file");
+        return this;
+    }
+
+    /** Tier 2: serve the newest file in this directory matching the glob. */
+    public HotModelBuilder directory(Path directory) {
+        this.directory = Objects.requireNonNull(directory, "directory");
+        return this;
+    }
+
+    /** Names that are candidates in a directory; default {@code model_*.{onnx,pt}}. */
+    public HotModelBuilder glob(String glob) {
+        Objects.requireNonNull(glob, "glob");
+        if (glob.isBlank()) {
+            throw new IllegalArgumentException("glob must not be blank");
+        }
+        this.glob = glob;
+        return this;
+    }
+
+    public HotModelBuilder loadOptions(LoadOptions options) {
+        this.loadOptions = Objects.requireNonNull(options, "loadOptions");
+        return this;
+    }
+
+    /** Refuse files whose input width differs. */
+    public HotModelBuilder expectedStateDim(int dim) {
+        if (dim <= 0) {
+            throw new IllegalArgumentException("expected state_dim must be positive, was " + dim);
+        }
+        this.expectedStateDim = dim;
+        return this;
+    }
+
+    public HotModelBuilder mode(ReloadMode mode) {
+        this.mode = Objects.requireNonNull(mode, "mode");
+        return this;
+    }
+
+    /** Check for a newer file this often even with no traffic; null or zero: never. */
+    public HotModelBuilder pollInterval(Duration interval) {
+        if (interval != null && interval.isNegative()) {
+            throw new IllegalArgumentException("poll interval must not be negative, was " + interval);
+        }
+        this.pollInterval = interval;
+        return this;
+    }
+
+    /** How long a fresh file's fingerprint must stay unchanged before it is loaded; zero disables. Default 50 ms. */
+    public HotModelBuilder settleWindow(Duration window) {
+        Objects.requireNonNull(window, "settleWindow");
+        if (window.isNegative()) {
+            throw new IllegalArgumentException("settle window must not be negative, was " + window);
+        }
+        this.settleWindow = window;
+        return this;
+    }
+
+    public HotModelBuilder historySize(int size) {
+        if (size < 1) {
+            throw new IllegalArgumentException("history size must be at least 1, was " + size);
+        }
+        this.historySize = size;
+        return this;
+    }
+
+    public HotModelBuilder eventLogSize(int size) {
+        if (size < 1) {
+            throw new IllegalArgumentException("event log size must be at least 1, was " + size);
+        }
+        this.eventLogSize = size;
+        return this;
+    }
+
+    /** Default: {@code Engines.discover().load(file, options)}. */
+    public HotModelBuilder loader(ModelLoader loader) {
+        this.loader = Objects.requireNonNull(loader, "loader");
+        return this;
+    }
+
+    public HotModelBuilder clock(InstantSource clock) {
+        this.clock = Objects.requireNonNull(clock, "clock");
+        return this;
+    }
+
+    /** How the settle window is waited; default {@link Thread#sleep(Duration)}. */
+    public HotModelBuilder sleeper(HotModel.Sleeper sleeper) {
+        this.sleeper = Objects.requireNonNull(sleeper, "sleeper");
+        return this;
+    }
+
+    /** Where background loads run; default: the runtime's loader. */
+    public HotModelBuilder executor(Executor executor) {
+        this.executor = Objects.requireNonNull(executor, "executor");
+        return this;
+    }
+
+    /** Runs the poller's ticks; default: the runtime's scheduler. */
+    public HotModelBuilder scheduler(ScheduledExecutorService scheduler) {
+        this.scheduler = Objects.requireNonNull(scheduler, "scheduler");
+        return this;
+    }
+
+    public HotModelBuilder fileSystem(CheckpointFiles files) {
+        this.files = Objects.requireNonNull(files, "fileSystem");
+        return this;
+    }
+
+    /** Told about a lease dropped without close; default: a System.Logger warning with the acquirer's stack. */
+    public HotModelBuilder leakListener(Consumer<LeakedLease> listener) {
+        this.leakListener = Objects.requireNonNull(listener, "leakListener");
+        return this;
+    }
+
+    /**
+     * Watch one lease in {@code oneIn} for leaks (1: every lease, 0: none). Default 1024: a
+     * watched lease costs a stack capture and a Cleaner registration, microseconds, while a
+     * plain lease costs nanoseconds; a leak that repeats is still found quickly.
+     */
+    public HotModelBuilder leakDetectionSampling(int oneIn) {
+        if (oneIn < 0) {
+            throw new IllegalArgumentException("leak detection sampling must be >= 0, was " + oneIn);
+        }
+        this.leakSampling = oneIn;
+        return this;
+    }
+
+    /**
+     * Whether {@link HotModel#acquire()} checks freshness (default true: the seed's promise). Off,
+     * a lease costs nanoseconds and newer files arrive only through the poller or
+     * {@link HotModel#refresh()}.
+     */
+    public HotModelBuilder checkOnAcquire(boolean check) {
+        this.checkOnAcquire = check;
+        return this;
+    }
+
+    /**
+     * Tier 0: where checkpoints come from, when neither a local {@link #file} nor a {@link #directory}
+     * says it (an object store). The model closes the source when it closes.
+     */
+    public HotModelBuilder source(CheckpointSource source) {
+        this.customSource = Objects.requireNonNull(source, "source");
+        return this;
+    }
+
+    /**
+     * The engines, threads and leak watch this model shares with others; default: a runtime of its
+     * own, closed with it. Give many models one runtime so the thread count does not grow with them.
+     */
+    public HotModelBuilder runtime(HotserveRuntime runtime) {
+        this.runtime = Objects.requireNonNull(runtime, "runtime");
+        return this;
+    }
+
+    /**
+     * One more format whose completeness a local source can check from the bytes (ONNX and ZIP are
+     * built in); a file in no known format is loaded once it stayed unchanged for the settle window.
+     */
+    public HotModelBuilder format(CheckpointFormat format) {
+        formats.add(0, Objects.requireNonNull(format, "format"));
+        return this;
+    }
+
+    /** The source this builder describes. */
+    CheckpointSource source() {
+        if (customSource != null) {
+            return customSource;
+        }
+        // A model's timestamps may lag real time by one coarse tick; trust a listing once the
+        // directory's mtime is older than that, and at least the settle window.
+        Duration slack = settleWindow.compareTo(MIN_MTIME_SLACK) > 0 ? settleWindow : MIN_MTIME_SLACK;
+        Resolver resolver = file != null ? Resolver.ofFile(file, files, clock, slack)
+                : Resolver.ofDirectory(directory != null ? directory : Path.of("models", name), glob, files, clock, slack);
+        return new LocalSource(resolver, files, clock, settleWindow, formats);
+    }
+
+    /** Builds the model and tries a first load; a missing or broken file is recorded, never thrown. */
+    public HotModel build() {
+        if (file != null && directory != null) {
+            throw new IllegalArgumentException("give either file(" + file + ") or directory(" + directory + "), not both");
+        }
+        if (customSource != null && (file != null || directory != null)) {
+            throw new IllegalArgumentException("give either source(" + customSource.describe() + ") or a file or directory, not both");
+        }
+        return new HotModel(this);
+    }
+}

@@ -1,0 +1,150 @@
+package dev.hotserve.core;
+
+import dev.hotserve.engine.Engines;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.concurrent.Executor;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * What every model of a process shares, so that the thread count does not grow with the number of
+ * models: the engines (discovered once), one loader pool for background loads and polls, one
+ * scheduler for the pollers, and one leak watch drained by that scheduler. A server makes one and
+ * hands it to every {@link HotModel}; a model built without one makes its own and closes it with
+ * itself.
+ *
+ * <pre>{@code
+ * try (HotserveRuntime runtime = HotserveRuntime.create()) {
+ *     HotModel a = HotModel.builder().name("a").runtime(runtime).build();
+ *     HotModel b = HotModel.builder().name("b").runtime(runtime).build();
+ * }
+ * }</pre>
+ */
+public final class HotserveRuntime implements AutoCloseable {
+
+    private static final System.Logger LOG = System.getLogger(HotserveRuntime.class.getName());
+
+    private final Engines engines;
+    private final ThreadPoolExecutor loader;
+    private final ScheduledThreadPoolExecutor scheduler;
+    private final LeakWatch leaks = new LeakWatch();
+
+    private HotserveRuntime(Builder b) {
+        this.engines = b.engines != null ? b.engines : Engines.discover();
+        this.loader = new ThreadPoolExecutor(b.loaderThreads, b.loaderThreads, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(),
+                daemons("hotserve-loader-"));
+        loader.allowCoreThreadTimeOut(true);
+        this.scheduler = new ScheduledThreadPoolExecutor(1, daemons("hotserve-scheduler-"));
+        scheduler.setRemoveOnCancelPolicy(true);
+        long every = b.leakCheckInterval.toNanos();
+        scheduler.scheduleWithFixedDelay(this::checkQuietly, every, every, TimeUnit.NANOSECONDS);
+    }
+
+    public static HotserveRuntime create() {
+        return builder().build();
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    private static ThreadFactory daemons(String prefix) {
+        AtomicInteger n = new AtomicInteger();
+        return r -> {
+            Thread t = new Thread(r, prefix + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        };
+    }
+
+    /** The engines on the class path, discovered once for every model of this runtime. */
+    public Engines engines() {
+        return engines;
+    }
+
+    /** Runs background loads and polls of every model; its threads are bounded and idle ones time out. */
+    Executor loader() {
+        return loader;
+    }
+
+    ScheduledExecutorService scheduler() {
+        return scheduler;
+    }
+
+    LeakWatch leaks() {
+        return leaks;
+    }
+
+    /**
+     * Reports and releases the leases found dropped without {@code close()} since the last check
+     * (the scheduler does this every second); returns how many.
+     */
+    public int checkForLeakedLeases() {
+        return leaks.drain();
+    }
+
+    private void checkQuietly() {
+        try {
+            leaks.drain();
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "leak check failed", e);
+        }
+    }
+
+    /** Stops the loader and the scheduler; their threads end. Close the models first. Idempotent. */
+    @Override
+    public void close() {
+        scheduler.shutdownNow();
+        loader.shutdownNow();
+        try {
+            if (!scheduler.awaitTermination(5, TimeUnit.SECONDS) || !loader.awaitTermination(5, TimeUnit.SECONDS)) {
+                LOG.log(System.Logger.Level.WARNING, "hotserve runtime: a loader or scheduler thread did not stop within 5 s");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Settings of a runtime; every one has a default. */
+    public static final class Builder {
+        private Engines engines;
+        private int loaderThreads = 2;
+        private Duration leakCheckInterval = Duration.ofSeconds(1);
+
+        private Builder() {}
+
+        /** Default: {@link Engines#discover()}. */
+        public Builder engines(Engines engines) {
+            this.engines = Objects.requireNonNull(engines, "engines");
+            return this;
+        }
+
+        /** Background loads and polls that may run at once, over all models; default 2. */
+        public Builder loaderThreads(int n) {
+            if (n < 1) {
+                throw new IllegalArgumentException("loader threads must be at least 1, was " + n);
+            }
+            this.loaderThreads = n;
+            return this;
+        }
+
+        public Builder leakCheckInterval(Duration every) {
+            Objects.requireNonNull(every, "leakCheckInterval");
+            if (every.isNegative() || every.isZero()) {
+                throw new IllegalArgumentException("leak check interval must be positive, was " + every);
+            }
+            this.leakCheckInterval = every;
+            return this;
+        }
+
+        public HotserveRuntime build() {
+            return new HotserveRuntime(this);
+        }
+    }
+}

@@ -1,0 +1,69 @@
+package dev.hotserve.core;
+
+import dev.hotserve.source.CheckpointRef;
+import java.time.Instant;
+
+/**
+ * Everything that says where a model stands, in one immutable record behind one
+ * {@code AtomicReference}: what serves, its generation, whether it is pinned, the last refused
+ * checkpoint, a checkpoint seen but not yet complete, and the candidate slot a rollout fills. A
+ * reader of one state sees one moment; every change swaps the whole record.
+ *
+ * @param serving what answers requests; null before the first load and after close
+ * @param generation the serving generation, 0 before the first load; never goes backwards
+ * @param failure the last refused load; {@code remembered} ones are not retried until they change
+ * @param pending a checkpoint that may still be being written, looked at again at {@code pending.recheckAt}
+ *     or when it changes
+ * @param candidate a loaded version waiting to be promoted (rollout); null when none
+ * @param sourceError why the source could not be read on the last try; null when it could
+ */
+record ModelState(
+        Snapshot serving,
+        long generation,
+        boolean pinned,
+        Failure failure,
+        Pending pending,
+        Snapshot candidate,
+        String sourceError,
+        boolean closed) {
+
+    static final ModelState INITIAL = new ModelState(null, 0, false, null, null, null, null, false);
+
+    /** A refused load. */
+    record Failure(CheckpointRef ref, LoadFailure failure, boolean remembered) {}
+
+    /** A checkpoint not yet complete, and when its age alone may change that. */
+    record Pending(CheckpointRef ref, String reason, Instant recheckAt) {}
+
+    ModelState serve(Snapshot next) {
+        if (next.version.generation() <= generation) {
+            throw new IllegalStateException("generation " + next.version.generation() + " after " + generation + ": generations never go backwards");
+        }
+        return new ModelState(next, next.version.generation(), pinned, null, null, candidate, sourceError, closed);
+    }
+
+    ModelState pinned(boolean on) {
+        return new ModelState(serving, generation, on, failure, pending, candidate, sourceError, closed);
+    }
+
+    ModelState failed(Failure f) {
+        return new ModelState(serving, generation, pinned, f, null, candidate, sourceError, closed);
+    }
+
+    ModelState pending(Pending p) {
+        return new ModelState(serving, generation, pinned, failure, p, candidate, sourceError, closed);
+    }
+
+    ModelState sourceError(String error) {
+        return new ModelState(serving, generation, pinned, failure, pending, candidate, error, closed);
+    }
+
+    ModelState closedNow() {
+        return new ModelState(null, generation, pinned, failure, pending, null, sourceError, true);
+    }
+
+    /** Whether {@code ref} is the remembered failure: a bad file is not retried until it changes. */
+    boolean failedBefore(CheckpointRef ref) {
+        return failure != null && failure.remembered() && failure.ref().sameAs(ref);
+    }
+}

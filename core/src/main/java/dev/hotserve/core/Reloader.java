@@ -1,0 +1,458 @@
+package dev.hotserve.core;
+
+import dev.hotserve.source.CheckpointRef;
+import dev.hotserve.source.CheckpointSource;
+import dev.hotserve.source.NotYetCompleteException;
+import dev.hotserve.source.SourceException;
+import dev.hotserve.source.StagedCheckpoint;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * Moves a model from one {@link ModelState} to the next: notices new checkpoints, stages, loads
+ * and verifies them, and swaps the state. Owns the load lock (one load at a time per model, so of
+ * all the requests that notice one change only the first loads it), the background queue (at most
+ * one queued task per model) and the explicit operations (reload, rollback, unpin).
+ */
+final class Reloader {
+
+    private static final System.Logger LOG = System.getLogger(Reloader.class.getName());
+
+    private final String name;
+    private final AtomicReference<ModelState> state;
+    private final CheckpointSource source;
+    private final LocalSource local; // the same source when it is local, else null
+    private final Freshness freshness;
+    private final CheckpointLoading loading;
+    private final VersionLog log;
+    private final ReloadMode mode;
+    private final InstantSource clock;
+    private final HotModel.Sleeper sleeper;
+    private final Duration settleWindow;
+    private final Executor background;
+    private final CheckpointFiles files;
+    private final ReentrantLock lock = new ReentrantLock();
+    private final AtomicBoolean queued = new AtomicBoolean();
+    private final AtomicInteger openModels = new AtomicInteger();
+
+    Reloader(String name, AtomicReference<ModelState> state, CheckpointSource source, CheckpointLoading loading, VersionLog log,
+            ReloadMode mode, InstantSource clock, HotModel.Sleeper sleeper, Duration settleWindow, Executor background,
+            CheckpointFiles files) {
+        this.name = name;
+        this.state = state;
+        this.source = source;
+        this.local = source instanceof LocalSource l ? l : null;
+        this.freshness = new Freshness(local != null && local.isDirectory(), clock);
+        this.loading = loading;
+        this.log = log;
+        this.mode = mode;
+        this.clock = clock;
+        this.sleeper = sleeper;
+        this.settleWindow = settleWindow;
+        this.background = background;
+        this.files = files;
+    }
+
+    int openModels() {
+        return openModels.get();
+    }
+
+    // ---------------------------------------------------------------- the request path
+
+    /**
+     * The freshness check of a request. In {@link ReloadMode#BLOCKING} a request that finds a newer
+     * complete checkpoint loads it (or waits for the load under way) and is answered by it; when a
+     * model serves and the load may not block (background mode, a remote source), the load is
+     * queued and the serving model answers. A checkpoint not yet complete never makes a request
+     * wait while a model serves.
+     */
+    void onRequest() {
+        ModelState st = state.get();
+        boolean serving = st.serving() != null;
+        boolean offPath = serving && (mode == ReloadMode.BACKGROUND || source.remote());
+        Optional<CheckpointRef> current;
+        try {
+            current = offPath && local != null ? local.currentWithoutListing() : source.current();
+        } catch (SourceException e) {
+            onSourceError(e);
+            return;
+        }
+        if (st.sourceError() != null) { // read first: no shared write on every request
+            state.updateAndGet(s -> s.sourceError(null));
+        }
+        switch (freshness.decide(st, current, false)) {
+            case Freshness.UpToDate u -> { }
+            case Freshness.NoCheckpoint n -> { }
+            case Freshness.NotYetComplete n -> {
+                if (!serving && mode == ReloadMode.BLOCKING) {
+                    waitThenRefresh(n.pending());
+                }
+            }
+            case Freshness.ListingNeeded l -> scheduleBackground();
+            case Freshness.Load load -> {
+                if (offPath || source.remote()) {
+                    scheduleBackground();
+                    return;
+                }
+                loadLatest();
+                ModelState after = state.get();
+                if (after.serving() == null && after.pending() != null && mode == ReloadMode.BLOCKING) {
+                    waitThenRefresh(after.pending());
+                }
+            }
+        }
+    }
+
+    /** Nothing serves yet and the checkpoint may still be being written: wait its settle window out once. */
+    private void waitThenRefresh(ModelState.Pending pending) {
+        Duration wait = Duration.between(clock.instant(), pending.recheckAt());
+        if (!wait.isNegative() && !wait.isZero()) {
+            try {
+                sleeper.sleep(wait);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+        loadLatest();
+    }
+
+    /** Looks again under the lock and loads what the source names if it is still news (single flight). */
+    private void loadLatest() {
+        lock.lock();
+        try {
+            ModelState st = state.get();
+            if (st.closed()) {
+                return;
+            }
+            Optional<CheckpointRef> current;
+            try {
+                current = source.current();
+            } catch (SourceException e) {
+                onSourceError(e);
+                return;
+            }
+            switch (freshness.decide(st, current, false)) {
+                case Freshness.Load load -> {
+                    try {
+                        loadLocked(load.ref(), ReloadKind.LOADED, load.reason(), null, false);
+                    } catch (ReloadFailedException e) {
+                        // Recorded (a FAILED event, or the file is pending); the previous model keeps serving.
+                        LOG.log(System.Logger.Level.DEBUG, "model ''{0}'': {1}", name, e.getMessage());
+                    }
+                }
+                default -> { }
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Loads on this thread whatever is news (the poller, the background task, {@link HotModel#refresh()}). */
+    void refresh() {
+        if (state.get().closed()) {
+            return;
+        }
+        loadLatest();
+    }
+
+    /** The poller's round: a remote source asks its store first. */
+    void poll() {
+        if (state.get().closed()) {
+            return;
+        }
+        source.poll();
+        loadLatest();
+    }
+
+    void scheduleBackground() {
+        if (!queued.compareAndSet(false, true)) {
+            return; // one queued at a time: it will see this change too
+        }
+        try {
+            background.execute(() -> {
+                try {
+                    refresh();
+                } catch (RuntimeException e) {
+                    LOG.log(System.Logger.Level.WARNING, "model '" + name + "': background load failed", e);
+                } finally {
+                    queued.set(false);
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            queued.set(false);
+            if (!state.get().closed()) {
+                LOG.log(System.Logger.Level.WARNING, "model '" + name + "': the load executor refused the load", e);
+            }
+        }
+    }
+
+    private void onSourceError(SourceException e) {
+        String msg = e.getMessage();
+        ModelState st = state.get();
+        if (!msg.equals(st.sourceError())) {
+            state.updateAndGet(s -> s.sourceError(msg));
+            LOG.log(System.Logger.Level.WARNING, "model '" + name + "': " + msg, e);
+        }
+    }
+
+    // ---------------------------------------------------------------- explicit operations
+
+    /** Loads the current checkpoint again even if unchanged (the pinned file while pinned). */
+    ModelVersion reload() {
+        lock.lock();
+        try {
+            ModelState st = requireOpen();
+            Snapshot s = st.serving();
+            CheckpointRef ref;
+            if (st.pinned() && s != null) {
+                Fingerprint fp = statOrRefuse(s.version.path());
+                if (fp == null) {
+                    throw new NoModelException("model '" + name + "' is pinned to " + s.version.path() + ", which is no longer on disk");
+                }
+                ref = LocalSource.LocalFiles.ref(fp);
+                return loadFile(ref, ReloadKind.FORCED, "forced reload", null).version;
+            }
+            ref = currentForExplicit().orElseThrow(() -> new NoModelException("model '" + name + "': no checkpoint found at " + source.describe()));
+            return loadLocked(ref, ReloadKind.FORCED, "forced reload", null, true).version;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Loads history entry {@code generation}'s file (same sha256) as a new generation and pins it. */
+    ModelVersion rollback(long generation) {
+        lock.lock();
+        try {
+            requireOpen();
+            ModelVersion target = null;
+            List<Long> known = new ArrayList<>();
+            for (ModelVersion v : log.history()) {
+                known.add(v.generation());
+                if (v.generation() == generation) {
+                    target = v;
+                }
+            }
+            if (target == null) {
+                throw new UnknownGenerationException("model '" + name + "' has no generation " + generation + " in its history; it holds " + known);
+            }
+            Fingerprint fp = statOrRefuse(target.path());
+            if (fp == null) {
+                String reason = "cannot roll back to generation " + generation + ": " + target.path() + " is no longer on disk";
+                CheckpointRef gone = LocalSource.LocalFiles.ref(new Fingerprint(target.path(), target.mtime(), target.size()));
+                recordFailure(gone, reason, clock.instant(), false);
+                throw new ReloadFailedException(reason);
+            }
+            Snapshot s = loadFile(LocalSource.LocalFiles.ref(fp), ReloadKind.ROLLED_BACK, "rollback to generation " + generation, target.sha256());
+            state.updateAndGet(x -> x.pinned(true));
+            log.record(new ReloadEvent(clock.instant(), ReloadKind.PINNED, s.version.generation(), s.version.generation(), s.version.path(),
+                    "pinned by the rollback to generation " + generation, Duration.ZERO, null));
+            return s.version;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Follows the newest checkpoint again, loading it now if it differs from what serves. */
+    void unpin() {
+        lock.lock();
+        try {
+            ModelState st = requireOpen();
+            if (st.pinned()) {
+                ModelState after = state.updateAndGet(x -> x.pinned(false));
+                long g = after.generation();
+                log.record(new ReloadEvent(clock.instant(), ReloadKind.UNPINNED, g, g,
+                        after.serving() == null ? null : after.serving().version.path(), "following the newest file again", Duration.ZERO, null));
+            }
+            Optional<CheckpointRef> current;
+            try {
+                current = currentForExplicit();
+            } catch (ReloadFailedException e) {
+                LOG.log(System.Logger.Level.DEBUG, "after unpin: {0}", e.getMessage());
+                return;
+            }
+            if (freshness.decide(state.get(), current, true) instanceof Freshness.Load load) {
+                try {
+                    loadLocked(load.ref(), ReloadKind.LOADED, "unpinned: following the newest file", null, true);
+                } catch (ReloadFailedException e) {
+                    // Recorded as a FAILED event and the last error; unpin itself succeeded.
+                    LOG.log(System.Logger.Level.DEBUG, "after unpin: {0}", e.getMessage());
+                }
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Retires what serves (closed when its last lease ends); loads finishing later are discarded. */
+    void close() {
+        lock.lock();
+        try {
+            ModelState before = state.getAndUpdate(ModelState::closedNow);
+            if (before.serving() != null) {
+                before.serving().retire();
+            }
+            if (before.candidate() != null) {
+                before.candidate().retire();
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private ModelState requireOpen() {
+        ModelState st = state.get();
+        if (st.closed()) {
+            throw new IllegalStateException("model '" + name + "' is closed");
+        }
+        return st;
+    }
+
+    private Optional<CheckpointRef> currentForExplicit() {
+        try {
+            return local != null ? local.currentListingAgain() : source.current();
+        } catch (SourceException e) {
+            throw new ReloadFailedException(e.getMessage(), e);
+        }
+    }
+
+    private Fingerprint statOrRefuse(java.nio.file.Path p) {
+        try {
+            return LocalSource.LocalFiles.stat(files, p);
+        } catch (SourceException e) {
+            throw new ReloadFailedException(e.getMessage(), e);
+        }
+    }
+
+    // ---------------------------------------------------------------- loading and the swap
+
+    /**
+     * Stages, loads, verifies and swaps in {@code ref}; the lock is held. A checkpoint not yet
+     * complete is remembered as pending; with {@code waitOnce} (explicit operations) its settle
+     * window is waited out once first. On failure the previous snapshot keeps serving, the failure
+     * is recorded and {@link ReloadFailedException} thrown.
+     */
+    private Snapshot loadLocked(CheckpointRef ref, ReloadKind kind, String reason, String expectedSha256, boolean waitOnce) {
+        Instant start = clock.instant();
+        StagedCheckpoint staged;
+        try {
+            staged = stage(ref, waitOnce);
+        } catch (NotYetCompleteException e) {
+            Instant recheck = ref.modified().plus(settleWindow);
+            state.updateAndGet(s -> s.pending(new ModelState.Pending(ref, e.getMessage(), recheck)));
+            throw new ReloadFailedException(e.getMessage(), e);
+        } catch (SourceException e) {
+            recordFailure(ref, e.getMessage(), start, true);
+            throw new ReloadFailedException(e.getMessage(), e);
+        }
+        return loadStaged(staged, kind, reason, expectedSha256, start);
+    }
+
+    private StagedCheckpoint stage(CheckpointRef ref, boolean waitOnce) throws SourceException {
+        try {
+            return source.stage(ref);
+        } catch (NotYetCompleteException e) {
+            if (!waitOnce || local == null) {
+                throw e;
+            }
+            Duration wait = Duration.between(clock.instant(), ref.modified().plus(settleWindow));
+            if (!wait.isNegative() && !wait.isZero()) {
+                try {
+                    sleeper.sleep(wait);
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    throw new NotYetCompleteException("interrupted while waiting for " + ref.id() + " to settle");
+                }
+            }
+            return source.stage(ref);
+        }
+    }
+
+    /** A file named directly (a pinned reload, a rollback): staged as it is, its sha256 checked by the caller's expectation. */
+    private Snapshot loadFile(CheckpointRef ref, ReloadKind kind, String reason, String expectedSha256) {
+        Instant start = clock.instant();
+        StagedCheckpoint staged;
+        try {
+            staged = LocalSource.LocalFiles.staged(files, ref, java.nio.file.Path.of(ref.id()));
+        } catch (SourceException e) {
+            recordFailure(ref, e.getMessage(), start, false);
+            throw new ReloadFailedException(e.getMessage(), e);
+        }
+        return loadStaged(staged, kind, reason, expectedSha256, start);
+    }
+
+    private Snapshot loadStaged(StagedCheckpoint staged, ReloadKind kind, String reason, String expectedSha256, Instant start) {
+        CheckpointRef ref = staged.ref();
+        String expected = expectedSha256 != null ? expectedSha256 : ref.sha256().orElse(null);
+        switch (loading.load(staged, expected)) {
+            case CheckpointLoading.Failed f -> {
+                recordFailure(ref, f.reason(), start, true);
+                throw new ReloadFailedException(f.reason(), f.cause());
+            }
+            case CheckpointLoading.Ok ok -> {
+                try {
+                    source.confirmUnchanged(staged);
+                } catch (NotYetCompleteException e) {
+                    ok.model().close();
+                    Instant recheck = ref.modified().plus(settleWindow);
+                    state.updateAndGet(s -> s.pending(new ModelState.Pending(ref, e.getMessage(), recheck)));
+                    throw new ReloadFailedException(e.getMessage(), e);
+                } catch (SourceException e) {
+                    ok.model().close();
+                    recordFailure(ref, e.getMessage(), start, true);
+                    throw new ReloadFailedException(e.getMessage(), e);
+                }
+                return swap(staged, ok, kind, reason, start);
+            }
+        }
+    }
+
+    private Snapshot swap(StagedCheckpoint staged, CheckpointLoading.Ok ok, ReloadKind kind, String reason, Instant start) {
+        Instant end = clock.instant();
+        Duration took = Duration.between(start, end);
+        ModelState before = state.get();
+        long newGen = before.generation() + 1;
+        CheckpointRef ref = staged.ref();
+        ModelVersion v = new ModelVersion(newGen, ref.versionName(), ref.id(), staged.file(), ref.modified(), ok.size(), ok.sha256(),
+                ok.engine(), ok.model().signature().inputWidth(), ok.head().actionDim(), ok.head().kind(), ok.model().optimized(), took, end);
+        openModels.incrementAndGet();
+        Snapshot next = new Snapshot(v, ref, ok.model(), ok.head(), openModels::decrementAndGet);
+        // Only this thread (holding the lock) changes the serving snapshot and the generation;
+        // other fields may change concurrently, hence the CAS loop.
+        ModelState prev;
+        do {
+            prev = state.get();
+            if (prev.closed()) {
+                next.retire();
+                throw new IllegalStateException("model '" + name + "' was closed during the load of " + staged.file());
+            }
+        } while (!state.compareAndSet(prev, prev.serve(next)));
+        if (prev.serving() != null) {
+            prev.serving().retire();
+        }
+        log.loaded(v);
+        log.record(new ReloadEvent(end, kind, prev.generation(), newGen, staged.file(), reason, took, null));
+        return next;
+    }
+
+    /** Remembers a refused checkpoint ({@code remember}: not retried until it changes) and logs the event. */
+    private void recordFailure(CheckpointRef ref, String reason, Instant start, boolean remember) {
+        Instant now = clock.instant();
+        java.nio.file.Path path = java.nio.file.Path.of(ref.id());
+        ModelState after = state.updateAndGet(s -> s.failed(new ModelState.Failure(ref, new LoadFailure(path, now, reason), remember)));
+        long g = after.generation();
+        LOG.log(System.Logger.Level.WARNING, "model ''{0}'': refused {1}: {2}", name, ref.id(), reason);
+        log.record(new ReloadEvent(now, ReloadKind.FAILED, g, g, path, "load refused; generation " + g + " keeps serving",
+                Duration.between(start, now), reason));
+    }
+}
