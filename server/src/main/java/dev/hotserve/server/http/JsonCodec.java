@@ -13,6 +13,7 @@ import dev.hotserve.core.ModelStatus;
 import dev.hotserve.core.ModelVersion;
 import dev.hotserve.core.ReloadEvent;
 import dev.hotserve.server.config.Limits;
+import dev.hotserve.source.SourceHealth;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -465,6 +466,7 @@ public final class JsonCodec {
             g.writeBooleanField("pinned", s.pinned());
             g.writeStringField("mode", s.mode().name().toLowerCase(Locale.ROOT));
             g.writeStringField("source", s.source());
+            writeSourceHealth(g, s.sourceHealth());
             g.writeFieldName("last_error");
             LoadFailure f = s.lastError().orElse(null);
             if (f == null) {
@@ -478,6 +480,16 @@ public final class JsonCodec {
             }
             g.writeEndObject();
         });
+    }
+
+    /** Whether the source could be reached, and when it last was (always reachable for local files). */
+    private static void writeSourceHealth(JsonGenerator g, SourceHealth h) throws IOException {
+        g.writeObjectFieldStart("source_health");
+        g.writeBooleanField("reachable", h.reachable());
+        g.writeStringField("last_reached", h.lastReached().map(Object::toString).orElse(null));
+        g.writeStringField("last_error", h.lastError().orElse(null));
+        g.writeNumberField("consecutive_failures", h.consecutiveFailures());
+        g.writeEndObject();
     }
 
     /** Versions, newest first (as the core gives them). */
@@ -496,6 +508,9 @@ public final class JsonCodec {
 
     /** What the info route and each history entry say of a loaded version (the generation aside). */
     private static void writeVersionFields(JsonGenerator g, ModelVersion v) throws IOException {
+        // The same on every replica that loaded the same checkpoint: what a fleet is compared by.
+        g.writeStringField("version", v.name());
+        g.writeStringField("checkpoint", v.source());
         g.writeStringField("path", v.path().toString());
         g.writeStringField("mtime", v.mtime().toString());
         g.writeNumberField("size", v.size());

@@ -367,6 +367,11 @@ public final class S3CheckpointSource implements CheckpointSource {
 
     @Override
     public StagedCheckpoint stage(CheckpointRef ref) throws SourceException {
+        State now = state.get();
+        if (clock.instant().isBefore(now.nextAttempt())) {
+            throw new StoreUnavailableException("not trying " + ref.id() + " yet: backing off after " + now.health().consecutiveFailures()
+                    + " failures in a row (last: " + now.health().lastError().orElse("unknown") + ")", null);
+        }
         String key = keyOf(ref);
         String fileName = key.substring(key.lastIndexOf('/') + 1);
         Optional<byte[]> shaSidecar = readSidecar(key + ".sha256");
@@ -402,6 +407,7 @@ public final class S3CheckpointSource implements CheckpointSource {
             throw e;
         }
         StagingCache.Staged staged = cache.commit(ref, fileName, part, actual, json, shaSidecar);
+        stageSucceeded();
         return new StagedCheckpoint(ref, staged.file(), staged.json(), staged.sha256(), Optional.of(actual));
     }
 
@@ -483,6 +489,9 @@ public final class S3CheckpointSource implements CheckpointSource {
                 update(s -> new State(s.current(), Optional.empty(), s.health(), s.nextAttempt()));
                 throw new NotYetCompleteException(ref.id() + " changed after it was polled (rewritten in place); the next poll takes the new bytes");
             }
+            if (e.statusCode() == 404) {
+                throw new SourceException(ref.id() + " no longer exists (deleted after it was polled); nothing was loaded", e);
+            }
             throw stageFailure(reason(e, "downloading " + ref.id()), e, reachedDespite(e));
         } catch (SdkException e) {
             throw stageFailure(reason(e, "downloading " + ref.id()), e, false);
@@ -500,12 +509,28 @@ public final class S3CheckpointSource implements CheckpointSource {
         return HexFormat.of().formatHex(md.digest());
     }
 
-    /** A download that failed on the network also tells the health (without moving the poll's backoff). */
-    private SourceException stageFailure(String reason, Throwable cause, boolean reached) {
+    /**
+     * A stage that failed on the network (or was refused access): recorded in the health, backed
+     * off like a failed poll, and thrown as {@link StoreUnavailableException} so that the core
+     * tries the same checkpoint again later instead of remembering it as bad.
+     */
+    private StoreUnavailableException stageFailure(String reason, Throwable cause, boolean reached) {
         Instant now = clock.instant();
-        update(s -> new State(s.current(), s.pointerEtag(), new SourceHealth(reached, reached ? Optional.of(now) : s.health().lastReached(),
-                Optional.of(reason), s.health().consecutiveFailures() + 1), s.nextAttempt()));
-        return new SourceException(reason, cause);
+        State after = update(s -> {
+            int failures = s.health().consecutiveFailures() + 1;
+            SourceHealth h = new SourceHealth(reached, reached ? Optional.of(now) : s.health().lastReached(), Optional.of(reason), failures);
+            return new State(s.current(), s.pointerEtag(), h, now.plus(backoff(failures)));
+        });
+        LOG.log(System.Logger.Level.WARNING, "{0}: {1} ({2} failures in a row; the same checkpoint is tried again in {3} ms)",
+                settings.location(), reason, Integer.toString(after.health().consecutiveFailures()),
+                Long.toString(Duration.between(now, after.nextAttempt()).toMillis()));
+        return new StoreUnavailableException(reason, cause);
+    }
+
+    /** A whole stage reached the store: whatever failed before is over. */
+    private void stageSucceeded() {
+        Instant now = clock.instant();
+        update(s -> new State(s.current(), s.pointerEtag(), reached(now), Instant.MIN));
     }
 
     /** A small sidecar object, or empty when it does not exist. */
