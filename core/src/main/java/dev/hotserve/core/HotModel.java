@@ -1,5 +1,6 @@
 package dev.hotserve.core;
 
+import dev.hotserve.batch.Batching;
 import dev.hotserve.source.CheckpointSource;
 import dev.hotserve.source.SourceHealth;
 import java.time.Duration;
@@ -85,11 +86,13 @@ public final class HotModel implements AutoCloseable {
     private final int leakSampling;
     private final ScheduledFuture<?> poller;
     private final AtomicBoolean pollQueued = new AtomicBoolean();
+    private final Batching batching;
 
     HotModel(HotModelBuilder b) {
         this.name = b.name;
         this.mode = b.mode;
         this.checkOnAcquire = b.checkOnAcquire;
+        this.batching = b.batching;
         this.leakListener = b.leakListener != null ? b.leakListener : this::logLeak;
         this.leakSampling = b.leakSampling;
         this.ownsRuntime = b.runtime == null;
@@ -99,7 +102,7 @@ public final class HotModel implements AutoCloseable {
         CheckpointLoading loading = new CheckpointLoading(loader, b.loadOptions, b.expectedStateDim, b.files);
         this.log = new VersionLog(name, b.historySize, b.eventLogSize, b.listeners);
         this.reloader = new Reloader(name, state, source, loading, log, mode, b.clock, b.sleeper, b.settleWindow,
-                b.executor != null ? b.executor : runtime.loader(), b.files);
+                b.executor != null ? b.executor : runtime.loader(), b.files, b.batching, b.batchObserver);
         // Listeners given to the builder hear the first load too, which happens here, before polling starts.
         refreshQuietly();
         Duration every = b.pollInterval != null && !b.pollInterval.isZero() ? b.pollInterval
@@ -163,7 +166,19 @@ public final class HotModel implements AutoCloseable {
         ModelState st = state.get();
         return new ModelStatus(name, Optional.ofNullable(st.serving()).map(s -> s.version), st.generation(), st.pinned(), mode,
                 source.describe(), Optional.ofNullable(st.failure()).map(ModelState.Failure::failure),
-                Optional.ofNullable(st.pending()).map(p -> p.ref().id() + ": " + p.reason()), source.health());
+                Optional.ofNullable(st.pending()).map(p -> p.reason()), source.health(), batching,
+                st.serving() == null || st.serving().batcher == null ? 0 : st.serving().batcher.queueDepth());
+    }
+
+    /** The dynamic batching settings ({@link Batching#OFF} unless set). */
+    public Batching batching() {
+        return batching;
+    }
+
+    /** Requests waiting in the serving version's batch queue now; 0 without batching. */
+    public int queueDepth() {
+        Snapshot s = state.get().serving();
+        return s == null || s.batcher == null ? 0 : s.batcher.queueDepth();
     }
 
     /** Loaded versions, newest first, at most {@code historySize}. */

@@ -1,5 +1,7 @@
 package dev.hotserve.core;
 
+import dev.hotserve.batch.BatchObserver;
+import dev.hotserve.batch.Batching;
 import dev.hotserve.engine.LoadOptions;
 import dev.hotserve.source.CheckpointFormat;
 import dev.hotserve.source.CheckpointSource;
@@ -42,6 +44,8 @@ public final class HotModelBuilder {
     int leakSampling = 1024;
     boolean checkOnAcquire = true;
     final List<Consumer<ReloadEvent>> listeners = new ArrayList<>();
+    Batching batching = Batching.OFF;
+    BatchObserver batchObserver = BatchObserver.NONE;
     CheckpointSource customSource;
     HotserveRuntime runtime;
     final List<CheckpointFormat> formats = new ArrayList<>(CheckpointFormat.builtIn());
@@ -230,6 +234,21 @@ public final class HotModelBuilder {
      */
     public HotModelBuilder format(CheckpointFormat format) {
         formats.add(0, Objects.requireNonNull(format, "format"));
+        return this;
+    }
+
+    /**
+     * Dynamic batching (SPEC §10): concurrent requests on one loaded version share engine calls.
+     * Off by default.
+     */
+    public HotModelBuilder batching(Batching batching) {
+        this.batching = Objects.requireNonNull(batching, "batching");
+        return this;
+    }
+
+    /** Told about every batched engine call (metrics). */
+    public HotModelBuilder batchObserver(BatchObserver observer) {
+        this.batchObserver = Objects.requireNonNull(observer, "batchObserver");
         return this;
     }
 

@@ -95,11 +95,11 @@ public final class Lease implements AutoCloseable {
     /** The engine's raw outputs, one array per output of {@link #signature()}. */
     public float[][] run(float[] rows, int rowCount) {
         checkWidth(rows.length, rowCount);
-        return snapshot.model.run(rows, rowCount);
+        return snapshot.run(rows, rowCount);
     }
 
     private float[] actions(float[] rows, int rowCount, boolean deterministic, RandomGenerator rng) {
-        float[][] out = snapshot.model.run(rows, rowCount);
+        float[][] out = snapshot.run(rows, rowCount);
         RandomGenerator noise = deterministic || rng != null ? rng : ThreadLocalRandom.current();
         return snapshot.head.actions(out, rowCount, deterministic, noise);
     }

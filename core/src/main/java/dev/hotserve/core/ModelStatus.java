@@ -1,5 +1,6 @@
 package dev.hotserve.core;
 
+import dev.hotserve.batch.Batching;
 import dev.hotserve.source.SourceHealth;
 import java.util.Objects;
 import java.util.Optional;
@@ -14,6 +15,8 @@ import java.util.Optional;
  * @param lastError the last failed load, cleared by the next successful one
  * @param pending a checkpoint seen but not yet complete (still being written), and why
  * @param sourceHealth whether the source could be reached, and when it last was
+ * @param batching the dynamic batching settings
+ * @param queueDepth requests waiting in the serving version's batch queue
  */
 public record ModelStatus(
         String name,
@@ -24,7 +27,9 @@ public record ModelStatus(
         String source,
         Optional<LoadFailure> lastError,
         Optional<String> pending,
-        SourceHealth sourceHealth) {
+        SourceHealth sourceHealth,
+        Batching batching,
+        int queueDepth) {
 
     public ModelStatus {
         Objects.requireNonNull(name, "name");
@@ -34,5 +39,6 @@ public record ModelStatus(
         Objects.requireNonNull(lastError, "lastError");
         Objects.requireNonNull(pending, "pending");
         Objects.requireNonNull(sourceHealth, "sourceHealth");
+        Objects.requireNonNull(batching, "batching");
     }
 }

@@ -1,5 +1,9 @@
 package dev.hotserve.core;
 
+import dev.hotserve.batch.BatchObserver;
+import dev.hotserve.batch.Batcher;
+import dev.hotserve.batch.Batching;
+import dev.hotserve.engine.ModelSignature;
 import dev.hotserve.source.CheckpointRef;
 import dev.hotserve.source.CheckpointSource;
 import dev.hotserve.source.NotYetCompleteException;
@@ -41,13 +45,15 @@ final class Reloader {
     private final Duration settleWindow;
     private final Executor background;
     private final CheckpointFiles files;
+    private final Batching batching;
+    private final BatchObserver batchObserver;
     private final ReentrantLock lock = new ReentrantLock();
     private final AtomicBoolean queued = new AtomicBoolean();
     private final AtomicInteger openModels = new AtomicInteger();
 
     Reloader(String name, AtomicReference<ModelState> state, CheckpointSource source, CheckpointLoading loading, VersionLog log,
             ReloadMode mode, InstantSource clock, HotModel.Sleeper sleeper, Duration settleWindow, Executor background,
-            CheckpointFiles files) {
+            CheckpointFiles files, Batching batching, BatchObserver batchObserver) {
         this.name = name;
         this.state = state;
         this.source = source;
@@ -61,6 +67,8 @@ final class Reloader {
         this.settleWindow = settleWindow;
         this.background = background;
         this.files = files;
+        this.batching = batching;
+        this.batchObserver = batchObserver;
     }
 
     int openModels() {
@@ -426,7 +434,7 @@ final class Reloader {
         ModelVersion v = new ModelVersion(newGen, ref.versionName(), ref.id(), staged.file(), ref.modified(), ok.size(), ok.sha256(),
                 ok.engine(), ok.model().signature().inputWidth(), ok.head().actionDim(), ok.head().kind(), ok.model().optimized(), took, end);
         openModels.incrementAndGet();
-        Snapshot next = new Snapshot(v, ref, ok.model(), ok.head(), openModels::decrementAndGet);
+        Snapshot next = new Snapshot(v, ref, ok.model(), ok.head(), batcherFor(ok), openModels::decrementAndGet);
         // Only this thread (holding the lock) changes the serving snapshot and the generation;
         // other fields may change concurrently, hence the CAS loop.
         ModelState prev;
@@ -443,6 +451,15 @@ final class Reloader {
         log.loaded(v);
         log.record(new ReloadEvent(end, kind, prev.generation(), newGen, staged.file(), reason, took, null));
         return next;
+    }
+
+    private Batcher batcherFor(CheckpointLoading.Ok ok) {
+        if (!batching.enabled()) {
+            return null;
+        }
+        ModelSignature sig = ok.model().signature();
+        int[] widths = sig.outputs().stream().mapToInt(ModelSignature.Output::width).toArray();
+        return new Batcher(ok.model()::run, sig.inputWidth(), widths, batching, batchObserver, System::nanoTime);
     }
 
     /** Remembers a refused checkpoint ({@code remember}: not retried until it changes) and logs the event. */

@@ -1,5 +1,6 @@
 package dev.hotserve.core;
 
+import dev.hotserve.batch.Batcher;
 import dev.hotserve.engine.LoadedModel;
 import dev.hotserve.source.CheckpointRef;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -24,15 +25,23 @@ final class Snapshot {
     final CheckpointRef ref;
     final LoadedModel model;
     final PolicyHead head;
+    /** This version's batcher when batching is on, else null: its queue lives and dies with the version. */
+    final Batcher batcher;
     private final AtomicInteger state = new AtomicInteger();
     private final Runnable onClose;
 
-    Snapshot(ModelVersion version, CheckpointRef ref, LoadedModel model, PolicyHead head, Runnable onClose) {
+    Snapshot(ModelVersion version, CheckpointRef ref, LoadedModel model, PolicyHead head, Batcher batcher, Runnable onClose) {
         this.version = version;
         this.ref = ref;
         this.model = model;
         this.head = head;
+        this.batcher = batcher;
         this.onClose = onClose;
+    }
+
+    /** Runs the engine on validated rows, through the batcher when there is one. */
+    float[][] run(float[] rows, int rowCount) {
+        return batcher != null ? batcher.run(rows, rowCount) : model.run(rows, rowCount);
     }
 
     /** Takes a lease unless retired. */

@@ -98,7 +98,7 @@ class LeaseLifecycleTest {
         good(1);
         try (HotModel model = builder().build(); Lease lease = model.acquire()) {
             Snapshot s = new Snapshot(lease.version(), LocalSource.LocalFiles.ref(lease.version().fingerprint()), engine.models().get(0),
-                    lease.head(), () -> {});
+                    lease.head(), null, () -> {});
             assertThat(s.tryAcquire()).isTrue();
             s.retire();
             assertThat(s.tryAcquire()).as("acquire after retire").isFalse();

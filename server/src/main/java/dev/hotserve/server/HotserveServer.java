@@ -77,6 +77,8 @@ public final class HotserveServer implements AutoCloseable {
                         .loadOptions(new LoadOptions(m.jit(), m.threads(), OptionalInt.empty()))
                         .mode(m.mode())
                         .pollInterval(m.pollInterval())
+                        .batching(m.batching())
+                        .batchObserver(metrics.batchObserver(m.name()))
                         .listener(metrics.reloadListener(m.name()));
                 m.settleWindow().ifPresent(b::settleWindow);
                 m.stateDim().ifPresent(b::expectedStateDim);

@@ -79,6 +79,11 @@ public final class Main implements Runnable {
         String settleWindow;
         @Option(names = "--state-dim", description = "refuse checkpoints of another input width (HOTSERVE_STATE_DIM)")
         String stateDim;
+        @Option(names = "--max-batch-size", description = "dynamic batching: most rows per engine call, 0 = off, default 0 (HOTSERVE_MAX_BATCH_SIZE)")
+        String maxBatchSize;
+        @Option(names = "--max-queue-delay", paramLabel = "DURATION",
+                description = "dynamic batching: wait this long for a batch to fill, default 0: never wait (HOTSERVE_MAX_QUEUE_DELAY)")
+        String maxQueueDelay;
         @Option(names = "--max-body-bytes", description = "default 8MiB (HOTSERVE_MAX_BODY_BYTES)")
         String maxBodyBytes;
         @Option(names = "--max-batch-rows", description = "default 8192 (HOTSERVE_MAX_BATCH_ROWS)")
@@ -109,6 +114,8 @@ public final class Main implements Runnable {
             put(f, Setting.THREADS, threads);
             put(f, Setting.SETTLE_WINDOW, settleWindow);
             put(f, Setting.STATE_DIM, stateDim);
+            put(f, Setting.MAX_BATCH_SIZE, maxBatchSize);
+            put(f, Setting.MAX_QUEUE_DELAY, maxQueueDelay);
             put(f, Setting.MAX_BODY_BYTES, maxBodyBytes);
             put(f, Setting.MAX_BATCH_ROWS, maxBatchRows);
             put(f, Setting.MAX_BENCHMARK_ITERATIONS, maxBenchmarkIterations);

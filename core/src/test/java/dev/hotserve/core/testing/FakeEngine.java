@@ -36,6 +36,7 @@ public final class FakeEngine implements Engine {
     private final Queue<String> violations = new ConcurrentLinkedQueue<>();
     private final Queue<LoadOptions> optionsSeen = new ConcurrentLinkedQueue<>();
     private volatile Consumer<Path> duringLoad = p -> {};
+    private volatile Runnable duringRun = () -> {};
 
     private FakeEngine(boolean strict) {
         this.strict = strict;
@@ -57,6 +58,11 @@ public final class FakeEngine implements Engine {
     /** Runs inside every load, after the file is parsed: lets a test hold a load in progress. */
     public void duringLoad(Consumer<Path> hook) {
         this.duringLoad = hook;
+    }
+
+    /** Runs at the start of every model's {@code run}: lets a test hold engine calls. */
+    public void duringRun(Runnable hook) {
+        this.duringRun = hook;
     }
 
     /** Load attempts so far, failed ones included. */
@@ -127,7 +133,7 @@ public final class FakeEngine implements Engine {
                 throw new ModelLoadException(file + " is truncated: " + have + " of " + payload + " payload bytes");
             }
             duringLoad.accept(file);
-            FakeModel m = new FakeModel(file, stateDim, actionDim, bias, nan, violations);
+            FakeModel m = new FakeModel(file, stateDim, actionDim, bias, nan, violations, () -> duringRun.run());
             models.add(m);
             return m;
         } catch (NullPointerException | NumberFormatException e) {

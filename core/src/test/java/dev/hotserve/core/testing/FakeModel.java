@@ -23,7 +23,10 @@ public final class FakeModel implements LoadedModel {
     private final AtomicInteger running = new AtomicInteger();
     private final AtomicInteger closes = new AtomicInteger();
 
-    FakeModel(Path file, int stateDim, int actionDim, float bias, boolean nan, Queue<String> violations) {
+    private final Runnable beforeRun;
+
+    FakeModel(Path file, int stateDim, int actionDim, float bias, boolean nan, Queue<String> violations, Runnable beforeRun) {
+        this.beforeRun = beforeRun;
         this.file = file;
         this.signature = new ModelSignature("state", stateDim, List.of(new ModelSignature.Output("action", actionDim)));
         this.bias = bias;
@@ -52,6 +55,7 @@ public final class FakeModel implements LoadedModel {
     public float[][] run(float[] input, int rows) {
         running.incrementAndGet();
         try {
+            beforeRun.run();
             if (closes.get() > 0) {
                 violations.add("run after close on " + file);
             }

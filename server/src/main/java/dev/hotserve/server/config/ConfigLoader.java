@@ -3,6 +3,7 @@ package dev.hotserve.server.config;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import dev.hotserve.batch.Batching;
 import dev.hotserve.core.ReloadMode;
 import dev.hotserve.source.s3.S3Location;
 import dev.hotserve.source.s3.S3SourceSettings;
@@ -47,7 +48,7 @@ public final class ConfigLoader {
     static final Duration DEFAULT_S3_POLL_INTERVAL = Duration.ofSeconds(2);
     private static final Set<String> MODEL_KEYS =
             Set.of("name", "path", "dir", "source", "glob", "jit", "reload_mode", "poll_interval", "threads", "settle_window", "state_dim",
-                    "s3_endpoint", "cache_dir", "cache_keep");
+                    "max_batch_size", "max_queue_delay", "s3_endpoint", "cache_dir", "cache_keep");
     private static final Pattern DURATION = Pattern.compile("(\\d+(?:\\.\\d+)?)\\s*(ms|s|m|h)");
     private static final Pattern BYTES = Pattern.compile("(\\d+)\\s*(|b|k|kb|kib|m|mb|mib|g|gb|gib)");
 
@@ -161,6 +162,8 @@ public final class ConfigLoader {
         int threads = or(lookup(Setting.THREADS, file, node), v -> parseInt(v, 1, 1024), 1);
         Optional<Duration> settle = Optional.ofNullable(or(lookup(Setting.SETTLE_WINDOW, file, node), ConfigLoader::parseDuration, null));
         Integer stateDim = or(lookup(Setting.STATE_DIM, file, node), v -> parseInt(v, 1, 1_000_000), null);
+        int maxBatchSize = or(lookup(Setting.MAX_BATCH_SIZE, file, node), v -> parseInt(v, 0, 1_000_000), 0);
+        Duration maxQueueDelay = or(lookup(Setting.MAX_QUEUE_DELAY, file, node), ConfigLoader::parseDuration, Duration.ZERO);
         if (source instanceof ModelSource.Directory d && d.glob().isPresent()) {
             checkGlob(d.glob().get(), name);
         }
@@ -169,7 +172,7 @@ public final class ConfigLoader {
         }
         try {
             return new ModelConfig(name, source, mode, poll, jit, threads, settle,
-                    stateDim == null ? OptionalInt.empty() : OptionalInt.of(stateDim));
+                    stateDim == null ? OptionalInt.empty() : OptionalInt.of(stateDim), Batching.of(maxBatchSize, maxQueueDelay));
         } catch (IllegalArgumentException e) {
             throw new ConfigException(e.getMessage(), e);
         }

@@ -1,5 +1,6 @@
 package dev.hotserve.server.config;
 
+import dev.hotserve.batch.Batching;
 import dev.hotserve.core.ReloadMode;
 import java.time.Duration;
 import java.util.Objects;
@@ -15,9 +16,10 @@ import java.util.regex.Pattern;
  * @param pollInterval zero: no polling (a request notices a newer file)
  * @param jit the engine's optimisation switch ({@code HOTSERVE_JIT})
  * @param threads intra-op threads per loaded model
+ * @param batching dynamic batching ({@code max_batch_size}, {@code max_queue_delay}); off by default
  */
 public record ModelConfig(String name, ModelSource source, ReloadMode mode, Duration pollInterval, boolean jit, int threads,
-        Optional<Duration> settleWindow, OptionalInt stateDim) {
+        Optional<Duration> settleWindow, OptionalInt stateDim, Batching batching) {
 
     /** A name is one URL path segment, and {@code metrics} is taken by the server itself. */
     static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,63}");
@@ -35,6 +37,7 @@ public record ModelConfig(String name, ModelSource source, ReloadMode mode, Dura
         }
         Objects.requireNonNull(settleWindow, "settleWindow");
         Objects.requireNonNull(stateDim, "stateDim");
+        Objects.requireNonNull(batching, "batching");
         if (threads < 1) {
             throw new IllegalArgumentException("threads must be at least 1, was " + threads);
         }

@@ -25,6 +25,8 @@ public enum Setting {
     THREADS("HOTSERVE_THREADS", "--threads", "threads"),
     SETTLE_WINDOW("HOTSERVE_SETTLE_WINDOW", "--settle-window", "settle_window"),
     STATE_DIM("HOTSERVE_STATE_DIM", "--state-dim", "state_dim"),
+    MAX_BATCH_SIZE("HOTSERVE_MAX_BATCH_SIZE", "--max-batch-size", "max_batch_size"),
+    MAX_QUEUE_DELAY("HOTSERVE_MAX_QUEUE_DELAY", "--max-queue-delay", "max_queue_delay"),
     MAX_BODY_BYTES("HOTSERVE_MAX_BODY_BYTES", "--max-body-bytes", "max_body_bytes"),
     MAX_BATCH_ROWS("HOTSERVE_MAX_BATCH_ROWS", "--max-batch-rows", "max_batch_rows"),
     MAX_BENCHMARK_ITERATIONS("HOTSERVE_MAX_BENCHMARK_ITERATIONS", "--max-benchmark-iterations", "max_benchmark_iterations"),

@@ -1,5 +1,6 @@
 package dev.hotserve.server.http;
 
+import dev.hotserve.batch.QueueFullException;
 import dev.hotserve.core.NoModelException;
 import dev.hotserve.core.ReloadFailedException;
 import dev.hotserve.engine.InferenceException;
@@ -16,6 +17,7 @@ import java.util.Optional;
  * <ul>
  *   <li>{@link HttpError}: its own status (400, 401, 403, 404, 405, 413)
  *   <li>{@link NoModelException}: 503, no model loaded; the rest of the server keeps running
+ *   <li>{@link QueueFullException}: 503 with {@code Retry-After}, the model's batch queue is full
  *   <li>{@link ReloadFailedException}: 409, an explicit reload or rollback was refused, the old model still serves
  *   <li>{@link IllegalArgumentException}: 400, input the core refused
  *   <li>{@link IllegalStateException}: 503, the model is closed (the server is stopping)
@@ -39,6 +41,7 @@ public final class ErrorMapper {
         return switch (t) {
             case HttpError e -> new Reply(e.status(), Reply.JSON, codec.detail(e.getMessage()), e.version(), e.headers());
             case NoModelException e -> plain(503, e.getMessage());
+            case QueueFullException e -> new Reply(503, Reply.JSON, codec.detail(e.getMessage()), Optional.empty(), Map.of("Retry-After", "1"));
             case ReloadFailedException e -> plain(409, e.getMessage());
             case IllegalArgumentException e -> plain(400, e.getMessage());
             case IllegalStateException e -> plain(503, e.getMessage());

@@ -467,6 +467,18 @@ public final class JsonCodec {
             g.writeStringField("mode", s.mode().name().toLowerCase(Locale.ROOT));
             g.writeStringField("source", s.source());
             writeSourceHealth(g, s.sourceHealth());
+            if (s.pending().isPresent()) {
+                g.writeStringField("pending", s.pending().get());
+            } else {
+                g.writeNullField("pending");
+            }
+            g.writeObjectFieldStart("batching");
+            g.writeBooleanField("enabled", s.batching().enabled());
+            g.writeNumberField("max_batch_size", s.batching().maxBatchSize());
+            g.writeNumberField("max_queue_delay_ms", s.batching().maxQueueDelay().toNanos() / 1e6);
+            g.writeNumberField("max_queued_requests", s.batching().maxQueuedRequests());
+            g.writeNumberField("queue_depth", s.queueDepth());
+            g.writeEndObject();
             g.writeFieldName("last_error");
             LoadFailure f = s.lastError().orElse(null);
             if (f == null) {

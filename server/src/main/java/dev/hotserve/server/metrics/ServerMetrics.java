@@ -1,10 +1,12 @@
 package dev.hotserve.server.metrics;
 
+import dev.hotserve.batch.BatchObserver;
 import dev.hotserve.core.HotModel;
 import dev.hotserve.core.ModelVersion;
 import dev.hotserve.core.ReloadEvent;
 import dev.hotserve.core.ReloadKind;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -81,6 +83,28 @@ public final class ServerMetrics {
         return e -> record(model, e);
     }
 
+    /**
+     * Records a model's batched engine calls: requests and rows per call, and how long the oldest
+     * request of each call waited. Give it to the model's builder.
+     */
+    public BatchObserver batchObserver(String model) {
+        DistributionSummary requests = DistributionSummary.builder("hotserve.batch.requests")
+                .description("requests sharing one engine call").tag("model", model).publishPercentileHistogram()
+                .minimumExpectedValue(1.0).maximumExpectedValue(4096.0).register(registry);
+        DistributionSummary rows = DistributionSummary.builder("hotserve.batch.rows")
+                .description("rows in one engine call (the batch size)").tag("model", model).publishPercentileHistogram()
+                .minimumExpectedValue(1.0).maximumExpectedValue(65536.0).register(registry);
+        Timer wait = Timer.builder("hotserve.batch.queue.wait")
+                .description("how long the oldest request of a batch waited in the queue").tag("model", model)
+                .publishPercentileHistogram().minimumExpectedValue(Duration.ofNanos(1000)).maximumExpectedValue(Duration.ofSeconds(10))
+                .register(registry);
+        return (n, r, waitNanos) -> {
+            requests.record(n);
+            rows.record(r);
+            wait.record(waitNanos, TimeUnit.NANOSECONDS);
+        };
+    }
+
     /** Registers the model's gauges. */
     public void bind(HotModel model) {
         String name = model.name();
@@ -115,6 +139,12 @@ public final class ServerMetrics {
                 .description("attempts to reach the checkpoint source that failed in a row (retries back off on this)")
                 .tag("model", name)
                 .register(registry);
+        if (model.batching().enabled()) {
+            Gauge.builder("hotserve.batch.queue.depth", model, HotModel::queueDepth)
+                    .description("requests waiting in the serving version's batch queue")
+                    .tag("model", name)
+                    .register(registry);
+        }
     }
 
     private void record(String model, ReloadEvent e) {

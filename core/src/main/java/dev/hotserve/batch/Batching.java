@@ -1,0 +1,41 @@
+package dev.hotserve.batch;
+
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * Dynamic batching settings of one model (SPEC §10), with Triton's semantics.
+ *
+ * @param maxBatchSize the most rows one engine call may take; 0 or 1 turns batching off. A single
+ *     request with more rows runs alone.
+ * @param maxQueueDelay how long a batch may wait for more requests; zero (the default) takes only
+ *     what is already waiting and never waits, so a lone request is not slowed down
+ * @param maxQueuedRequests requests that may wait at once; one more is refused
+ *     ({@link QueueFullException}) rather than left to wait without bound
+ */
+public record Batching(int maxBatchSize, Duration maxQueueDelay, int maxQueuedRequests) {
+
+    public static final Batching OFF = new Batching(0, Duration.ZERO, 0);
+
+    public Batching {
+        Objects.requireNonNull(maxQueueDelay, "maxQueueDelay");
+        if (maxBatchSize < 0) {
+            throw new IllegalArgumentException("max_batch_size must not be negative, was " + maxBatchSize);
+        }
+        if (maxQueueDelay.isNegative()) {
+            throw new IllegalArgumentException("max_queue_delay must not be negative, was " + maxQueueDelay);
+        }
+        if (maxBatchSize > 1 && maxQueuedRequests < 1) {
+            throw new IllegalArgumentException("max queued requests must be at least 1, was " + maxQueuedRequests);
+        }
+    }
+
+    /** Batching up to {@code maxBatchSize} rows, waiting up to {@code maxQueueDelay}; the queue holds 16 batches' worth of requests. */
+    public static Batching of(int maxBatchSize, Duration maxQueueDelay) {
+        return new Batching(maxBatchSize, maxQueueDelay, Math.max(1, maxBatchSize) * 16);
+    }
+
+    public boolean enabled() {
+        return maxBatchSize > 1;
+    }
+}
