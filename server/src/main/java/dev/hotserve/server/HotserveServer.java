@@ -78,6 +78,7 @@ public final class HotserveServer implements AutoCloseable {
                         .mode(m.mode())
                         .pollInterval(m.pollInterval())
                         .batching(m.batching())
+                        .rollout(m.rollout())
                         .batchObserver(metrics.batchObserver(m.name()))
                         .listener(metrics.reloadListener(m.name()));
                 m.settleWindow().ifPresent(b::settleWindow);

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import dev.hotserve.batch.Batching;
 import dev.hotserve.core.ReloadMode;
+import dev.hotserve.core.RolloutPolicy;
 import dev.hotserve.source.s3.S3Location;
 import dev.hotserve.source.s3.S3SourceSettings;
 import java.io.IOException;
@@ -48,7 +49,9 @@ public final class ConfigLoader {
     static final Duration DEFAULT_S3_POLL_INTERVAL = Duration.ofSeconds(2);
     private static final Set<String> MODEL_KEYS =
             Set.of("name", "path", "dir", "source", "glob", "jit", "reload_mode", "poll_interval", "threads", "settle_window", "state_dim",
-                    "max_batch_size", "max_queue_delay", "s3_endpoint", "cache_dir", "cache_keep");
+                    "max_batch_size", "max_queue_delay", "rollout", "s3_endpoint", "cache_dir", "cache_keep");
+    private static final Set<String> ROLLOUT_KEYS = Set.of("mode", "shadow_samples", "max_drift", "shadow_fraction", "canary_fraction",
+            "canary_duration", "guard_duration");
     private static final Pattern DURATION = Pattern.compile("(\\d+(?:\\.\\d+)?)\\s*(ms|s|m|h)");
     private static final Pattern BYTES = Pattern.compile("(\\d+)\\s*(|b|k|kb|kib|m|mb|mib|g|gb|gib)");
 
@@ -172,7 +175,8 @@ public final class ConfigLoader {
         }
         try {
             return new ModelConfig(name, source, mode, poll, jit, threads, settle,
-                    stateDim == null ? OptionalInt.empty() : OptionalInt.of(stateDim), Batching.of(maxBatchSize, maxQueueDelay));
+                    stateDim == null ? OptionalInt.empty() : OptionalInt.of(stateDim), Batching.of(maxBatchSize, maxQueueDelay),
+                    rollout(name, node, file));
         } catch (IllegalArgumentException e) {
             throw new ConfigException(e.getMessage(), e);
         }
@@ -203,6 +207,84 @@ public final class ConfigLoader {
         } catch (URISyntaxException | IllegalArgumentException e) {
             throw new ConfigException(v.origin() + ": an S3 endpoint must be an http:// or https:// URL with a host, was '" + v.raw() + "'", e);
         }
+    }
+
+    /**
+     * SPEC §11: {@code rollout: {mode: shadow, shadow_samples: 1000, ...}} in a model entry (or
+     * {@code rollout: shadow}), each key overridden by {@code HOTSERVE_ROLLOUT} (the mode) and
+     * {@code HOTSERVE_<KEY>}. The stable version is written to {@code <state_dir>/<name>.stable.json}
+     * ({@code HOTSERVE_STATE_DIR}, default {@code ~/.cache/hotserve/state}).
+     */
+    private RolloutPolicy rollout(String name, JsonNode node, FileConfig file) throws ConfigException {
+        JsonNode r = node == null ? null : node.get("rollout");
+        String where = file == null ? "rollout" : file.name() + ": model " + name + " rollout";
+        if (r != null && r.isObject()) {
+            for (java.util.Iterator<String> it = r.fieldNames(); it.hasNext(); ) {
+                String k = it.next();
+                if (!ROLLOUT_KEYS.contains(k)) {
+                    throw new ConfigException(where + ": unknown key '" + k + "' (known: " + new java.util.TreeSet<>(ROLLOUT_KEYS) + ")");
+                }
+            }
+        } else if (r != null && !r.isNull() && !r.isTextual()) {
+            throw new ConfigException(where + " must be a mode (immediate, shadow, canary) or an object of rollout keys, was " + r);
+        }
+        Optional<Value> modeValue = rolloutValue("HOTSERVE_ROLLOUT", r, "mode", where);
+        if (modeValue.isEmpty() && r != null && r.isTextual()) {
+            modeValue = Optional.of(new Value(r.asText(), where));
+        }
+        RolloutPolicy.Mode mode = or(modeValue, v -> switch (v.raw().trim().toLowerCase(Locale.ROOT)) {
+            case "immediate" -> RolloutPolicy.Mode.IMMEDIATE;
+            case "shadow" -> RolloutPolicy.Mode.SHADOW;
+            case "canary" -> RolloutPolicy.Mode.CANARY;
+            default -> throw new ConfigException(v.origin() + " must be 'immediate', 'shadow' or 'canary', was '" + v.raw() + "'");
+        }, RolloutPolicy.Mode.IMMEDIATE);
+        RolloutPolicy d = RolloutPolicy.defaults(mode);
+        int samples = or(rolloutValue("HOTSERVE_SHADOW_SAMPLES", r, "shadow_samples", where), v -> parseInt(v, 0, 10_000_000), d.shadowSamples());
+        double maxDrift = or(rolloutValue("HOTSERVE_MAX_DRIFT", r, "max_drift", where), v -> parseFraction(v, 0, Double.MAX_VALUE), d.maxDrift());
+        double shadowFraction = or(rolloutValue("HOTSERVE_SHADOW_FRACTION", r, "shadow_fraction", where), v -> parseFraction(v, 0, 1),
+                d.shadowFraction());
+        double canaryFraction = or(rolloutValue("HOTSERVE_CANARY_FRACTION", r, "canary_fraction", where), v -> parseFraction(v, 0, 1),
+                d.canaryFraction());
+        Duration canaryDuration = or(rolloutValue("HOTSERVE_CANARY_DURATION", r, "canary_duration", where), ConfigLoader::parseDuration,
+                d.canaryDuration());
+        Duration guard = or(rolloutValue("HOTSERVE_GUARD_DURATION", r, "guard_duration", where), ConfigLoader::parseDuration,
+                d.guardDuration());
+        String stateDir = env.get("HOTSERVE_STATE_DIR");
+        if ((stateDir == null || stateDir.isBlank()) && file != null) {
+            stateDir = text(file.root(), "state_dir", file.name()).map(p -> resolve(p, file.dir()).toString()).orElse(null);
+        }
+        Path dir = stateDir != null && !stateDir.isBlank() ? Path.of(stateDir)
+                : Path.of(System.getProperty("user.home"), ".cache", "hotserve", "state");
+        try {
+            return new RolloutPolicy(mode, samples, maxDrift, shadowFraction, canaryFraction, canaryDuration, guard,
+                    mode == RolloutPolicy.Mode.IMMEDIATE ? Optional.empty() : Optional.of(dir.resolve(name + ".stable.json")));
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(where + ": " + e.getMessage(), e);
+        }
+    }
+
+    private Optional<Value> rolloutValue(String envName, JsonNode rollout, String key, String where) throws ConfigException {
+        String e = env.get(envName);
+        if (e != null && !e.isBlank()) {
+            return Optional.of(new Value(e, envName));
+        }
+        if (rollout != null && rollout.isObject()) {
+            return text(rollout, key, where).map(raw -> new Value(raw, where + "." + key));
+        }
+        return Optional.empty();
+    }
+
+    static double parseFraction(Value v, double min, double max) throws ConfigException {
+        try {
+            double d = Double.parseDouble(v.raw().trim());
+            if (d >= min && d <= max) {
+                return d;
+            }
+        } catch (NumberFormatException e) {
+            // fall through to the message below
+        }
+        throw new ConfigException(v.origin() + " must be a number " + min + "-" + (max == Double.MAX_VALUE ? "" : String.valueOf(max))
+                + ", was '" + v.raw() + "'");
     }
 
     // ---- lookup: flags > env > model entry > file top level ----

@@ -2,6 +2,8 @@ package dev.hotserve.server.http;
 
 import dev.hotserve.batch.QueueFullException;
 import dev.hotserve.core.NoModelException;
+import dev.hotserve.core.NoSuchVersionException;
+import dev.hotserve.core.NonFiniteOutputException;
 import dev.hotserve.core.ReloadFailedException;
 import dev.hotserve.engine.InferenceException;
 import io.helidon.http.RequestException;
@@ -19,6 +21,8 @@ import java.util.Optional;
  *   <li>{@link NoModelException}: 503, no model loaded; the rest of the server keeps running
  *   <li>{@link QueueFullException}: 503 with {@code Retry-After}, the model's batch queue is full
  *   <li>{@link ReloadFailedException}: 409, an explicit reload or rollback was refused, the old model still serves
+ *   <li>{@link NoSuchVersionException}: 404, a version that is not loaded
+ *   <li>{@link NonFiniteOutputException}: 500 naming the version, a version on trial answered NaN (rollout)
  *   <li>{@link IllegalArgumentException}: 400, input the core refused
  *   <li>{@link IllegalStateException}: 503, the model is closed (the server is stopping)
  *   <li>{@link UncheckedIOException}, Helidon's {@link RequestException}, {@link CloseConnectionException}: 400, the request could not be
@@ -43,6 +47,8 @@ public final class ErrorMapper {
             case NoModelException e -> plain(503, e.getMessage());
             case QueueFullException e -> new Reply(503, Reply.JSON, codec.detail(e.getMessage()), Optional.empty(), Map.of("Retry-After", "1"));
             case ReloadFailedException e -> plain(409, e.getMessage());
+            case NoSuchVersionException e -> plain(404, e.getMessage());
+            case NonFiniteOutputException e -> new Reply(500, Reply.JSON, codec.detail(e.getMessage()), Optional.of(e.version()), Map.of());
             case IllegalArgumentException e -> plain(400, e.getMessage());
             case IllegalStateException e -> plain(503, e.getMessage());
             case UncheckedIOException e -> unreadable(where, e);

@@ -23,6 +23,9 @@ import java.util.random.RandomGenerator;
  */
 final class ModelRoutes {
 
+    static final io.helidon.http.HeaderName ROUTING_KEY = io.helidon.http.HeaderNames.create("X-Routing-Key");
+
+
     private final HotModel model;
     private final JsonCodec codec;
     private final Limits limits;
@@ -53,7 +56,7 @@ final class ModelRoutes {
 
     Reply predict(ServerRequest req) {
         byte[] body = RequestBody.read(req, limits.maxBodyBytes());
-        try (Lease lease = model.acquire()) {
+        try (Lease lease = model.acquire(routingKey(req))) {
             ModelVersion v = lease.version();
             try {
                 PredictRequest p = codec.parsePredict(body, lease.stateDim());
@@ -71,7 +74,7 @@ final class ModelRoutes {
 
     Reply predictBatch(ServerRequest req) {
         byte[] body = RequestBody.read(req, limits.maxBodyBytes());
-        try (Lease lease = model.acquire()) {
+        try (Lease lease = model.acquire(routingKey(req))) {
             ModelVersion v = lease.version();
             try {
                 BatchRequest b = codec.parseBatch(body, lease.stateDim(), limits.maxBatchRows());
@@ -126,11 +129,26 @@ final class ModelRoutes {
     }
 
     /** 200 with the info when a model is loaded; 503 with the same fields and a detail when not. */
+    /** SPEC §11: during a canary the same key always lands on the same version. */
+    private static String routingKey(ServerRequest req) {
+        return req.headers().first(ROUTING_KEY).orElse(null);
+    }
+
+    Reply promote(ServerRequest req) {
+        model.promote();
+        return infoReply(model.status(), null);
+    }
+
+    Reply reject(ServerRequest req) {
+        model.reject();
+        return infoReply(model.status(), null);
+    }
+
     private Reply infoReply(ModelStatus s, String detailWhenNone) {
         ModelVersion v = s.current().orElse(null);
         String detail = detailWhenNone != null ? detailWhenNone
                 : s.lastError().map(f -> "no model is loaded; last error: " + f.path() + ": " + f.reason()).orElse("no model is loaded");
-        return Reply.json(v == null ? 503 : 200, codec.info(s, detail), v);
+        return Reply.json(v == null ? 503 : 200, codec.info(s, model.rolloutPolicy(), detail), v);
     }
 
     /** A non-finite action cannot be written as JSON, and it is the model's fault, not the request's. */

@@ -47,6 +47,8 @@ public final class Routes {
             add(routing, Method.POST, base, "/model/reload", Access.Level.ADMIN, model.name(), r::reload);
             add(routing, Method.POST, base, "/model/rollback", Access.Level.ADMIN, model.name(), r::rollback);
             add(routing, Method.POST, base, "/model/unpin", Access.Level.ADMIN, model.name(), r::unpin);
+            add(routing, Method.POST, base, "/model/promote", Access.Level.ADMIN, model.name(), r::promote);
+            add(routing, Method.POST, base, "/model/reject", Access.Level.ADMIN, model.name(), r::reject);
         }
         add(routing, Method.GET, "", "/metrics", Access.Level.USER, SERVER, req -> new Reply(200, ServerMetrics.CONTENT_TYPE,
                 metrics.scrape().getBytes(StandardCharsets.UTF_8), Optional.empty(), Map.of()));

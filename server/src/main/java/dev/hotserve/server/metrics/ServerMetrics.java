@@ -5,6 +5,7 @@ import dev.hotserve.core.HotModel;
 import dev.hotserve.core.ModelVersion;
 import dev.hotserve.core.ReloadEvent;
 import dev.hotserve.core.ReloadKind;
+import dev.hotserve.core.RolloutStatus;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Gauge;
@@ -13,6 +14,7 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Duration;
 import java.time.InstantSource;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
@@ -139,10 +141,41 @@ public final class ServerMetrics {
                 .description("attempts to reach the checkpoint source that failed in a row (retries back off on this)")
                 .tag("model", name)
                 .register(registry);
+        if (!model.rolloutPolicy().immediate()) {
+            bindRollout(model);
+        }
         if (model.batching().enabled()) {
             Gauge.builder("hotserve.batch.queue.depth", model, HotModel::queueDepth)
                     .description("requests waiting in the serving version's batch queue")
                     .tag("model", name)
+                    .register(registry);
+        }
+    }
+
+    /** SPEC §11: the drift quantiles so far, and each side's requests, errors and non-finite answers. */
+    private void bindRollout(HotModel model) {
+        String name = model.name();
+        Gauge.builder("hotserve.rollout.phase", model, m -> switch (m.status().rollout().phase()) {
+                    case "shadow" -> 1;
+                    case "canary" -> 2;
+                    case "guard" -> 3;
+                    default -> 0;
+                })
+                .description("0 none, 1 shadow, 2 canary, 3 guard").tag("model", name).register(registry);
+        record Quantile(String q, java.util.function.ToDoubleFunction<RolloutStatus> f) {}
+        for (Quantile q : List.of(new Quantile("0.5", RolloutStatus::driftP50), new Quantile("0.99", RolloutStatus::driftP99),
+                new Quantile("1", RolloutStatus::driftMax))) {
+            Gauge.builder("hotserve.rollout.drift", model, m -> q.f().applyAsDouble(m.status().rollout()))
+                    .description("largest absolute difference of deterministic actions, candidate vs stable, over the shadow comparisons")
+                    .tags("model", name, "quantile", q.q()).register(registry);
+        }
+        record Side(String side, String what, java.util.function.ToLongFunction<RolloutStatus> f) {}
+        for (Side sd : List.of(new Side("candidate", "requests", RolloutStatus::candidateRequests),
+                new Side("candidate", "errors", RolloutStatus::candidateErrors), new Side("candidate", "non_finite", RolloutStatus::candidateNonFinite),
+                new Side("stable", "requests", RolloutStatus::stableRequests), new Side("stable", "errors", RolloutStatus::stableErrors),
+                new Side("stable", "non_finite", RolloutStatus::stableNonFinite))) {
+            Gauge.builder("hotserve.rollout." + sd.what(), model, m -> sd.f().applyAsLong(m.status().rollout()))
+                    .description(sd.what() + " per version during the current rollout").tags("model", name, "version", sd.side())
                     .register(registry);
         }
     }
