@@ -13,6 +13,8 @@ import dev.hotserve.server.metrics.ServerMetrics;
 import dev.hotserve.server.openapi.OpenApiDocument;
 import dev.hotserve.server.openapi.RouteCatalog;
 import dev.hotserve.server.ui.Dashboard;
+import dev.hotserve.source.s3.S3CheckpointSource;
+import dev.hotserve.source.s3.S3SourceSettings;
 import io.helidon.webserver.WebServer;
 import io.helidon.webserver.http.HttpRouting;
 import io.helidon.webserver.http1.Http1Config;
@@ -97,6 +99,7 @@ public final class HotserveServer implements AutoCloseable {
                         b.directory(d.dir());
                         d.glob().ifPresent(b::glob);
                     }
+                    case ModelSource.S3 s3 -> b.source(openS3(s3));
                     case ModelSource.Demo demo -> {
                         if (demoDir == null) {
                             demoDir = Files.createTempDirectory("hotserve-demo");
@@ -154,6 +157,21 @@ public final class HotserveServer implements AutoCloseable {
             deleteDemo(demoDir);
             throw e;
         }
+    }
+
+    /**
+     * The model's S3 source, polled once here so that the first checkpoint loads during start-up
+     * as a local one would (a store that cannot be reached costs one refused connection or the
+     * call timeout, and the model answers 503 until a later poll succeeds).
+     */
+    private static S3CheckpointSource openS3(ModelSource.S3 s3) {
+        S3SourceSettings settings = S3SourceSettings.of(s3.location(), s3.endpoint(), s3.cacheDir()).withKeepStaged(s3.keepStaged());
+        if (s3.glob().isPresent()) {
+            settings = settings.withGlob(s3.glob().get());
+        }
+        S3CheckpointSource source = S3CheckpointSource.open(settings, InstantSource.system());
+        source.poll();
+        return source;
     }
 
     /** The listener could not be started; nothing keeps running. */

@@ -6,7 +6,11 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import dev.hotserve.batch.Batching;
 import dev.hotserve.core.ReloadMode;
 import dev.hotserve.core.RolloutPolicy;
+import dev.hotserve.source.s3.S3Location;
+import dev.hotserve.source.s3.S3SourceSettings;
 import java.io.IOException;
+import java.net.URI;
+import java.net.URISyntaxException;
 import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -27,22 +31,25 @@ import java.util.regex.Pattern;
 /**
  * Reads the configuration once, at start-up: command-line flags over environment variables over
  * the config file over defaults (SPEC §6). Which checkpoints a model follows (SPEC §2):
- * {@code HOTSERVE_MODEL} (a file) over {@code HOTSERVE_MODEL_DIR} (a directory) over the config
- * file's {@code models}; with none of them, {@code ./models/sac/} when it exists, else the bundled
- * demo model. Every error names the setting, where it came from and the bad value.
+ * {@code HOTSERVE_MODEL} (a file) over {@code HOTSERVE_SOURCE} (an {@code s3://bucket/prefix/},
+ * SPEC §9) over {@code HOTSERVE_MODEL_DIR} (a directory) over the config file's {@code models};
+ * with none of them, {@code ./models/sac/} when it exists, else the bundled demo model. Every
+ * error names the setting, where it came from and the bad value.
  *
  * <p>Config file (YAML or JSON): the top-level keys are the settings' file keys (see
- * {@link Setting}) plus {@code models}, a list of {@code {name, path | dir, glob, jit,
- * reload_mode, poll_interval, threads}}. Relative paths in it are resolved against the file's
- * directory.
+ * {@link Setting}) plus {@code models}, a list of {@code {name, path | dir | source, glob, jit,
+ * reload_mode, poll_interval, threads, s3_endpoint, cache_dir, cache_keep}}. Relative paths in it
+ * are resolved against the file's directory.
  */
 public final class ConfigLoader {
 
     static final String DEFAULT_MODEL_NAME = "sac";
     static final Duration DEFAULT_SHUTDOWN_GRACE = Duration.ofSeconds(10);
+    /** An object store is polled, never watched: SPEC §9's default. */
+    static final Duration DEFAULT_S3_POLL_INTERVAL = Duration.ofSeconds(2);
     private static final Set<String> MODEL_KEYS =
-            Set.of("name", "path", "dir", "glob", "jit", "reload_mode", "poll_interval", "threads", "settle_window", "state_dim",
-                    "max_batch_size", "max_queue_delay", "rollout");
+            Set.of("name", "path", "dir", "source", "glob", "jit", "reload_mode", "poll_interval", "threads", "settle_window", "state_dim",
+                    "max_batch_size", "max_queue_delay", "rollout", "s3_endpoint", "cache_dir", "cache_keep");
     private static final Set<String> ROLLOUT_KEYS = Set.of("mode", "shadow_samples", "max_drift", "shadow_fraction", "canary_fraction",
             "canary_duration", "guard_duration");
     private static final Pattern DURATION = Pattern.compile("(\\d+(?:\\.\\d+)?)\\s*(ms|s|m|h)");
@@ -100,8 +107,12 @@ public final class ConfigLoader {
         Optional<Value> dir = fromFlagsOrEnv(Setting.MODEL_DIR);
         String name = fromFlagsOrEnv(Setting.MODEL_NAME).map(Value::raw).map(String::trim).orElse(DEFAULT_MODEL_NAME);
         Optional<String> glob = fromFlagsOrEnv(Setting.MODEL_GLOB).map(Value::raw).map(String::trim);
+        Optional<Value> remote = fromFlagsOrEnv(Setting.SOURCE);
         if (explicit.isPresent()) {
             return List.of(model(name, new ModelSource.File(resolve(explicit.get().raw(), workDir)), null, file));
+        }
+        if (remote.isPresent()) {
+            return List.of(model(name, s3(remote.get(), name, glob, null, file), null, file));
         }
         if (dir.isPresent()) {
             return List.of(model(name, new ModelSource.Directory(resolve(dir.get().raw(), workDir), glob), null, file));
@@ -116,12 +127,21 @@ public final class ConfigLoader {
                 Optional<String> path = text(node, "path", where);
                 Optional<String> mdir = text(node, "dir", where);
                 Optional<String> mglob = text(node, "glob", where);
+                Optional<String> msource = text(node, "source", where);
                 if (path.isPresent() && mdir.isPresent()) {
                     throw new ConfigException(where + " sets both path and dir; give one");
                 }
-                ModelSource source = path.<ModelSource>map(p -> new ModelSource.File(resolve(p, file.dir())))
-                        .orElseGet(() -> new ModelSource.Directory(
-                                mdir.map(d -> resolve(d, file.dir())).orElse(workDir.resolve("models").resolve(modelName)), mglob));
+                if (msource.isPresent() && (path.isPresent() || mdir.isPresent())) {
+                    throw new ConfigException(where + " sets both source and " + (path.isPresent() ? "path" : "dir") + "; give one");
+                }
+                ModelSource source;
+                if (msource.isPresent()) {
+                    source = s3(new Value(msource.get(), file.name() + ": model " + modelName + " source"), modelName, mglob, node, file);
+                } else {
+                    source = path.<ModelSource>map(p -> new ModelSource.File(resolve(p, file.dir())))
+                            .orElseGet(() -> new ModelSource.Directory(
+                                    mdir.map(d -> resolve(d, file.dir())).orElse(workDir.resolve("models").resolve(modelName)), mglob));
+                }
                 out.add(model(modelName, source, node, file));
             }
             return out;
@@ -133,7 +153,13 @@ public final class ConfigLoader {
 
     private ModelConfig model(String name, ModelSource source, JsonNode node, FileConfig file) throws ConfigException {
         ReloadMode mode = or(lookup(Setting.RELOAD_MODE, file, node), ConfigLoader::parseMode, ReloadMode.BLOCKING);
-        Duration poll = or(lookup(Setting.POLL_INTERVAL, file, node), ConfigLoader::parseDuration, Duration.ZERO);
+        boolean remote = source instanceof ModelSource.S3;
+        Optional<Value> pollValue = lookup(Setting.POLL_INTERVAL, file, node);
+        Duration poll = or(pollValue, ConfigLoader::parseDuration, remote ? DEFAULT_S3_POLL_INTERVAL : Duration.ZERO);
+        if (remote && poll.isZero()) {
+            throw new ConfigException(pollValue.map(Value::origin).orElse("poll_interval") + " must be more than 0 for model " + name
+                    + ", whose checkpoints are in " + ((ModelSource.S3) source).location() + ": an object store is only ever polled");
+        }
         // On by default: both engines measured faster at steady state with it (BENCHMARKS.md, item 6).
         boolean jit = or(lookup(Setting.JIT, file, node), ConfigLoader::parseBool, true);
         int threads = or(lookup(Setting.THREADS, file, node), v -> parseInt(v, 1, 1024), 1);
@@ -144,12 +170,42 @@ public final class ConfigLoader {
         if (source instanceof ModelSource.Directory d && d.glob().isPresent()) {
             checkGlob(d.glob().get(), name);
         }
+        if (source instanceof ModelSource.S3 s && s.glob().isPresent()) {
+            checkGlob(s.glob().get(), name);
+        }
         try {
             return new ModelConfig(name, source, mode, poll, jit, threads, settle,
                     stateDim == null ? OptionalInt.empty() : OptionalInt.of(stateDim), Batching.of(maxBatchSize, maxQueueDelay),
                     rollout(name, node, file));
         } catch (IllegalArgumentException e) {
             throw new ConfigException(e.getMessage(), e);
+        }
+    }
+
+    /**
+     * An S3 source: the {@code s3://} URI, its endpoint ({@code s3_endpoint}), and this model's
+     * folder under {@code cache_dir} (default {@code ~/.cache/hotserve}).
+     */
+    private ModelSource.S3 s3(Value uri, String modelName, Optional<String> glob, JsonNode node, FileConfig file) throws ConfigException {
+        S3Location location;
+        try {
+            location = S3Location.parse(uri.raw());
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(uri.origin() + ": " + e.getMessage(), e);
+        }
+        Optional<URI> endpoint = Optional.ofNullable(or(lookup(Setting.S3_ENDPOINT, file, node), ConfigLoader::parseEndpoint, null));
+        Optional<Value> cache = lookup(Setting.CACHE_DIR, file, node);
+        Path cacheRoot = cache.isPresent() ? resolve(cache.get().raw(), fromFlagsOrEnv(Setting.CACHE_DIR).isPresent() ? workDir : file.dir())
+                : Path.of(System.getProperty("user.home"), ".cache", "hotserve");
+        int keep = or(lookup(Setting.CACHE_KEEP, file, node), v -> parseInt(v, 1, 1000), S3SourceSettings.DEFAULT_KEEP_STAGED);
+        return new ModelSource.S3(location, endpoint, cacheRoot.resolve(modelName), glob, keep);
+    }
+
+    static URI parseEndpoint(Value v) throws ConfigException {
+        try {
+            return S3SourceSettings.checkEndpoint(new URI(v.raw().trim()));
+        } catch (URISyntaxException | IllegalArgumentException e) {
+            throw new ConfigException(v.origin() + ": an S3 endpoint must be an http:// or https:// URL with a host, was '" + v.raw() + "'", e);
         }
     }
 

@@ -15,6 +15,7 @@ import dev.hotserve.core.ReloadEvent;
 import dev.hotserve.core.RolloutPolicy;
 import dev.hotserve.core.RolloutStatus;
 import dev.hotserve.server.config.Limits;
+import dev.hotserve.source.SourceHealth;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -468,6 +469,7 @@ public final class JsonCodec {
             g.writeBooleanField("pinned", s.pinned());
             g.writeStringField("mode", s.mode().name().toLowerCase(Locale.ROOT));
             g.writeStringField("source", s.source());
+            writeSourceHealth(g, s.sourceHealth());
             if (s.pending().isPresent()) {
                 g.writeStringField("pending", s.pending().get());
             } else {
@@ -494,6 +496,16 @@ public final class JsonCodec {
             }
             g.writeEndObject();
         });
+    }
+
+    /** Whether the source could be reached, and when it last was (always reachable for local files). */
+    private static void writeSourceHealth(JsonGenerator g, SourceHealth h) throws IOException {
+        g.writeObjectFieldStart("source_health");
+        g.writeBooleanField("reachable", h.reachable());
+        g.writeStringField("last_reached", h.lastReached().map(Object::toString).orElse(null));
+        g.writeStringField("last_error", h.lastError().orElse(null));
+        g.writeNumberField("consecutive_failures", h.consecutiveFailures());
+        g.writeEndObject();
     }
 
     /** SPEC §11: the rollout's phase, candidate or guarded previous version, and its figures so far. */
@@ -562,7 +574,9 @@ public final class JsonCodec {
 
     /** What the info route and each history entry say of a loaded version (the generation aside). */
     private static void writeVersionFields(JsonGenerator g, ModelVersion v) throws IOException {
+        // The same on every replica that loaded the same checkpoint: what a fleet is compared by.
         g.writeStringField("version", v.name());
+        g.writeStringField("checkpoint", v.source());
         g.writeStringField("path", v.path().toString());
         g.writeStringField("mtime", v.mtime().toString());
         g.writeNumberField("size", v.size());

@@ -32,6 +32,8 @@ import java.util.function.Consumer;
  *   <li>{@code hotserve_reloads_total} by model and kind, {@code hotserve_load_failures_total} by model
  *   <li>{@code hotserve_model_generation}, {@code hotserve_model_loaded}, {@code hotserve_checkpoint_age_seconds} by model
  *   <li>{@code hotserve_model_load_seconds} by model (successful loads)
+ *   <li>{@code hotserve_source_reachable}, {@code hotserve_source_last_reached_seconds},
+ *       {@code hotserve_source_consecutive_failures} by model (the checkpoint source's health)
  * </ul>
  */
 public final class ServerMetrics {
@@ -125,6 +127,21 @@ public final class ServerMetrics {
                 .tag("model", name)
                 .register(registry);
         Counter.builder("hotserve.load.failures").tag("model", name).description("checkpoints refused").register(registry);
+        // Where checkpoints come from (SPEC §9): always reachable for local files.
+        Gauge.builder("hotserve.source.reachable", model, m -> m.status().sourceHealth().reachable() ? 1 : 0)
+                .description("1 while the last attempt to reach the model's checkpoint source succeeded")
+                .tag("model", name)
+                .register(registry);
+        Gauge.builder("hotserve.source.last.reached", model, m -> m.status().sourceHealth().lastReached()
+                        .map(t -> t.toEpochMilli() / 1e3).orElse(Double.NaN))
+                .description("when the checkpoint source last answered, in seconds since the epoch (NaN: never, or a local source)")
+                .baseUnit("seconds")
+                .tag("model", name)
+                .register(registry);
+        Gauge.builder("hotserve.source.consecutive.failures", model, m -> m.status().sourceHealth().consecutiveFailures())
+                .description("attempts to reach the checkpoint source that failed in a row (retries back off on this)")
+                .tag("model", name)
+                .register(registry);
         if (!model.rolloutPolicy().immediate()) {
             bindRollout(model);
         }
