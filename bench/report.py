@@ -140,6 +140,11 @@ def wrk(name):
     return r
 
 
+def wrk_max(r):
+    m = re.search(r"Latency\s+\S+\s+\S+\s+(\S+)", r["raw"]) if r else None
+    return to_ms(m.group(1)) if m else None
+
+
 def wrk_rounds(name):
     """NAME-r1, NAME-r2... (interleaved rounds) combined; NAME alone when there are no rounds.
 
@@ -170,8 +175,35 @@ def wrk_rounds(name):
         "non2xx": sum(r["non2xx"] for r in rounds),
         "sock": {k: sum(r["sock"][k] for r in rounds) for k in ("connect", "read", "write", "timeout")},
         "rounds_rps": [r["rps"] for r in ok],
+        "rounds_p99": [r["p99"] for r in ok],
+        "max": max((wrk_max(r) or 0 for r in rounds), default=None),
     }
     out["sock_total"] = sum(out["sock"].values())
+    gens = [r["gens"] for r in rounds if r.get("gens")]
+    if gens:
+        # Rounds of one server follow each other with no swap between, so consecutive rounds share
+        # exactly one generation (the last of one is the first of the next).
+        statuses = {}
+        for g in gens:
+            for part in filter(None, g["statuses"].split(",")):
+                k, v = part.split("=")
+                statuses[k] = statuses.get(k, 0) + int(v)
+        out["gens"] = {"distinct": sum(g["distinct"] for g in gens) - (len(gens) - 1),
+                       "min": min((g["min"] for g in gens), key=lambda x: float(x) if x != "nil" else 0),
+                       "max": max((g["max"] for g in gens), key=lambda x: float(x) if x != "nil" else 0),
+                       "responses": sum(g["responses"] for g in gens),
+                       "statuses": ",".join(f"{k}={v}" for k, v in sorted(statuses.items()))}
+    return out
+
+
+def writer_totals(prefix):
+    """The checkpoint writer's summaries of PREFIX-writer(-rN).json, added up."""
+    parts = [read_json(f"{prefix}-writer.json")] + [read_json(f"{prefix}-writer-r{i}.json") for i in range(1, 20)]
+    parts = [p for p in parts if p]
+    if not parts:
+        return None
+    out = {k: sum(p.get(k) or 0 for p in parts) for k in ("published", "renamed", "in_place", "elapsed_ms")}
+    out["rounds"] = len(parts)
     return out
 
 
@@ -303,15 +335,15 @@ def round2():
 
     # swaps
     swap_rows = []
-    for label, prefix, writer_file, events_file, phase in (
-            ("blocking", "swaps", "swaps-writer.json", "events-main.json", "swaps"),
-            ("background", "swaps-bg", "swaps-bg-writer.json", "events-bg.json", "reload")):
-        steady, during = wrk(f"{prefix}-steady"), wrk(f"{prefix}-load")
+    for label, prefix, events_file, phase in (
+            ("blocking", "swaps", "events-main.json", "swaps"),
+            ("background", "swaps-bg", "events-bg.json", "reload")):
+        steady, during = wrk_rounds(f"{prefix}-steady"), wrk_rounds(f"{prefix}-load")
         if not (steady and during):
             continue
         q = ratio(during["p99"], steady["p99"])
         errs = during["non2xx"] + during["sock_total"]
-        wr = read_json(writer_file) or {}
+        wr = writer_totals(prefix) or {}
         swap_rows.append((label, steady, during, wr, events_of(events_file), phase))
         rows.append((f"Swaps c64, {label}: p99 during swaps / steady; errors",
                      f"{fmt(q, 2, '×')} ({fmt(during['p99'])} vs {fmt(steady['p99'])} ms); {errs} errors; "
@@ -388,12 +420,15 @@ def round2():
       "`.tmp` file, the next written in place under its final name in 64 KiB pieces with 3 ms pauses (a half-written file is "
       "visible for ~12 ms; it is pending and the old model answers meanwhile).")
     o("")
-    o("| mode | run | req/s | p50 ms | p99 ms | max ms | non-2xx | socket errors | generations seen | load average (phase) |")
-    o("|---|---|---|---|---|---|---|---|---|---|")
+    o("Steady and swapping runs alternate in rounds (p99 = mean of the rounds' p99, shown per round).")
+    o("")
+    o("| mode | run | req/s | p50 ms | p99 ms | rounds' p99 ms | max ms | non-2xx | socket errors | generations seen | load average (phase) |")
+    o("|---|---|---|---|---|---|---|---|---|---|---|")
     for label, steady, during, wr, ev, phase in swap_rows:
         for run, r in (("steady", steady), ("during swaps", during)):
             g = r.get("gens", {})
-            o(f"| {label} | {run} | {fmt(r['rps'], 0)} | {fmt(r['p50'])} | {fmt(r['p99'])} | {fmt(wrk_max(r))} | {r['non2xx']} "
+            o(f"| {label} | {run} | {fmt(r['rps'], 0)} | {fmt(r['p50'])} | {fmt(r['p99'])} | {', '.join(fmt(x) for x in r.get('rounds_p99', [r['p99']]))} "
+              f"| {fmt(wrk_max_of(r))} | {r['non2xx']} "
               f"| {r['sock_total']} | {g.get('distinct', NA)} ({g.get('min', '?')}…{g.get('max', '?')}) | {phase_load(meta, phase)} |")
     o("")
     for label, steady, during, wr, ev, phase in swap_rows:
@@ -454,9 +489,9 @@ def round2():
     return "\n".join(out)
 
 
-def wrk_max(r):
-    m = re.search(r"Latency\s+\S+\s+\S+\s+(\S+)", r["raw"]) if r else None
-    return to_ms(m.group(1)) if m else None
+def wrk_max_of(r):
+    """A combined run's max over its rounds, or one run's max."""
+    return r.get("max") if r and "max" in r else wrk_max(r)
 
 
 def events_of(name):
@@ -628,15 +663,15 @@ w("|---|---|---|---|---|---|---|---|---|---|")
 
 
 swap_notes = []
-for mode_label, prefix, writer_file, events_file in (("blocking", "swaps", "swaps-writer.json", "events-main.json"),
-                                                      ("background", "swaps-bg", "swaps-bg-writer.json", "events-bg.json")):
-    steady, swaps = wrk(f"{prefix}-steady"), wrk(f"{prefix}-load")
-    wr = read_json(writer_file)
+for mode_label, prefix, events_file in (("blocking", "swaps", "events-main.json"),
+                                        ("background", "swaps-bg", "events-bg.json")):
+    steady, swaps = wrk_rounds(f"{prefix}-steady"), wrk_rounds(f"{prefix}-load")
+    wr = writer_totals(prefix)
     for label, r in (("steady", steady), ("during swaps", swaps)):
         if r:
             g = r.get("gens", {})
             sk = r["sock"]
-            w(f"| {mode_label} | {label} | {fmt(r['rps'], 0)} | {fmt(r['p50'])} | {fmt(r['p99'])} | {fmt(wrk_max(r))} | {r['non2xx']} | "
+            w(f"| {mode_label} | {label} | {fmt(r['rps'], 0)} | {fmt(r['p50'])} | {fmt(r['p99'])} | {fmt(wrk_max_of(r))} | {r['non2xx']} | "
               f"{sk['connect']}/{sk['read']}/{sk['write']}/{sk['timeout']} | {g.get('distinct', NA)} ({g.get('min', '?')}…{g.get('max', '?')}) "
               f"| {g.get('statuses', NA)} |")
     ev = events_of(events_file)
