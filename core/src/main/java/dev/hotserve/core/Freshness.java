@@ -71,12 +71,20 @@ final class Freshness {
         if (st.failedBefore(ref)) {
             return UP_TO_DATE;
         }
+        ModelState.Rollout rollout = st.rollout();
+        if (rollout != null && ref.sameAs(rollout.candidate().ref)) {
+            return UP_TO_DATE;
+        }
+        if (st.guard() != null && serving != null) {
+            return UP_TO_DATE; // a newer checkpoint waits for the guard to end: never three versions loaded
+        }
+        Snapshot newest = rollout != null ? rollout.candidate() : serving;
         ModelState.Pending p = st.pending();
         if (p != null && p.ref().sameAs(ref) && clock.instant().isBefore(p.recheckAt())) {
             return new NotYetComplete(p);
         }
-        if (serving != null && !follow && newestOnly && !ref.id().equals(serving.ref.id())
-                && NEWEST_LAST.compare(ref, serving.ref) <= 0) {
+        if (newest != null && !follow && newestOnly && !ref.id().equals(newest.ref.id())
+                && NEWEST_LAST.compare(ref, newest.ref) <= 0) {
             return UP_TO_DATE;
         }
         return new Load(ref, reasonFor(ref, serving));

@@ -87,6 +87,7 @@ public final class HotModel implements AutoCloseable {
     private final ScheduledFuture<?> poller;
     private final AtomicBoolean pollQueued = new AtomicBoolean();
     private final Batching batching;
+    private final RolloutController rollout;
 
     HotModel(HotModelBuilder b) {
         this.name = b.name;
@@ -102,7 +103,12 @@ public final class HotModel implements AutoCloseable {
         CheckpointLoading loading = new CheckpointLoading(loader, b.loadOptions, b.expectedStateDim, b.files);
         this.log = new VersionLog(name, b.historySize, b.eventLogSize, b.listeners);
         this.reloader = new Reloader(name, state, source, loading, log, mode, b.clock, b.sleeper, b.settleWindow,
-                b.executor != null ? b.executor : runtime.loader(), b.files, b.batching, b.batchObserver);
+                b.executor != null ? b.executor : runtime.loader(), b.files, b.batching, b.batchObserver, b.rollout,
+                b.shadowExecutor != null ? b.shadowExecutor : runtime.shadow());
+        this.rollout = reloader.rollout();
+        if (!b.rollout.immediate()) {
+            reloader.restoreStable();
+        }
         // Listeners given to the builder hear the first load too, which happens here, before polling starts.
         refreshQuietly();
         Duration every = b.pollInterval != null && !b.pollInterval.isZero() ? b.pollInterval
@@ -132,27 +138,79 @@ public final class HotModel implements AutoCloseable {
      * @throws IllegalStateException after {@link #close()}
      */
     public Lease acquire() {
+        return acquire(null);
+    }
+
+    /**
+     * As {@link #acquire()}, with the request's routing key: during a canary the same key always
+     * lands on the same version (SPEC §11). Null: split by a counter.
+     */
+    public Lease acquire(String routingKey) {
         if (checkOnAcquire && !state.get().closed()) {
             reloader.onRequest();
         }
         for (;;) {
             ModelState st = state.get();
-            Snapshot s = st.serving();
+            Lease.Observer observer = null;
+            if (st.rollout() != null || st.guard() != null) {
+                rollout.maybeAdvance(st);
+                st = state.get();
+                observer = st.rollout() != null || st.guard() != null ? rollout.observer : null;
+            }
+            Snapshot s = rollout.route(st, routingKey);
             if (s == null) {
                 if (st.closed()) {
                     throw new IllegalStateException("model '" + name + "' is closed");
                 }
                 throw new NoModelException(noModelMessage(st));
             }
-            if (s.tryAcquire()) {
-                int n = leakSampling;
-                if (n > 0 && (n == 1 || ThreadLocalRandom.current().nextInt(n) == 0)) {
-                    return Lease.tracked(s, runtime.leaks(), name, leakListener);
-                }
-                return new Lease(s);
+            Lease lease = tryLease(s, observer);
+            if (lease != null) {
+                return lease;
             }
             // Retired between get() and tryAcquire(): a newer snapshot is already installed.
         }
+    }
+
+    /** A lease on the rollout's candidate (OIP's {@code candidate} label); no freshness check. */
+    public Lease acquireCandidate() {
+        for (;;) {
+            ModelState st = state.get();
+            ModelState.Rollout r = st.rollout();
+            if (r == null) {
+                throw new NoSuchVersionException("model '" + name + "' has no candidate: no rollout is under way");
+            }
+            Lease lease = tryLease(r.candidate(), rollout.observer);
+            if (lease != null) {
+                return lease;
+            }
+        }
+    }
+
+    private Lease tryLease(Snapshot s, Lease.Observer observer) {
+        if (!s.tryAcquire()) {
+            return null;
+        }
+        int n = leakSampling;
+        if (n > 0 && (n == 1 || ThreadLocalRandom.current().nextInt(n) == 0)) {
+            return Lease.tracked(s, observer, runtime.leaks(), name, leakListener);
+        }
+        return new Lease(s, observer);
+    }
+
+    /** Promotes the rollout's candidate now (SPEC §11, by hand). */
+    public ModelVersion promote() {
+        return reloader.promote();
+    }
+
+    /** Rejects the rollout's candidate now; stable keeps serving, the file is not tried again until it changes. */
+    public ModelVersion reject() {
+        return reloader.reject();
+    }
+
+    /** The rollout settings. */
+    public RolloutPolicy rolloutPolicy() {
+        return rollout.policy();
     }
 
     /** What serves now; no freshness check, no load. */
@@ -167,7 +225,7 @@ public final class HotModel implements AutoCloseable {
         return new ModelStatus(name, Optional.ofNullable(st.serving()).map(s -> s.version), st.generation(), st.pinned(), mode,
                 source.describe(), Optional.ofNullable(st.failure()).map(ModelState.Failure::failure),
                 Optional.ofNullable(st.pending()).map(p -> p.reason()), source.health(), batching,
-                st.serving() == null || st.serving().batcher == null ? 0 : st.serving().batcher.queueDepth());
+                st.serving() == null || st.serving().batcher == null ? 0 : st.serving().batcher.queueDepth(), rollout.status(st));
     }
 
     /** The dynamic batching settings ({@link Batching#OFF} unless set). */

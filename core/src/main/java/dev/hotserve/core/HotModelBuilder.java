@@ -45,6 +45,8 @@ public final class HotModelBuilder {
     boolean checkOnAcquire = true;
     final List<Consumer<ReloadEvent>> listeners = new ArrayList<>();
     Batching batching = Batching.OFF;
+    RolloutPolicy rollout = RolloutPolicy.IMMEDIATE;
+    Executor shadowExecutor;
     BatchObserver batchObserver = BatchObserver.NONE;
     CheckpointSource customSource;
     HotserveRuntime runtime;
@@ -249,6 +251,21 @@ public final class HotModelBuilder {
     /** Told about every batched engine call (metrics). */
     public HotModelBuilder batchObserver(BatchObserver observer) {
         this.batchObserver = Objects.requireNonNull(observer, "batchObserver");
+        return this;
+    }
+
+    /** How a new checkpoint goes live (SPEC §11); default {@link RolloutPolicy#IMMEDIATE}. */
+    public HotModelBuilder rollout(RolloutPolicy policy) {
+        this.rollout = Objects.requireNonNull(policy, "rollout");
+        return this;
+    }
+
+    /**
+     * Where shadow comparisons run; default: the runtime's bounded shadow queue, which skips when
+     * busy. Tests pass {@code Runnable::run} to compare on the request thread, deterministically.
+     */
+    public HotModelBuilder shadowExecutor(Executor executor) {
+        this.shadowExecutor = Objects.requireNonNull(executor, "shadowExecutor");
         return this;
     }
 

@@ -33,6 +33,7 @@ public final class HotserveRuntime implements AutoCloseable {
     private final Engines engines;
     private final ThreadPoolExecutor loader;
     private final ScheduledThreadPoolExecutor scheduler;
+    private final ThreadPoolExecutor shadow;
     private final LeakWatch leaks = new LeakWatch();
 
     private HotserveRuntime(Builder b) {
@@ -40,6 +41,11 @@ public final class HotserveRuntime implements AutoCloseable {
         this.loader = new ThreadPoolExecutor(b.loaderThreads, b.loaderThreads, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(),
                 daemons("hotserve-loader-"));
         loader.allowCoreThreadTimeOut(true);
+        // Shadow comparisons (rollout) of every model: one thread, a bounded queue, and a refusal
+        // when full that the caller counts as a skipped comparison: a response never waits for one.
+        this.shadow = new ThreadPoolExecutor(1, 1, 30, TimeUnit.SECONDS, new java.util.concurrent.ArrayBlockingQueue<>(b.shadowQueue),
+                daemons("hotserve-shadow-"), new ThreadPoolExecutor.AbortPolicy());
+        shadow.allowCoreThreadTimeOut(true);
         this.scheduler = new ScheduledThreadPoolExecutor(1, daemons("hotserve-scheduler-"));
         scheduler.setRemoveOnCancelPolicy(true);
         long every = b.leakCheckInterval.toNanos();
@@ -73,6 +79,11 @@ public final class HotserveRuntime implements AutoCloseable {
         return loader;
     }
 
+    /** Runs shadow comparisons; refuses (RejectedExecutionException) when its queue is full. */
+    Executor shadow() {
+        return shadow;
+    }
+
     ScheduledExecutorService scheduler() {
         return scheduler;
     }
@@ -102,8 +113,10 @@ public final class HotserveRuntime implements AutoCloseable {
     public void close() {
         scheduler.shutdownNow();
         loader.shutdownNow();
+        shadow.shutdownNow();
         try {
-            if (!scheduler.awaitTermination(5, TimeUnit.SECONDS) || !loader.awaitTermination(5, TimeUnit.SECONDS)) {
+            if (!scheduler.awaitTermination(5, TimeUnit.SECONDS) || !loader.awaitTermination(5, TimeUnit.SECONDS)
+                    || !shadow.awaitTermination(5, TimeUnit.SECONDS)) {
                 LOG.log(System.Logger.Level.WARNING, "hotserve runtime: a loader or scheduler thread did not stop within 5 s");
             }
         } catch (InterruptedException e) {
@@ -116,6 +129,7 @@ public final class HotserveRuntime implements AutoCloseable {
         private Engines engines;
         private int loaderThreads = 2;
         private Duration leakCheckInterval = Duration.ofSeconds(1);
+        private int shadowQueue = 256;
 
         private Builder() {}
 
@@ -140,6 +154,15 @@ public final class HotserveRuntime implements AutoCloseable {
                 throw new IllegalArgumentException("leak check interval must be positive, was " + every);
             }
             this.leakCheckInterval = every;
+            return this;
+        }
+
+        /** Shadow comparisons that may wait; more are skipped. Default 256. */
+        public Builder shadowQueue(int size) {
+            if (size < 1) {
+                throw new IllegalArgumentException("shadow queue must be at least 1, was " + size);
+            }
+            this.shadowQueue = size;
             return this;
         }
 

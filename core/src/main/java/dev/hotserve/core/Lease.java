@@ -29,26 +29,41 @@ public final class Lease implements AutoCloseable {
         }
     }
 
+    /**
+     * Watches what a lease's model answers while a rollout or guard is under way (SPEC §11): counts
+     * requests and errors per version, feeds the shadow comparison, withholds non-finite answers.
+     */
+    interface Observer {
+        /** After a prediction; may throw {@link NonFiniteOutputException} to withhold the answer. */
+        void served(Snapshot s, float[] rows, int rowCount, boolean deterministic, float[] actions);
+
+        void failed(Snapshot s, RuntimeException e);
+    }
+
     private final Snapshot snapshot;
+    /** Null unless a rollout or guard is under way. */
+    private final Observer observer;
     /** Non-null only for a lease sampled for leak detection. */
     private final Tracker tracker;
     @SuppressWarnings("unused") // accessed through CLOSED
     private volatile int closed;
 
-    Lease(Snapshot snapshot) {
+    Lease(Snapshot snapshot, Observer observer) {
         this.snapshot = snapshot;
+        this.observer = observer;
         this.tracker = null;
     }
 
-    private Lease(Snapshot snapshot, LeakWatch watch, String model, Consumer<LeakedLease> listener) {
+    private Lease(Snapshot snapshot, Observer observer, LeakWatch watch, String model, Consumer<LeakedLease> listener) {
         this.snapshot = snapshot;
+        this.observer = observer;
         this.tracker = new Tracker(snapshot, watch, model, listener, new Throwable("lease acquired here"));
         this.tracker.watched = watch.watch(this, tracker);
     }
 
     /** A lease on {@code watch}: if it becomes unreachable unclosed, it is reported and released. */
-    static Lease tracked(Snapshot snapshot, LeakWatch watch, String model, Consumer<LeakedLease> listener) {
-        return new Lease(snapshot, watch, model, listener);
+    static Lease tracked(Snapshot snapshot, Observer observer, LeakWatch watch, String model, Consumer<LeakedLease> listener) {
+        return new Lease(snapshot, observer, watch, model, listener);
     }
 
     public ModelVersion version() {
@@ -121,9 +136,21 @@ public final class Lease implements AutoCloseable {
     }
 
     private float[] actions(float[] rows, int rowCount, boolean deterministic, RandomGenerator rng) {
-        float[][] out = snapshot.run(rows, rowCount);
+        float[][] out;
+        try {
+            out = snapshot.run(rows, rowCount);
+        } catch (RuntimeException e) {
+            if (observer != null) {
+                observer.failed(snapshot, e);
+            }
+            throw e;
+        }
         RandomGenerator noise = deterministic || rng != null ? rng : ThreadLocalRandom.current();
-        return snapshot.head.actions(out, rowCount, deterministic, noise);
+        float[] actions = snapshot.head.actions(out, rowCount, deterministic, noise);
+        if (observer != null) {
+            observer.served(snapshot, rows, rowCount, deterministic, actions);
+        }
+        return actions;
     }
 
     private void checkOpen() {

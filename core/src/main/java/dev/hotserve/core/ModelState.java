@@ -14,7 +14,8 @@ import java.time.Instant;
  * @param failure the last refused load; {@code remembered} ones are not retried until they change
  * @param pending a checkpoint that may still be being written, looked at again at {@code pending.recheckAt}
  *     or when it changes
- * @param candidate a loaded version waiting to be promoted (rollout); null when none
+ * @param rollout the candidate on trial and its phase (SPEC §11); null when none
+ * @param guard the previous version kept loaded after a promotion; null when none
  * @param sourceError why the source could not be read on the last try; null when it could
  */
 record ModelState(
@@ -23,14 +24,27 @@ record ModelState(
         boolean pinned,
         Failure failure,
         Pending pending,
-        Snapshot candidate,
+        Rollout rollout,
+        Guard guard,
         String sourceError,
         boolean closed) {
 
-    static final ModelState INITIAL = new ModelState(null, 0, false, null, null, null, null, false);
+    static final ModelState INITIAL = new ModelState(null, 0, false, null, null, null, null, null, false);
 
     /** A refused load. */
     record Failure(CheckpointRef ref, LoadFailure failure, boolean remembered) {}
+
+    /** The phases of a candidate. */
+    enum Phase {
+        SHADOW,
+        CANARY
+    }
+
+    /** A candidate on trial: which phase since when, and what it has shown so far. */
+    record Rollout(Snapshot candidate, Phase phase, Instant since, RolloutStats stats) {}
+
+    /** After a promotion: the previous version, kept loaded until {@code until}, and the error rate it had as stable. */
+    record Guard(Snapshot previous, Instant until, RolloutStats stats, double previousErrorRate) {}
 
     /** A checkpoint not yet complete, and when its age alone may change that. */
     record Pending(CheckpointRef ref, String reason, Instant recheckAt) {}
@@ -39,27 +53,35 @@ record ModelState(
         if (next.version.generation() <= generation) {
             throw new IllegalStateException("generation " + next.version.generation() + " after " + generation + ": generations never go backwards");
         }
-        return new ModelState(next, next.version.generation(), pinned, null, null, candidate, sourceError, closed);
+        return new ModelState(next, next.version.generation(), pinned, null, null, rollout, guard, sourceError, closed);
     }
 
     ModelState pinned(boolean on) {
-        return new ModelState(serving, generation, on, failure, pending, candidate, sourceError, closed);
+        return new ModelState(serving, generation, on, failure, pending, rollout, guard, sourceError, closed);
     }
 
     ModelState failed(Failure f) {
-        return new ModelState(serving, generation, pinned, f, null, candidate, sourceError, closed);
+        return new ModelState(serving, generation, pinned, f, null, rollout, guard, sourceError, closed);
     }
 
     ModelState pending(Pending p) {
-        return new ModelState(serving, generation, pinned, failure, p, candidate, sourceError, closed);
+        return new ModelState(serving, generation, pinned, failure, p, rollout, guard, sourceError, closed);
     }
 
     ModelState sourceError(String error) {
-        return new ModelState(serving, generation, pinned, failure, pending, candidate, error, closed);
+        return new ModelState(serving, generation, pinned, failure, pending, rollout, guard, error, closed);
     }
 
     ModelState closedNow() {
-        return new ModelState(null, generation, pinned, failure, pending, null, sourceError, true);
+        return new ModelState(null, generation, pinned, failure, pending, null, null, sourceError, true);
+    }
+
+    ModelState rollout(Rollout r) {
+        return new ModelState(serving, generation, pinned, failure, pending, r, guard, sourceError, closed);
+    }
+
+    ModelState guard(Guard g) {
+        return new ModelState(serving, generation, pinned, failure, pending, rollout, g, sourceError, closed);
     }
 
     /** Whether {@code ref} is the remembered failure: a bad file is not retried until it changes. */

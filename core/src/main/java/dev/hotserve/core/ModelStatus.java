@@ -17,6 +17,7 @@ import java.util.Optional;
  * @param sourceHealth whether the source could be reached, and when it last was
  * @param batching the dynamic batching settings
  * @param queueDepth requests waiting in the serving version's batch queue
+ * @param rollout the candidate or guard, when a rollout is under way
  */
 public record ModelStatus(
         String name,
@@ -29,7 +30,8 @@ public record ModelStatus(
         Optional<String> pending,
         SourceHealth sourceHealth,
         Batching batching,
-        int queueDepth) {
+        int queueDepth,
+        RolloutStatus rollout) {
 
     public ModelStatus {
         Objects.requireNonNull(name, "name");
@@ -40,5 +42,6 @@ public record ModelStatus(
         Objects.requireNonNull(pending, "pending");
         Objects.requireNonNull(sourceHealth, "sourceHealth");
         Objects.requireNonNull(batching, "batching");
+        Objects.requireNonNull(rollout, "rollout");
     }
 }

@@ -13,5 +13,13 @@ public enum ReloadKind {
     /** The model stopped following the newest file (after a rollback). */
     PINNED,
     /** The model follows the newest file again. */
-    UNPINNED
+    UNPINNED,
+    /** A new checkpoint loaded as the rollout's candidate beside stable; or the candidate moved on to its canary. */
+    CANDIDATE,
+    /** The candidate became stable (automatically or by hand). */
+    PROMOTED,
+    /** The candidate was refused (its drift, errors or non-finite outputs) or replaced; stable keeps serving. */
+    REJECTED,
+    /** During the guard after a promotion the new version misbehaved: the previous one serves again. */
+    AUTO_ROLLED_BACK
 }

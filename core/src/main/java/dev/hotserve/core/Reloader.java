@@ -47,13 +47,14 @@ final class Reloader {
     private final CheckpointFiles files;
     private final Batching batching;
     private final BatchObserver batchObserver;
+    private final RolloutController rollout;
     private final ReentrantLock lock = new ReentrantLock();
     private final AtomicBoolean queued = new AtomicBoolean();
     private final AtomicInteger openModels = new AtomicInteger();
 
     Reloader(String name, AtomicReference<ModelState> state, CheckpointSource source, CheckpointLoading loading, VersionLog log,
             ReloadMode mode, InstantSource clock, HotModel.Sleeper sleeper, Duration settleWindow, Executor background,
-            CheckpointFiles files, Batching batching, BatchObserver batchObserver) {
+            CheckpointFiles files, Batching batching, BatchObserver batchObserver, RolloutPolicy rolloutPolicy, Executor shadow) {
         this.name = name;
         this.state = state;
         this.source = source;
@@ -69,6 +70,11 @@ final class Reloader {
         this.files = files;
         this.batching = batching;
         this.batchObserver = batchObserver;
+        this.rollout = new RolloutController(name, rolloutPolicy, state, log, clock, shadow, lock, openModels::decrementAndGet);
+    }
+
+    RolloutController rollout() {
+        return rollout;
     }
 
     int openModels() {
@@ -220,6 +226,7 @@ final class Reloader {
     ModelVersion reload() {
         lock.lock();
         try {
+            supersedeRolloutLocked("an explicit reload");
             ModelState st = requireOpen();
             Snapshot s = st.serving();
             CheckpointRef ref;
@@ -243,6 +250,7 @@ final class Reloader {
         lock.lock();
         try {
             requireOpen();
+            supersedeRolloutLocked("an explicit rollback");
             ModelVersion target = null;
             List<Long> known = new ArrayList<>();
             for (ModelVersion v : log.history()) {
@@ -275,6 +283,7 @@ final class Reloader {
     void unpin() {
         lock.lock();
         try {
+            supersedeRolloutLocked("an unpin");
             ModelState st = requireOpen();
             if (st.pinned()) {
                 ModelState after = state.updateAndGet(x -> x.pinned(false));
@@ -302,6 +311,56 @@ final class Reloader {
         }
     }
 
+    /** Promotes the candidate now (admin). */
+    ModelVersion promote() {
+        lock.lock();
+        try {
+            requireOpen();
+            return rollout.promoteByHandLocked();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Rejects the candidate now (admin); it is not tried again until its file changes. */
+    ModelVersion reject() {
+        lock.lock();
+        try {
+            requireOpen();
+            return rollout.rejectByHandLocked();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Serves the stable version an earlier run wrote down, before anything else loads (a restart during a rollout). */
+    void restoreStable() {
+        rollout.readStable().ifPresent(stable -> {
+            lock.lock();
+            try {
+                Fingerprint fp = LocalSource.LocalFiles.stat(files, stable.path());
+                if (fp == null) {
+                    LOG.log(System.Logger.Level.WARNING, "model ''{0}'': the stable version {1} written down is gone; following the newest", name,
+                            stable.path());
+                    return;
+                }
+                loadFile(LocalSource.LocalFiles.ref(fp), ReloadKind.LOADED, "restored the stable version written down before the restart",
+                        stable.sha256());
+            } catch (SourceException | ReloadFailedException e) {
+                LOG.log(System.Logger.Level.WARNING, "model ''{0}'': cannot restore the stable version {1}: {2}", name, stable.path(),
+                        e.getMessage());
+            } finally {
+                lock.unlock();
+            }
+        });
+    }
+
+    /** An explicit operation ends any rollout: the candidate is dropped and a guard's previous version released. */
+    private void supersedeRolloutLocked(String what) {
+        rollout.dropCandidateLocked("superseded by " + what);
+        rollout.endGuardLocked("superseded by " + what);
+    }
+
     /** Retires what serves (closed when its last lease ends); loads finishing later are discarded. */
     void close() {
         lock.lock();
@@ -310,8 +369,11 @@ final class Reloader {
             if (before.serving() != null) {
                 before.serving().retire();
             }
-            if (before.candidate() != null) {
-                before.candidate().retire();
+            if (before.rollout() != null) {
+                before.rollout().candidate().retire();
+            }
+            if (before.guard() != null) {
+                before.guard().previous().retire();
             }
         } finally {
             lock.unlock();
@@ -351,6 +413,10 @@ final class Reloader {
      * is recorded and {@link ReloadFailedException} thrown.
      */
     private Snapshot loadLocked(CheckpointRef ref, ReloadKind kind, String reason, String expectedSha256, boolean waitOnce) {
+        if (kind == ReloadKind.LOADED && state.get().rollout() != null) {
+            // Never three versions loaded: the candidate goes before its replacement loads.
+            rollout.dropCandidateLocked("replaced by the newer checkpoint " + ref.versionName());
+        }
         Instant start = clock.instant();
         StagedCheckpoint staged;
         try {
@@ -435,6 +501,9 @@ final class Reloader {
                 ok.engine(), ok.model().signature().inputWidth(), ok.head().actionDim(), ok.head().kind(), ok.model().optimized(), took, end);
         openModels.incrementAndGet();
         Snapshot next = new Snapshot(v, ref, ok.model(), ok.head(), batcherFor(ok), openModels::decrementAndGet);
+        if (kind == ReloadKind.LOADED && !rollout.policy().immediate() && before.serving() != null) {
+            return rollout.installCandidateLocked(next, took);
+        }
         // Only this thread (holding the lock) changes the serving snapshot and the generation;
         // other fields may change concurrently, hence the CAS loop.
         ModelState prev;
@@ -450,6 +519,9 @@ final class Reloader {
         }
         log.loaded(v);
         log.record(new ReloadEvent(end, kind, prev.generation(), newGen, staged.file(), reason, took, null));
+        if (!rollout.policy().immediate()) {
+            rollout.persist(v);
+        }
         return next;
     }
 

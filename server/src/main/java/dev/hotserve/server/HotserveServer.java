@@ -13,7 +13,12 @@ import dev.hotserve.server.inference.ModelFactory;
 import dev.hotserve.server.inference.ModelRegistry;
 import dev.hotserve.server.inference.ServedModel;
 import dev.hotserve.server.metrics.ServerMetrics;
+import dev.hotserve.server.openapi.OpenApiDocument;
+import dev.hotserve.server.openapi.RouteCatalog;
+import dev.hotserve.server.ui.Dashboard;
 import io.helidon.webserver.WebServer;
+import io.helidon.webserver.http.HttpRouting;
+import io.helidon.webserver.http1.Http1Config;
 import java.nio.file.Path;
 import java.time.InstantSource;
 import java.util.List;
@@ -40,11 +45,15 @@ public final class HotserveServer implements AutoCloseable {
     private final WebServer web;
     private final Optional<GrpcFrontEnd> grpc;
     private final Gate gate;
+    private final Dashboard dashboard;
+    private final RouteCatalog catalog;
     private final Object stopLock = new Object();
     private boolean stopped;
 
     private HotserveServer(ServerConfig config, HotserveRuntime runtime, ModelRegistry registry, ServerMetrics metrics, WebServer web,
-            Optional<GrpcFrontEnd> grpc, Gate gate) {
+            Optional<GrpcFrontEnd> grpc, Gate gate, Dashboard dashboard, RouteCatalog catalog) {
+        this.dashboard = dashboard;
+        this.catalog = catalog;
         this.config = config;
         this.runtime = runtime;
         this.registry = registry;
@@ -63,18 +72,32 @@ public final class HotserveServer implements AutoCloseable {
         HotserveRuntime runtime = HotserveRuntime.create();
         ModelRegistry registry = new ModelRegistry(new ModelFactory(metrics, runtime), config.shutdownGrace());
         GrpcFrontEnd grpc = null;
+        Dashboard dashboard = null;
         try {
             for (ModelConfig m : config.models()) {
                 registry.load(m);
             }
             Dispatcher dispatcher = new Dispatcher(registry, config.limits());
             Routes routes = new Routes(config.auth(), dispatcher, metrics, Path.of("").toAbsolutePath());
+            // The dashboard follows the registry: models loaded or unloaded at run time appear and go.
+            dashboard = Dashboard.start(config, metrics, () -> registry.all().stream().map(ServedModel::model).toList());
+            Dashboard ui = dashboard;
+            RouteCatalog catalog = new RouteCatalog();
+            OpenApiDocument openapi = new OpenApiDocument(catalog);
             WebServer web = WebServer.builder()
                     .host(config.host())
                     .port(config.port())
                     .shutdownHook(false) // our own hook stops the server, then closes the models, in that order
                     .shutdownGracePeriod(config.shutdownGrace())
-                    .routing(routes::register)
+                    // Helidon's wire log (at TRACE) would write request headers, keys included, into the log.
+                    .addProtocol(Http1Config.builder().receiveLog(false).sendLog(false).build())
+                    .routing(r -> {
+                        // Recorded, so that /openapi.json describes exactly what is registered; the dashboard before the catch-all.
+                        HttpRouting.Builder recorded = catalog.recording(r);
+                        ui.register(recorded);
+                        openapi.register(recorded);
+                        routes.register(recorded);
+                    })
                     .build()
                     .start();
             if (!web.isRunning()) {
@@ -96,8 +119,12 @@ public final class HotserveServer implements AutoCloseable {
             } else {
                 LOG.log(System.Logger.Level.INFO, "gRPC is off (HOTSERVE_GRPC_PORT=off)");
             }
-            return new HotserveServer(config, runtime, registry, metrics, web, Optional.ofNullable(grpc), routes.gate());
+            return new HotserveServer(config, runtime, registry, metrics, web, Optional.ofNullable(grpc), routes.gate(), dashboard,
+                    catalog);
         } catch (RuntimeException e) {
+            if (dashboard != null) {
+                dashboard.close();
+            }
             registry.close();
             runtime.close();
             throw e;
@@ -149,6 +176,15 @@ public final class HotserveServer implements AutoCloseable {
         return metrics;
     }
 
+    public Dashboard dashboard() {
+        return dashboard;
+    }
+
+    /** Every route registered at start-up, as /openapi.json is checked against. */
+    public List<RouteCatalog.Route> routes() {
+        return catalog.routes();
+    }
+
     public boolean isRunning() {
         return web.isRunning();
     }
@@ -164,6 +200,8 @@ public final class HotserveServer implements AutoCloseable {
             }
             stopped = true;
         }
+        // Open dashboard pages hold streams that never end by themselves: end them first.
+        dashboard.close();
         LOG.log(System.Logger.Level.INFO, "stopping: refusing new requests, draining {0} in flight", gate.active());
         grpc.ifPresent(GrpcFrontEnd::shutdown); // no new calls; calls in flight go on
         try {

@@ -53,6 +53,15 @@ public final class Main implements Runnable {
         String name;
         @Option(names = "--glob", description = "candidate file names in --model-dir, default model_*.{onnx,pt} (HOTSERVE_MODEL_GLOB)")
         String glob;
+        @Option(names = "--source", paramLabel = "s3://BUCKET/PREFIX/",
+                description = "follow checkpoints in an object store: its LATEST pointer, else the newest matching key (HOTSERVE_SOURCE)")
+        String source;
+        @Option(names = "--s3-endpoint", paramLabel = "URL", description = "an S3-compatible store (MinIO, Ceph, ...) instead of AWS (HOTSERVE_S3_ENDPOINT)")
+        String s3Endpoint;
+        @Option(names = "--cache-dir", paramLabel = "DIR", description = "where S3 checkpoints are staged, default ~/.cache/hotserve (HOTSERVE_CACHE_DIR)")
+        String cacheDir;
+        @Option(names = "--cache-keep", description = "staged S3 checkpoints kept per model for rollback, default 3 (HOTSERVE_CACHE_KEEP)")
+        String cacheKeep;
         @Option(names = "--api-key", description = "bearer key for every route but health (HOTSERVE_API_KEY; prefer the variable: flags show in ps)")
         String apiKey;
         @Option(names = "--admin-key", description = "bearer key for reload, rollback, unpin, benchmark (HOTSERVE_ADMIN_KEY)")
@@ -61,7 +70,7 @@ public final class Main implements Runnable {
         String jit;
         @Option(names = "--reload-mode", paramLabel = "blocking|background", description = "default blocking (HOTSERVE_RELOAD_MODE)")
         String reloadMode;
-        @Option(names = "--poll-interval", paramLabel = "DURATION", description = "e.g. 5s, 500ms; 0 = off, default 0 (HOTSERVE_POLL_INTERVAL)")
+        @Option(names = "--poll-interval", paramLabel = "DURATION", description = "e.g. 5s, 500ms; 0 = off, default 0 (2s for an S3 source) (HOTSERVE_POLL_INTERVAL)")
         String pollInterval;
         @Option(names = "--threads", description = "intra-op threads per model, default 1 (HOTSERVE_THREADS)")
         String threads;
@@ -96,6 +105,10 @@ public final class Main implements Runnable {
             put(f, Setting.MODEL_DIR, modelDir);
             put(f, Setting.MODEL_NAME, name);
             put(f, Setting.MODEL_GLOB, glob);
+            put(f, Setting.SOURCE, source);
+            put(f, Setting.S3_ENDPOINT, s3Endpoint);
+            put(f, Setting.CACHE_DIR, cacheDir);
+            put(f, Setting.CACHE_KEEP, cacheKeep);
             put(f, Setting.API_KEY, apiKey);
             put(f, Setting.ADMIN_KEY, adminKey);
             put(f, Setting.JIT, jit);

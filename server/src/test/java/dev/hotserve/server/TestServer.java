@@ -39,6 +39,11 @@ final class TestServer implements AutoCloseable {
         this.base = URI.create("http://127.0.0.1:" + server.port());
     }
 
+    /** A client of a server the test started itself (from a config it built). */
+    static TestServer of(HotserveServer server) {
+        return new TestServer(server);
+    }
+
     /** Starts with these environment variables (HOTSERVE_PORT defaults to 0) in working directory {@code workDir}. */
     static TestServer start(Path workDir, Map<String, String> env) {
         Map<String, String> e = new HashMap<>(env);

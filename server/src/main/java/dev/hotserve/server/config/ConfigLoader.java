@@ -5,7 +5,12 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import dev.hotserve.batch.Batching;
 import dev.hotserve.core.ReloadMode;
+import dev.hotserve.core.RolloutPolicy;
+import dev.hotserve.source.s3.S3Location;
+import dev.hotserve.source.s3.S3SourceSettings;
 import java.io.IOException;
+import java.net.URI;
+import java.net.URISyntaxException;
 import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -26,23 +31,28 @@ import java.util.regex.Pattern;
 /**
  * Reads the configuration once, at start-up: command-line flags over environment variables over
  * the config file over defaults (SPEC §6). Which checkpoints a model follows (SPEC §2):
- * {@code HOTSERVE_MODEL} (a file) over {@code HOTSERVE_MODEL_DIR} (a directory) over the config
- * file's {@code models}; with none of them, {@code ./models/sac/} when it exists, else the bundled
- * demo model. Every error names the setting, where it came from and the bad value.
+ * {@code HOTSERVE_MODEL} (a file) over {@code HOTSERVE_SOURCE} (an {@code s3://bucket/prefix/},
+ * SPEC §9) over {@code HOTSERVE_MODEL_DIR} (a directory) over the config file's {@code models};
+ * with none of them, {@code ./models/sac/} when it exists, else the bundled demo model. Every
+ * error names the setting, where it came from and the bad value.
  *
  * <p>Config file (YAML or JSON): the top-level keys are the settings' file keys (see
- * {@link Setting}) plus {@code models}, a list of {@code {name, path | dir, glob, jit,
- * reload_mode, poll_interval, threads}}. Relative paths in it are resolved against the file's
- * directory.
+ * {@link Setting}) plus {@code models}, a list of {@code {name, path | dir | source, glob, jit,
+ * reload_mode, poll_interval, threads, s3_endpoint, cache_dir, cache_keep}}. Relative paths in it
+ * are resolved against the file's directory.
  */
 public final class ConfigLoader {
 
     static final String DEFAULT_MODEL_NAME = "sac";
     static final Duration DEFAULT_SHUTDOWN_GRACE = Duration.ofSeconds(10);
     static final int DEFAULT_GRPC_PORT = 8081;
+    /** An object store is polled, never watched: SPEC §9's default. */
+    static final Duration DEFAULT_S3_POLL_INTERVAL = Duration.ofSeconds(2);
     private static final Set<String> MODEL_KEYS =
-            Set.of("name", "path", "dir", "glob", "jit", "reload_mode", "poll_interval", "threads", "settle_window", "state_dim",
-                    "max_batch_size", "max_queue_delay");
+            Set.of("name", "path", "dir", "source", "glob", "jit", "reload_mode", "poll_interval", "threads", "settle_window", "state_dim",
+                    "max_batch_size", "max_queue_delay", "rollout", "s3_endpoint", "cache_dir", "cache_keep");
+    private static final Set<String> ROLLOUT_KEYS = Set.of("mode", "shadow_samples", "max_drift", "shadow_fraction", "canary_fraction",
+            "canary_duration", "guard_duration");
     private static final Pattern DURATION = Pattern.compile("(\\d+(?:\\.\\d+)?)\\s*(ms|s|m|h)");
     private static final Pattern BYTES = Pattern.compile("(\\d+)\\s*(|b|k|kb|kib|m|mb|mib|g|gb|gib)");
 
@@ -99,8 +109,12 @@ public final class ConfigLoader {
         Optional<Value> dir = fromFlagsOrEnv(Setting.MODEL_DIR);
         String name = fromFlagsOrEnv(Setting.MODEL_NAME).map(Value::raw).map(String::trim).orElse(DEFAULT_MODEL_NAME);
         Optional<String> glob = fromFlagsOrEnv(Setting.MODEL_GLOB).map(Value::raw).map(String::trim);
+        Optional<Value> remote = fromFlagsOrEnv(Setting.SOURCE);
         if (explicit.isPresent()) {
             return List.of(model(name, new ModelSource.File(resolve(explicit.get().raw(), workDir)), null, file));
+        }
+        if (remote.isPresent()) {
+            return List.of(model(name, s3(remote.get(), name, glob, null, file), null, file));
         }
         if (dir.isPresent()) {
             return List.of(model(name, new ModelSource.Directory(resolve(dir.get().raw(), workDir), glob), null, file));
@@ -108,20 +122,7 @@ public final class ConfigLoader {
         if (!file.models().isEmpty()) {
             List<ModelConfig> out = new ArrayList<>();
             for (int i = 0; i < file.models().size(); i++) {
-                JsonNode node = file.models().get(i);
-                String where = file.name() + ": models[" + i + "]";
-                String modelName = text(node, "name", where).map(String::trim)
-                        .orElseThrow(() -> new ConfigException(where + " needs a name"));
-                Optional<String> path = text(node, "path", where);
-                Optional<String> mdir = text(node, "dir", where);
-                Optional<String> mglob = text(node, "glob", where);
-                if (path.isPresent() && mdir.isPresent()) {
-                    throw new ConfigException(where + " sets both path and dir; give one");
-                }
-                ModelSource source = path.<ModelSource>map(p -> new ModelSource.File(resolve(p, file.dir())))
-                        .orElseGet(() -> new ModelSource.Directory(
-                                mdir.map(d -> resolve(d, file.dir())).orElse(workDir.resolve("models").resolve(modelName)), mglob));
-                out.add(model(modelName, source, node, file));
+                out.add(entry(file.models().get(i), file, file.name() + ": models[" + i + "]"));
             }
             return out;
         }
@@ -130,9 +131,40 @@ public final class ConfigLoader {
         return List.of(model(name, source, null, file));
     }
 
+    /** One entry of {@code models} (or one given at run time): its name, where its checkpoints come from, its settings. */
+    private ModelConfig entry(JsonNode node, FileConfig file, String where) throws ConfigException {
+        String modelName = text(node, "name", where).map(String::trim)
+                .orElseThrow(() -> new ConfigException(where + " needs a name"));
+        Optional<String> path = text(node, "path", where);
+        Optional<String> mdir = text(node, "dir", where);
+        Optional<String> mglob = text(node, "glob", where);
+        Optional<String> msource = text(node, "source", where);
+        if (path.isPresent() && mdir.isPresent()) {
+            throw new ConfigException(where + " sets both path and dir; give one");
+        }
+        if (msource.isPresent() && (path.isPresent() || mdir.isPresent())) {
+            throw new ConfigException(where + " sets both source and " + (path.isPresent() ? "path" : "dir") + "; give one");
+        }
+        ModelSource source;
+        if (msource.isPresent()) {
+            source = s3(new Value(msource.get(), file.name() + ": model " + modelName + " source"), modelName, mglob, node, file);
+        } else {
+            source = path.<ModelSource>map(p -> new ModelSource.File(resolve(p, file.dir())))
+                    .orElseGet(() -> new ModelSource.Directory(
+                            mdir.map(d -> resolve(d, file.dir())).orElse(workDir.resolve("models").resolve(modelName)), mglob));
+        }
+        return model(modelName, source, node, file);
+    }
+
     private ModelConfig model(String name, ModelSource source, JsonNode node, FileConfig file) throws ConfigException {
         ReloadMode mode = or(lookup(Setting.RELOAD_MODE, file, node), ConfigLoader::parseMode, ReloadMode.BLOCKING);
-        Duration poll = or(lookup(Setting.POLL_INTERVAL, file, node), ConfigLoader::parseDuration, Duration.ZERO);
+        boolean remote = source instanceof ModelSource.S3;
+        Optional<Value> pollValue = lookup(Setting.POLL_INTERVAL, file, node);
+        Duration poll = or(pollValue, ConfigLoader::parseDuration, remote ? DEFAULT_S3_POLL_INTERVAL : Duration.ZERO);
+        if (remote && poll.isZero()) {
+            throw new ConfigException(pollValue.map(Value::origin).orElse("poll_interval") + " must be more than 0 for model " + name
+                    + ", whose checkpoints are in " + ((ModelSource.S3) source).location() + ": an object store is only ever polled");
+        }
         // On by default: both engines measured faster at steady state with it (BENCHMARKS.md, item 6).
         boolean jit = or(lookup(Setting.JIT, file, node), ConfigLoader::parseBool, true);
         int threads = or(lookup(Setting.THREADS, file, node), v -> parseInt(v, 1, 1024), 1);
@@ -143,9 +175,13 @@ public final class ConfigLoader {
         if (source instanceof ModelSource.Directory d && d.glob().isPresent()) {
             checkGlob(d.glob().get(), name);
         }
+        if (source instanceof ModelSource.S3 s && s.glob().isPresent()) {
+            checkGlob(s.glob().get(), name);
+        }
         try {
             return new ModelConfig(name, source, mode, poll, jit, threads, settle,
-                    stateDim == null ? OptionalInt.empty() : OptionalInt.of(stateDim), Batching.of(maxBatchSize, maxQueueDelay));
+                    stateDim == null ? OptionalInt.empty() : OptionalInt.of(stateDim), Batching.of(maxBatchSize, maxQueueDelay),
+                    rollout(name, node, file));
         } catch (IllegalArgumentException e) {
             throw new ConfigException(e.getMessage(), e);
         }
@@ -178,17 +214,7 @@ public final class ConfigLoader {
             throw new ConfigException(where + ": name is '" + given.get() + "', the request loads '" + name + "'");
         }
         ((com.fasterxml.jackson.databind.node.ObjectNode) node).put("name", name);
-        Optional<String> path = text(node, "path", where);
-        Optional<String> dir = text(node, "dir", where);
-        Optional<String> glob = text(node, "glob", where);
-        if (path.isPresent() && dir.isPresent()) {
-            throw new ConfigException(where + " sets both path and dir; give one");
-        }
-        Path base = loader.workDir;
-        ModelSource source = path.<ModelSource>map(p -> new ModelSource.File(resolve(p, base)))
-                .orElseGet(() -> new ModelSource.Directory(dir.map(d -> resolve(d, base)).orElse(base.resolve("models").resolve(name)), glob));
-        FileConfig entry = new FileConfig(where, base, null, List.of(node));
-        return loader.model(name, source, node, entry);
+        return loader.entry(node, new FileConfig(where, loader.workDir, null, List.of(node)), where);
     }
 
     /** "off" (no gRPC server), or a port 0-65535 (0: any free one). */
@@ -201,6 +227,111 @@ public final class ConfigLoader {
         } catch (ConfigException e) {
             throw new ConfigException(v.origin() + " must be a port 0-65535 or 'off', was '" + v.raw() + "'", e);
         }
+    }
+
+    /**
+     * An S3 source: the {@code s3://} URI, its endpoint ({@code s3_endpoint}), and this model's
+     * folder under {@code cache_dir} (default {@code ~/.cache/hotserve}).
+     */
+    private ModelSource.S3 s3(Value uri, String modelName, Optional<String> glob, JsonNode node, FileConfig file) throws ConfigException {
+        S3Location location;
+        try {
+            location = S3Location.parse(uri.raw());
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(uri.origin() + ": " + e.getMessage(), e);
+        }
+        Optional<URI> endpoint = Optional.ofNullable(or(lookup(Setting.S3_ENDPOINT, file, node), ConfigLoader::parseEndpoint, null));
+        Optional<Value> cache = lookup(Setting.CACHE_DIR, file, node);
+        Path cacheRoot = cache.isPresent() ? resolve(cache.get().raw(), fromFlagsOrEnv(Setting.CACHE_DIR).isPresent() ? workDir : file.dir())
+                : Path.of(System.getProperty("user.home"), ".cache", "hotserve");
+        int keep = or(lookup(Setting.CACHE_KEEP, file, node), v -> parseInt(v, 1, 1000), S3SourceSettings.DEFAULT_KEEP_STAGED);
+        return new ModelSource.S3(location, endpoint, cacheRoot.resolve(modelName), glob, keep);
+    }
+
+    static URI parseEndpoint(Value v) throws ConfigException {
+        try {
+            return S3SourceSettings.checkEndpoint(new URI(v.raw().trim()));
+        } catch (URISyntaxException | IllegalArgumentException e) {
+            throw new ConfigException(v.origin() + ": an S3 endpoint must be an http:// or https:// URL with a host, was '" + v.raw() + "'", e);
+        }
+    }
+
+    /**
+     * SPEC §11: {@code rollout: {mode: shadow, shadow_samples: 1000, ...}} in a model entry (or
+     * {@code rollout: shadow}), each key overridden by {@code HOTSERVE_ROLLOUT} (the mode) and
+     * {@code HOTSERVE_<KEY>}. The stable version is written to {@code <state_dir>/<name>.stable.json}
+     * ({@code HOTSERVE_STATE_DIR}, default {@code ~/.cache/hotserve/state}).
+     */
+    private RolloutPolicy rollout(String name, JsonNode node, FileConfig file) throws ConfigException {
+        JsonNode r = node == null ? null : node.get("rollout");
+        String where = file == null ? "rollout" : file.name() + ": model " + name + " rollout";
+        if (r != null && r.isObject()) {
+            for (java.util.Iterator<String> it = r.fieldNames(); it.hasNext(); ) {
+                String k = it.next();
+                if (!ROLLOUT_KEYS.contains(k)) {
+                    throw new ConfigException(where + ": unknown key '" + k + "' (known: " + new java.util.TreeSet<>(ROLLOUT_KEYS) + ")");
+                }
+            }
+        } else if (r != null && !r.isNull() && !r.isTextual()) {
+            throw new ConfigException(where + " must be a mode (immediate, shadow, canary) or an object of rollout keys, was " + r);
+        }
+        Optional<Value> modeValue = rolloutValue("HOTSERVE_ROLLOUT", r, "mode", where);
+        if (modeValue.isEmpty() && r != null && r.isTextual()) {
+            modeValue = Optional.of(new Value(r.asText(), where));
+        }
+        RolloutPolicy.Mode mode = or(modeValue, v -> switch (v.raw().trim().toLowerCase(Locale.ROOT)) {
+            case "immediate" -> RolloutPolicy.Mode.IMMEDIATE;
+            case "shadow" -> RolloutPolicy.Mode.SHADOW;
+            case "canary" -> RolloutPolicy.Mode.CANARY;
+            default -> throw new ConfigException(v.origin() + " must be 'immediate', 'shadow' or 'canary', was '" + v.raw() + "'");
+        }, RolloutPolicy.Mode.IMMEDIATE);
+        RolloutPolicy d = RolloutPolicy.defaults(mode);
+        int samples = or(rolloutValue("HOTSERVE_SHADOW_SAMPLES", r, "shadow_samples", where), v -> parseInt(v, 0, 10_000_000), d.shadowSamples());
+        double maxDrift = or(rolloutValue("HOTSERVE_MAX_DRIFT", r, "max_drift", where), v -> parseFraction(v, 0, Double.MAX_VALUE), d.maxDrift());
+        double shadowFraction = or(rolloutValue("HOTSERVE_SHADOW_FRACTION", r, "shadow_fraction", where), v -> parseFraction(v, 0, 1),
+                d.shadowFraction());
+        double canaryFraction = or(rolloutValue("HOTSERVE_CANARY_FRACTION", r, "canary_fraction", where), v -> parseFraction(v, 0, 1),
+                d.canaryFraction());
+        Duration canaryDuration = or(rolloutValue("HOTSERVE_CANARY_DURATION", r, "canary_duration", where), ConfigLoader::parseDuration,
+                d.canaryDuration());
+        Duration guard = or(rolloutValue("HOTSERVE_GUARD_DURATION", r, "guard_duration", where), ConfigLoader::parseDuration,
+                d.guardDuration());
+        String stateDir = env.get("HOTSERVE_STATE_DIR");
+        if ((stateDir == null || stateDir.isBlank()) && file != null) {
+            stateDir = text(file.root(), "state_dir", file.name()).map(p -> resolve(p, file.dir()).toString()).orElse(null);
+        }
+        Path dir = stateDir != null && !stateDir.isBlank() ? Path.of(stateDir)
+                : Path.of(System.getProperty("user.home"), ".cache", "hotserve", "state");
+        try {
+            return new RolloutPolicy(mode, samples, maxDrift, shadowFraction, canaryFraction, canaryDuration, guard,
+                    mode == RolloutPolicy.Mode.IMMEDIATE ? Optional.empty() : Optional.of(dir.resolve(name + ".stable.json")));
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(where + ": " + e.getMessage(), e);
+        }
+    }
+
+    private Optional<Value> rolloutValue(String envName, JsonNode rollout, String key, String where) throws ConfigException {
+        String e = env.get(envName);
+        if (e != null && !e.isBlank()) {
+            return Optional.of(new Value(e, envName));
+        }
+        if (rollout != null && rollout.isObject()) {
+            return text(rollout, key, where).map(raw -> new Value(raw, where + "." + key));
+        }
+        return Optional.empty();
+    }
+
+    static double parseFraction(Value v, double min, double max) throws ConfigException {
+        try {
+            double d = Double.parseDouble(v.raw().trim());
+            if (d >= min && d <= max) {
+                return d;
+            }
+        } catch (NumberFormatException e) {
+            // fall through to the message below
+        }
+        throw new ConfigException(v.origin() + " must be a number " + min + "-" + (max == Double.MAX_VALUE ? "" : String.valueOf(max))
+                + ", was '" + v.raw() + "'");
     }
 
     // ---- lookup: flags > env > model entry > file top level ----

@@ -2,6 +2,7 @@ package dev.hotserve.server.config;
 
 import dev.hotserve.batch.Batching;
 import dev.hotserve.core.ReloadMode;
+import dev.hotserve.core.RolloutPolicy;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
@@ -17,9 +18,10 @@ import java.util.regex.Pattern;
  * @param jit the engine's optimisation switch ({@code HOTSERVE_JIT})
  * @param threads intra-op threads per loaded model
  * @param batching dynamic batching ({@code max_batch_size}, {@code max_queue_delay}); off by default
+ * @param rollout how a new checkpoint goes live (SPEC §11); immediate by default
  */
 public record ModelConfig(String name, ModelSource source, ReloadMode mode, Duration pollInterval, boolean jit, int threads,
-        Optional<Duration> settleWindow, OptionalInt stateDim, Batching batching) {
+        Optional<Duration> settleWindow, OptionalInt stateDim, Batching batching, RolloutPolicy rollout) {
 
     /** A name is one URL path segment; {@code metrics}, {@code v2} and {@code ui} are taken by the server itself. */
     static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,63}");
@@ -40,6 +42,7 @@ public record ModelConfig(String name, ModelSource source, ReloadMode mode, Dura
         Objects.requireNonNull(settleWindow, "settleWindow");
         Objects.requireNonNull(stateDim, "stateDim");
         Objects.requireNonNull(batching, "batching");
+        Objects.requireNonNull(rollout, "rollout");
         if (threads < 1) {
             throw new IllegalArgumentException("threads must be at least 1, was " + threads);
         }

@@ -1,5 +1,7 @@
 package dev.hotserve.server.config;
 
+import dev.hotserve.source.s3.S3Location;
+import java.net.URI;
 import java.nio.file.Path;
 import java.util.Objects;
 import java.util.Optional;
@@ -29,6 +31,30 @@ public sealed interface ModelSource {
         @Override
         public String toString() {
             return "directory " + dir + glob.map(g -> " (" + g + ")").orElse("");
+        }
+    }
+
+    /**
+     * An S3 prefix (SPEC §9): its {@code LATEST} pointer, else the newest key matching the glob,
+     * staged into {@code cacheDir}, this model's own folder.
+     *
+     * @param endpoint an S3-compatible store; empty: AWS
+     * @param keepStaged staged checkpoints kept for rollback
+     */
+    record S3(S3Location location, Optional<URI> endpoint, Path cacheDir, Optional<String> glob, int keepStaged) implements ModelSource {
+        public S3 {
+            Objects.requireNonNull(location, "location");
+            Objects.requireNonNull(endpoint, "endpoint");
+            Objects.requireNonNull(cacheDir, "cacheDir");
+            Objects.requireNonNull(glob, "glob");
+            if (keepStaged < 1) {
+                throw new IllegalArgumentException("cache_keep must be at least 1, was " + keepStaged);
+            }
+        }
+
+        @Override
+        public String toString() {
+            return location + glob.map(g -> " (" + g + ")").orElse("") + endpoint.map(e -> " at " + e).orElse("") + ", cache " + cacheDir;
         }
     }
 

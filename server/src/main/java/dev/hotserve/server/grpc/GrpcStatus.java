@@ -21,9 +21,4 @@ final class GrpcStatus {
         };
         return s.withDescription(f.message());
     }
-
-    /** The gRPC code of an HTTP-free failure kind, for metrics. */
-    static int httpLike(Failure f) {
-        return f.kind().httpStatus();
-    }
 }

@@ -65,6 +65,7 @@ final class GrpcTensors {
         }
         boolean deterministic = true;
         OptionalLong seed = OptionalLong.empty();
+        Optional<String> routingKey = Optional.empty();
         for (Map.Entry<String, InferParameter> p : req.getParametersMap().entrySet()) {
             InferParameter v = p.getValue();
             switch (p.getKey()) {
@@ -85,13 +86,20 @@ final class GrpcTensors {
                                 + v.getParameterChoiceCase());
                     }
                 }
+                case "routing_key" -> {
+                    if (v.getParameterChoiceCase() != InferParameter.ParameterChoiceCase.STRING_PARAM) {
+                        throw new InvalidInputException("parameters.routing_key", "parameters.routing_key must be a string_param, was "
+                                + v.getParameterChoiceCase());
+                    }
+                    routingKey = Optional.of(v.getStringParam());
+                }
                 default -> {
-                    // other parameters (routing_key, ...) are not ours to refuse
+                    // other parameters are not ours to refuse
                 }
             }
         }
         Optional<String> id = req.getId().isEmpty() ? Optional.empty() : Optional.of(req.getId());
-        return new InferRequest(id, inputs, outputs, deterministic, seed);
+        return new InferRequest(id, inputs, outputs, deterministic, seed, routingKey);
     }
 
     private static Tensor fromRaw(String name, DataType type, long[] shape, int count, ByteString bytes) {

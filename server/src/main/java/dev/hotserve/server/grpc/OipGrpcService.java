@@ -122,9 +122,9 @@ final class OipGrpcService extends GRPCInferenceServiceGrpc.GRPCInferenceService
     @Override
     public void modelMetadata(ModelMetadataRequest request, StreamObserver<ModelMetadataResponse> out) {
         call("ModelMetadata", request.getName(), out, () -> {
-            try (ServedModel.Use use = registry.use(request.getName()); Lease lease = use.model().acquire()) {
+            try (ServedModel.Use use = registry.use(request.getName());
+                    Lease lease = Versions.acquire(use.served(), version(request.getVersion()), Optional.empty())) {
                 ModelVersion v = lease.version();
-                Versions.check(use.served(), v, version(request.getVersion()));
                 List<TensorSpec> outputs = new ArrayList<>(lease.signature().outputs());
                 if (lease.head().kind().equals("sac")) {
                     outputs.add(TensorSpec.rows(InferRequest.ACTION, DataType.FP32, lease.head().actionDim()));
@@ -144,13 +144,9 @@ final class OipGrpcService extends GRPCInferenceServiceGrpc.GRPCInferenceService
     public void modelInfer(ModelInferRequest request, StreamObserver<ModelInferResponse> out) {
         boolean raw = request.getRawInputContentsCount() > 0;
         call("ModelInfer", request.getModelName(), out, () -> {
-            var parsed = new Object() {
-                InferRequest req;
-            };
-            return dispatcher.infer(request.getModelName(), version(request.getModelVersion()), lease -> {
-                parsed.req = GrpcTensors.request(request, dispatcher);
-                return parsed.req;
-            }, r -> GrpcTensors.response(r, parsed.req.id(), raw));
+            InferRequest req = GrpcTensors.request(request, dispatcher); // first: the parameters carry the routing key
+            return dispatcher.infer(request.getModelName(), version(request.getModelVersion()), req.routingKey(), lease -> req,
+                    r -> GrpcTensors.response(r, req.id(), raw));
         });
     }
 

@@ -2,6 +2,7 @@ package dev.hotserve.server.http;
 
 import dev.hotserve.batch.QueueFullException;
 import dev.hotserve.core.ModelVersion;
+import dev.hotserve.core.NonFiniteOutputException;
 import dev.hotserve.server.inference.AccessDeniedException;
 import dev.hotserve.server.inference.FailedOnVersion;
 import dev.hotserve.server.inference.Failure;
@@ -20,7 +21,8 @@ import java.util.Optional;
  *   <li>{@link UncheckedIOException}, Helidon's {@link RequestException}, {@link CloseConnectionException}: 400, the
  *       request could not be read (client gone mid-body, broken chunking); logged without a stack trace
  *   <li>401 answers carry a {@code WWW-Authenticate} challenge; a full batch queue's 503 a {@code Retry-After}
- *   <li>a failure while a version was leased ({@link FailedOnVersion}) names that version in the headers
+ *   <li>a failure while a version was leased ({@link FailedOnVersion}) names that version in the headers; a
+ *       {@link NonFiniteOutputException} names the version on trial that answered it
  * </ul>
  * The body is {@code {"detail": ...}} on the native routes and {@code {"error": ...}} on the Open
  * Inference Protocol's.
@@ -52,6 +54,9 @@ public final class ErrorMapper {
     public Reply toReply(Throwable t, String where, Style style) {
         ModelVersion version = t instanceof FailedOnVersion f ? f.version() : null;
         Throwable cause = t instanceof FailedOnVersion f && f.getCause() != null ? f.getCause() : t;
+        if (cause instanceof NonFiniteOutputException n) {
+            version = n.version(); // the version on trial that answered NaN, not necessarily the one asked for
+        }
         switch (cause) {
             case HttpError e -> {
                 return new Reply(e.status(), Reply.JSON, codec.message(style.field, e.getMessage()),

@@ -12,7 +12,10 @@ import dev.hotserve.core.LoadFailure;
 import dev.hotserve.core.ModelStatus;
 import dev.hotserve.core.ModelVersion;
 import dev.hotserve.core.ReloadEvent;
+import dev.hotserve.core.RolloutPolicy;
+import dev.hotserve.core.RolloutStatus;
 import dev.hotserve.server.config.Limits;
+import dev.hotserve.source.SourceHealth;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -20,6 +23,7 @@ import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.OptionalLong;
 
 /**
@@ -438,7 +442,7 @@ public final class JsonCodec {
      * The info route's body: the serving version's fields at the top level, then the model's
      * state. With no model loaded it carries {@code detail} too (it is then a 503 body).
      */
-    public byte[] info(ModelStatus s, String detailWhenNone) {
+    public byte[] info(ModelStatus s, RolloutPolicy policy, String detailWhenNone) {
         return write(1024, g -> {
             g.writeStartObject();
             ModelVersion v = s.current().orElse(null);
@@ -454,6 +458,7 @@ public final class JsonCodec {
             g.writeBooleanField("pinned", s.pinned());
             g.writeStringField("mode", s.mode().name().toLowerCase(Locale.ROOT));
             g.writeStringField("source", s.source());
+            writeSourceHealth(g, s.sourceHealth());
             if (s.pending().isPresent()) {
                 g.writeStringField("pending", s.pending().get());
             } else {
@@ -466,6 +471,7 @@ public final class JsonCodec {
             g.writeNumberField("max_queued_requests", s.batching().maxQueuedRequests());
             g.writeNumberField("queue_depth", s.queueDepth());
             g.writeEndObject();
+            writeRollout(g, s.rollout(), policy);
             g.writeFieldName("last_error");
             LoadFailure f = s.lastError().orElse(null);
             if (f == null) {
@@ -479,6 +485,66 @@ public final class JsonCodec {
             }
             g.writeEndObject();
         });
+    }
+
+    /** Whether the source could be reached, and when it last was (always reachable for local files). */
+    private static void writeSourceHealth(JsonGenerator g, SourceHealth h) throws IOException {
+        g.writeObjectFieldStart("source_health");
+        g.writeBooleanField("reachable", h.reachable());
+        g.writeStringField("last_reached", h.lastReached().map(Object::toString).orElse(null));
+        g.writeStringField("last_error", h.lastError().orElse(null));
+        g.writeNumberField("consecutive_failures", h.consecutiveFailures());
+        g.writeEndObject();
+    }
+
+    /** SPEC §11: the rollout's phase, candidate or guarded previous version, and its figures so far. */
+    private static void writeRollout(JsonGenerator g, RolloutStatus r, RolloutPolicy policy) throws IOException {
+        g.writeObjectFieldStart("rollout");
+        g.writeStringField("mode", policy.mode().name().toLowerCase(Locale.ROOT));
+        g.writeStringField("phase", r.phase());
+        writeOptionalVersion(g, "candidate", r.candidate());
+        writeOptionalVersion(g, "previous", r.previous());
+        g.writeStringField("since", r.since().map(Object::toString).orElse(null));
+        g.writeStringField("until", r.until().map(Object::toString).orElse(null));
+        g.writeObjectFieldStart("drift");
+        g.writeNumberField("comparisons", r.comparisons());
+        writeFinite(g, "p50", r.driftP50());
+        writeFinite(g, "p99", r.driftP99());
+        writeFinite(g, "max", r.driftMax());
+        g.writeNumberField("max_allowed", policy.maxDrift());
+        g.writeNumberField("skipped", r.skipped());
+        g.writeEndObject();
+        g.writeObjectFieldStart("candidate_traffic");
+        g.writeNumberField("requests", r.candidateRequests());
+        g.writeNumberField("errors", r.candidateErrors());
+        g.writeNumberField("non_finite", r.candidateNonFinite());
+        g.writeEndObject();
+        g.writeObjectFieldStart("stable_traffic");
+        g.writeNumberField("requests", r.stableRequests());
+        g.writeNumberField("errors", r.stableErrors());
+        g.writeNumberField("non_finite", r.stableNonFinite());
+        g.writeEndObject();
+        g.writeEndObject();
+    }
+
+    private static void writeOptionalVersion(JsonGenerator g, String field, Optional<ModelVersion> v) throws IOException {
+        if (v.isEmpty()) {
+            g.writeNullField(field);
+            return;
+        }
+        g.writeObjectFieldStart(field);
+        g.writeNumberField("generation", v.get().generation());
+        writeVersionFields(g, v.get());
+        g.writeEndObject();
+    }
+
+    /** JSON has no NaN: a figure not known yet is null. */
+    private static void writeFinite(JsonGenerator g, String field, double value) throws IOException {
+        if (Double.isFinite(value)) {
+            g.writeNumberField(field, value);
+        } else {
+            g.writeNullField(field);
+        }
     }
 
     /** Versions, newest first (as the core gives them). */
@@ -497,7 +563,9 @@ public final class JsonCodec {
 
     /** What the info route and each history entry say of a loaded version (the generation aside). */
     private static void writeVersionFields(JsonGenerator g, ModelVersion v) throws IOException {
+        // The same on every replica that loaded the same checkpoint: what a fleet is compared by.
         g.writeStringField("version", v.name());
+        g.writeStringField("checkpoint", v.source());
         g.writeStringField("path", v.path().toString());
         g.writeStringField("mtime", v.mtime().toString());
         g.writeNumberField("size", v.size());

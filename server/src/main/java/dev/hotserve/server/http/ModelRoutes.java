@@ -31,6 +31,9 @@ import java.util.Optional;
  */
 final class ModelRoutes {
 
+    /** SPEC §11: during a canary the same key always lands on the same version. */
+    static final io.helidon.http.HeaderName ROUTING_KEY = io.helidon.http.HeaderNames.create("X-Routing-Key");
+
     private final ModelRegistry registry;
     private final Dispatcher dispatcher;
     private final JsonCodec codec;
@@ -65,13 +68,13 @@ final class ModelRoutes {
             } catch (NoModelException e) {
                 detail = e.getMessage();
             }
-            return infoReply(use.model().status(), detail);
+            return infoReply(use.model(), use.model().status(), detail);
         }
     }
 
     Reply predict(ServerRequest req) {
         byte[] body = RequestBody.read(req, limits.maxBodyBytes());
-        return dispatcher.infer(model(req), Optional.empty(), lease -> {
+        return dispatcher.infer(model(req), Optional.empty(), routingKey(req), lease -> {
             int width = rowWidth(lease, model(req));
             PredictRequest p = codec.parsePredict(body, width);
             return InferRequest.actions(Tensor.rows(lease.signature().inputName(), p.state(), 1, width), p.deterministic(), p.seed());
@@ -83,7 +86,7 @@ final class ModelRoutes {
 
     Reply predictBatch(ServerRequest req) {
         byte[] body = RequestBody.read(req, limits.maxBodyBytes());
-        return dispatcher.infer(model(req), Optional.empty(), lease -> {
+        return dispatcher.infer(model(req), Optional.empty(), routingKey(req), lease -> {
             int width = rowWidth(lease, model(req));
             BatchRequest b = codec.parseBatch(body, width, limits.maxBatchRows());
             return InferRequest.actions(Tensor.rows(lease.signature().inputName(), b.rows(), b.rowCount(), width), b.deterministic(),
@@ -121,7 +124,7 @@ final class ModelRoutes {
     Reply reload(ServerRequest req) {
         try (ServedModel.Use use = registry.use(model(req))) {
             use.model().reload();
-            return infoReply(use.model().status(), null);
+            return infoReply(use.model(), use.model().status(), null);
         }
     }
 
@@ -130,13 +133,31 @@ final class ModelRoutes {
         try (ServedModel.Use use = registry.use(model(req))) {
             HotModel model = use.model();
             model.rollback(generation); // an unknown generation: UnknownGenerationException, 404
-            return infoReply(model.status(), null);
+            return infoReply(model, model.status(), null);
+        }
+    }
+
+    private static Optional<String> routingKey(ServerRequest req) {
+        return req.headers().first(ROUTING_KEY);
+    }
+
+    Reply promote(ServerRequest req) {
+        try (ServedModel.Use use = registry.use(model(req))) {
+            use.model().promote();
+            return infoReply(use.model(), use.model().status(), null);
+        }
+    }
+
+    Reply reject(ServerRequest req) {
+        try (ServedModel.Use use = registry.use(model(req))) {
+            use.model().reject();
+            return infoReply(use.model(), use.model().status(), null);
         }
     }
 
     Reply unpin(ServerRequest req) {
         try (ServedModel.Use use = registry.use(model(req))) {
-            return infoReply(use.model().unpin(), "no model is loaded yet");
+            return infoReply(use.model(), use.model().unpin(), "no model is loaded yet");
         }
     }
 
@@ -153,11 +174,11 @@ final class ModelRoutes {
     }
 
     /** 200 with the info when a model is loaded; 503 with the same fields and a detail when not. */
-    private Reply infoReply(ModelStatus s, String detailWhenNone) {
+    private Reply infoReply(HotModel model, ModelStatus s, String detailWhenNone) {
         ModelVersion v = s.current().orElse(null);
         String detail = detailWhenNone != null ? detailWhenNone
                 : s.lastError().map(f -> "no model is loaded; last error: " + f.path() + ": " + f.reason()).orElse("no model is loaded");
-        return Reply.json(v == null ? 503 : 200, codec.info(s, detail), v);
+        return Reply.json(v == null ? 503 : 200, codec.info(s, model.rolloutPolicy(), detail), v);
     }
 
     /** The action values; a non-finite action cannot be written as JSON, and it is the model's fault, not the request's. */

@@ -61,6 +61,7 @@ final class OipJson {
             List<String> outputs = List.of();
             boolean deterministic = true;
             OptionalLong seed = OptionalLong.empty();
+            Optional<String> routingKey = Optional.empty();
         };
         try (JsonParser p = factory.createParser(body)) {
             JsonToken t = p.nextToken();
@@ -95,6 +96,13 @@ final class OipJson {
                                 }
                                 r.seed = OptionalLong.of(q.getLongValue());
                             }
+                            case "routing_key" -> {
+                                if (q.currentToken() != JsonToken.VALUE_STRING) {
+                                    throw new InvalidInputException("parameters.routing_key", "parameters.routing_key must be a string, was "
+                                            + describe(q.currentToken()));
+                                }
+                                r.routingKey = Optional.of(q.getText());
+                            }
                             default -> q.skipChildren();
                         }
                     });
@@ -117,7 +125,7 @@ final class OipJson {
         if (r.inputs == null) {
             throw new InvalidInputException("inputs", "missing field 'inputs': an array of {name, shape, datatype, data}");
         }
-        return new InferRequest(r.id, r.inputs, r.outputs, r.deterministic, r.seed);
+        return new InferRequest(r.id, r.inputs, r.outputs, r.deterministic, r.seed, r.routingKey);
     }
 
     @FunctionalInterface

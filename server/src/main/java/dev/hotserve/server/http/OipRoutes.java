@@ -2,7 +2,6 @@ package dev.hotserve.server.http;
 
 import dev.hotserve.core.Lease;
 import dev.hotserve.core.ModelVersion;
-import dev.hotserve.core.PolicyHead;
 import dev.hotserve.engine.DataType;
 import dev.hotserve.engine.TensorSpec;
 import dev.hotserve.server.config.ConfigException;
@@ -73,9 +72,8 @@ final class OipRoutes {
 
     Reply modelMetadata(ServerRequest req) {
         Optional<String> version = version(req);
-        try (ServedModel.Use use = registry.use(ModelRoutes.model(req)); Lease lease = use.model().acquire()) {
+        try (ServedModel.Use use = registry.use(ModelRoutes.model(req)); Lease lease = Versions.acquire(use.served(), version, Optional.empty())) {
             ModelVersion v = lease.version();
-            Versions.check(use.served(), v, version);
             List<TensorSpec> outputs = new ArrayList<>(lease.signature().outputs());
             if (lease.head().kind().equals("sac")) {
                 outputs.add(TensorSpec.rows(InferRequest.ACTION, DataType.FP32, lease.head().actionDim()));
@@ -100,13 +98,11 @@ final class OipRoutes {
 
     Reply infer(ServerRequest req) {
         byte[] body = RequestBody.read(req, dispatcher.limits().maxBodyBytes());
-        var parsed = new Object() {
-            InferRequest request;
-        };
-        return dispatcher.infer(ModelRoutes.model(req), version(req), lease -> {
-            parsed.request = json.parseInfer(body, dispatcher);
-            return parsed.request;
-        }, r -> Reply.json(200, json.inferResponse(r, parsed.request.id()), r.version()));
+        // Parsed before a version is leased: the body carries the canary routing key. Its checks against the
+        // model's signature happen in the dispatcher, on the version that answers.
+        InferRequest request = json.parseInfer(body, dispatcher);
+        return dispatcher.infer(ModelRoutes.model(req), version(req), request.routingKey(), lease -> request,
+                r -> Reply.json(200, json.inferResponse(r, request.id()), r.version()));
     }
 
     Reply repositoryIndex(ServerRequest req) {
@@ -152,9 +148,5 @@ final class OipRoutes {
         }
         registry.unload(name);
         return Reply.json(200, json.emptyObject(), null);
-    }
-
-    static boolean isPolicy(PolicyHead head) {
-        return !(head instanceof PolicyHead.None);
     }
 }

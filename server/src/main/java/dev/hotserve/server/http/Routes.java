@@ -80,6 +80,8 @@ public final class Routes {
         add(routing, Method.POST, base + "/model/reload", Access.Level.ADMIN, Style.DETAIL, this::modelLabel, r::reload);
         add(routing, Method.POST, base + "/model/rollback", Access.Level.ADMIN, Style.DETAIL, this::modelLabel, r::rollback);
         add(routing, Method.POST, base + "/model/unpin", Access.Level.ADMIN, Style.DETAIL, this::modelLabel, r::unpin);
+        add(routing, Method.POST, base + "/model/promote", Access.Level.ADMIN, Style.DETAIL, this::modelLabel, r::promote);
+        add(routing, Method.POST, base + "/model/reject", Access.Level.ADMIN, Style.DETAIL, this::modelLabel, r::reject);
 
         routing.any(new Endpoint(server, "unmatched", Access.Level.PUBLIC, Style.DETAIL, shared, req -> {
             String path = req.path().path();

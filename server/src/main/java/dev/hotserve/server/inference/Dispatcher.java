@@ -6,7 +6,6 @@ import dev.hotserve.core.PolicyHead;
 import dev.hotserve.engine.InvalidInputException;
 import dev.hotserve.engine.ModelSignature;
 import dev.hotserve.engine.Tensor;
-import dev.hotserve.engine.TensorSpec;
 import dev.hotserve.server.config.Limits;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -59,12 +58,12 @@ public final class Dispatcher {
 
     /**
      * @param version the version or label asked for; empty: whatever serves
+     * @param routingKey the request's canary routing key (SPEC §11), if it gave one
      */
-    public <T> T infer(String model, Optional<String> version, Parser parser, Encoder<T> encoder) {
-        try (ServedModel.Use use = registry.use(model); Lease lease = use.model().acquire()) {
+    public <T> T infer(String model, Optional<String> version, Optional<String> routingKey, Parser parser, Encoder<T> encoder) {
+        try (ServedModel.Use use = registry.use(model); Lease lease = Versions.acquire(use.served(), version, routingKey)) {
             ModelVersion v = lease.version();
             try {
-                Versions.check(use.served(), v, version);
                 InferRequest req = parser.parse(lease);
                 return encoder.encode(run(use.served(), lease, req));
             } catch (RuntimeException e) {
@@ -172,10 +171,5 @@ public final class Dispatcher {
                     + cap + ", the body limit HOTSERVE_MAX_BODY_BYTES)");
         }
         return (int) n;
-    }
-
-    /** The spec of the input of that name, if the model has one (parsers use it for messages). */
-    public static Optional<TensorSpec> spec(Lease lease, String input) {
-        return lease.signature().input(input);
     }
 }

@@ -2,6 +2,8 @@ package dev.hotserve.server.inference;
 
 import dev.hotserve.batch.QueueFullException;
 import dev.hotserve.core.NoModelException;
+import dev.hotserve.core.NoSuchVersionException;
+import dev.hotserve.core.NonFiniteOutputException;
 import dev.hotserve.core.ReloadFailedException;
 import dev.hotserve.core.UnknownGenerationException;
 import dev.hotserve.engine.InferenceException;
@@ -56,6 +58,12 @@ public record Failure(Kind kind, String message, AccessDeniedException.Reason ac
             case QueueFullException x -> new Failure(Kind.UNAVAILABLE, x.getMessage(), null);
             case ReloadFailedException x -> new Failure(Kind.CONFLICT, x.getMessage(), null);
             case UnknownGenerationException x -> new Failure(Kind.NOT_FOUND, x.getMessage(), null);
+            case NoSuchVersionException x -> new Failure(Kind.NOT_FOUND, x.getMessage(), null);
+            case NonFiniteOutputException x -> {
+                // A version on trial answered NaN: the rollout counts it; an expected outcome, not our bug.
+                LOG.log(System.Logger.Level.WARNING, where + ": " + x.getMessage());
+                yield new Failure(Kind.INTERNAL, x.getMessage(), null);
+            }
             case ServerStoppingException x -> new Failure(Kind.UNAVAILABLE, x.getMessage(), null);
             case InferenceException x -> {
                 LOG.log(System.Logger.Level.WARNING, where + ": inference failed", x);

@@ -16,8 +16,10 @@ import java.util.OptionalLong;
  *     {@code action} for a SAC policy
  * @param deterministic {@code tanh(mean)} rather than a sample, for the {@code action} output
  * @param seed the noise's seed when not deterministic
+ * @param routingKey the canary routing key (SPEC §11; OIP's {@code routing_key} parameter)
  */
-public record InferRequest(Optional<String> id, List<Tensor> inputs, List<String> outputs, boolean deterministic, OptionalLong seed) {
+public record InferRequest(Optional<String> id, List<Tensor> inputs, List<String> outputs, boolean deterministic, OptionalLong seed,
+        Optional<String> routingKey) {
 
     /** The name of the policy head's output. */
     public static final String ACTION = "action";
@@ -27,11 +29,12 @@ public record InferRequest(Optional<String> id, List<Tensor> inputs, List<String
         inputs = List.copyOf(inputs);
         outputs = List.copyOf(outputs);
         Objects.requireNonNull(seed, "seed");
+        Objects.requireNonNull(routingKey, "routingKey");
     }
 
     /** The native API's request: rows of a state, the action only. */
     public static InferRequest actions(Tensor rows, boolean deterministic, OptionalLong seed) {
-        return new InferRequest(Optional.empty(), List.of(rows), List.of(ACTION), deterministic, seed);
+        return new InferRequest(Optional.empty(), List.of(rows), List.of(ACTION), deterministic, seed, Optional.empty());
     }
 
     /** Whether only the action is asked for: the row fast path, with no tensor outputs made. */

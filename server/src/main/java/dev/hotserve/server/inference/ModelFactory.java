@@ -7,12 +7,15 @@ import dev.hotserve.engine.LoadOptions;
 import dev.hotserve.server.config.ModelConfig;
 import dev.hotserve.server.config.ModelSource;
 import dev.hotserve.server.metrics.ServerMetrics;
+import dev.hotserve.source.s3.S3CheckpointSource;
+import dev.hotserve.source.s3.S3SourceSettings;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.time.InstantSource;
 import java.util.OptionalInt;
 
 /**
@@ -43,6 +46,7 @@ public final class ModelFactory implements AutoCloseable {
                 .mode(m.mode())
                 .pollInterval(m.pollInterval())
                 .batching(m.batching())
+                .rollout(m.rollout())
                 .batchObserver(metrics.batchObserver(m.name()))
                 .listener(metrics.reloadListener(m.name()));
         m.settleWindow().ifPresent(b::settleWindow);
@@ -53,6 +57,7 @@ public final class ModelFactory implements AutoCloseable {
                 b.directory(d.dir());
                 d.glob().ifPresent(b::glob);
             }
+            case ModelSource.S3 s3 -> b.source(openS3(s3));
             case ModelSource.Demo demo -> b.file(copyDemo(m.name()));
         }
         HotModel model = b.build();
@@ -62,6 +67,21 @@ public final class ModelFactory implements AutoCloseable {
                 .orElseGet(() -> "no model yet (" + model.status().lastError().map(f -> f.path() + ": " + f.reason())
                         .orElse("no checkpoint at " + model.status().source()) + "); answering 503 until one loads"));
         return model;
+    }
+
+    /**
+     * The model's S3 source, polled once here so that the first checkpoint loads during start-up
+     * as a local one would (a store that cannot be reached costs one refused connection or the
+     * call timeout, and the model answers 503 until a later poll succeeds).
+     */
+    private static S3CheckpointSource openS3(ModelSource.S3 s3) {
+        S3SourceSettings settings = S3SourceSettings.of(s3.location(), s3.endpoint(), s3.cacheDir()).withKeepStaged(s3.keepStaged());
+        if (s3.glob().isPresent()) {
+            settings = settings.withGlob(s3.glob().get());
+        }
+        S3CheckpointSource source = S3CheckpointSource.open(settings, InstantSource.system());
+        source.poll();
+        return source;
     }
 
     /** Closes the model (its last lease closes the engine) and drops its meters. */

@@ -5,14 +5,17 @@ import dev.hotserve.core.HotModel;
 import dev.hotserve.core.ModelVersion;
 import dev.hotserve.core.ReloadEvent;
 import dev.hotserve.core.ReloadKind;
+import dev.hotserve.core.RolloutStatus;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Duration;
 import java.time.InstantSource;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
@@ -29,6 +32,8 @@ import java.util.function.Consumer;
  *   <li>{@code hotserve_reloads_total} by model and kind, {@code hotserve_load_failures_total} by model
  *   <li>{@code hotserve_model_generation}, {@code hotserve_model_loaded}, {@code hotserve_checkpoint_age_seconds} by model
  *   <li>{@code hotserve_model_load_seconds} by model (successful loads)
+ *   <li>{@code hotserve_source_reachable}, {@code hotserve_source_last_reached_seconds},
+ *       {@code hotserve_source_consecutive_failures} by model (the checkpoint source's health)
  * </ul>
  */
 public final class ServerMetrics {
@@ -122,6 +127,24 @@ public final class ServerMetrics {
                 .tag("model", name)
                 .register(registry);
         Counter.builder("hotserve.load.failures").tag("model", name).description("checkpoints refused").register(registry);
+        // Where checkpoints come from (SPEC §9): always reachable for local files.
+        Gauge.builder("hotserve.source.reachable", model, m -> m.status().sourceHealth().reachable() ? 1 : 0)
+                .description("1 while the last attempt to reach the model's checkpoint source succeeded")
+                .tag("model", name)
+                .register(registry);
+        Gauge.builder("hotserve.source.last.reached", model, m -> m.status().sourceHealth().lastReached()
+                        .map(t -> t.toEpochMilli() / 1e3).orElse(Double.NaN))
+                .description("when the checkpoint source last answered, in seconds since the epoch (NaN: never, or a local source)")
+                .baseUnit("seconds")
+                .tag("model", name)
+                .register(registry);
+        Gauge.builder("hotserve.source.consecutive.failures", model, m -> m.status().sourceHealth().consecutiveFailures())
+                .description("attempts to reach the checkpoint source that failed in a row (retries back off on this)")
+                .tag("model", name)
+                .register(registry);
+        if (!model.rolloutPolicy().immediate()) {
+            bindRollout(model);
+        }
         if (model.batching().enabled()) {
             Gauge.builder("hotserve.batch.queue.depth", model, HotModel::queueDepth)
                     .description("requests waiting in the serving version's batch queue")
@@ -135,8 +158,38 @@ public final class ServerMetrics {
      * by its meters); its counters stay, as history.
      */
     public void unbind(String model) {
-        for (String gauge : new String[] {"hotserve.model.generation", "hotserve.model.loaded", "hotserve.checkpoint.age"}) {
-            registry.find(gauge).tag("model", model).meters().forEach(registry::remove);
+        for (io.micrometer.core.instrument.Meter m : registry.getMeters()) {
+            if (m instanceof Gauge && model.equals(m.getId().getTag("model"))) {
+                registry.remove(m);
+            }
+        }
+    }
+
+    /** SPEC §11: the drift quantiles so far, and each side's requests, errors and non-finite answers. */
+    private void bindRollout(HotModel model) {
+        String name = model.name();
+        Gauge.builder("hotserve.rollout.phase", model, m -> switch (m.status().rollout().phase()) {
+                    case "shadow" -> 1;
+                    case "canary" -> 2;
+                    case "guard" -> 3;
+                    default -> 0;
+                })
+                .description("0 none, 1 shadow, 2 canary, 3 guard").tag("model", name).register(registry);
+        record Quantile(String q, java.util.function.ToDoubleFunction<RolloutStatus> f) {}
+        for (Quantile q : List.of(new Quantile("0.5", RolloutStatus::driftP50), new Quantile("0.99", RolloutStatus::driftP99),
+                new Quantile("1", RolloutStatus::driftMax))) {
+            Gauge.builder("hotserve.rollout.drift", model, m -> q.f().applyAsDouble(m.status().rollout()))
+                    .description("largest absolute difference of deterministic actions, candidate vs stable, over the shadow comparisons")
+                    .tags("model", name, "quantile", q.q()).register(registry);
+        }
+        record Side(String side, String what, java.util.function.ToLongFunction<RolloutStatus> f) {}
+        for (Side sd : List.of(new Side("candidate", "requests", RolloutStatus::candidateRequests),
+                new Side("candidate", "errors", RolloutStatus::candidateErrors), new Side("candidate", "non_finite", RolloutStatus::candidateNonFinite),
+                new Side("stable", "requests", RolloutStatus::stableRequests), new Side("stable", "errors", RolloutStatus::stableErrors),
+                new Side("stable", "non_finite", RolloutStatus::stableNonFinite))) {
+            Gauge.builder("hotserve.rollout." + sd.what(), model, m -> sd.f().applyAsLong(m.status().rollout()))
+                    .description(sd.what() + " per version during the current rollout").tags("model", name, "version", sd.side())
+                    .register(registry);
         }
     }
 
@@ -157,6 +210,11 @@ public final class ServerMetrics {
                     .record(e.duration());
         }
         ReloadLog.log(model, e);
+    }
+
+    /** The registry, for readers that sample the meters (the dashboard); record through this class's methods. */
+    public MeterRegistry registry() {
+        return registry;
     }
 
     /** The Prometheus text exposition (format 0.0.4). */

@@ -1,0 +1,507 @@
+package dev.hotserve.core;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.InstantSource;
+import java.util.Optional;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * Safe rollout (SPEC §11): a new checkpoint loads as the candidate beside stable and must prove
+ * itself — on shadowed live traffic, then optionally as a canary — before it answers everyone; a
+ * promoted version is watched by a guard that rolls back at once on a non-finite output or a
+ * higher error rate.
+ *
+ * <p>Every decision that changes the state runs under the reloader's lock and re-checks that the
+ * rollout it decides about is still the current one (the same record), so a shadow result arriving
+ * after the candidate was replaced decides nothing. At most two versions are loaded: a candidate
+ * is retired before the next one loads, and new checkpoints wait while a guard holds the previous
+ * version. A retired candidate closes by the lease rule like any model.
+ */
+final class RolloutController {
+
+    private static final System.Logger LOG = System.getLogger(RolloutController.class.getName());
+
+    private final String name;
+    private final RolloutPolicy policy;
+    private final AtomicReference<ModelState> state;
+    private final VersionLog log;
+    private final InstantSource clock;
+    private final Executor shadow;
+    private final ReentrantLock lock;
+    private final Runnable onClose;
+    private final AtomicLong canaryCounter = new AtomicLong();
+    private final ObjectMapper json = new ObjectMapper();
+    /** Given to leases while a rollout or a guard is under way; null otherwise, so plain requests pay nothing. */
+    final Lease.Observer observer = new Lease.Observer() {
+        @Override
+        public void served(Snapshot s, float[] rows, int rowCount, boolean deterministic, float[] actions) {
+            onServed(s, rows, rowCount, deterministic, actions);
+        }
+
+        @Override
+        public void failed(Snapshot s, RuntimeException e) {
+            onFailed(s, e);
+        }
+    };
+
+    RolloutController(String name, RolloutPolicy policy, AtomicReference<ModelState> state, VersionLog log, InstantSource clock,
+            Executor shadow, ReentrantLock lock, Runnable onClose) {
+        this.name = name;
+        this.policy = policy;
+        this.state = state;
+        this.log = log;
+        this.clock = clock;
+        this.shadow = shadow;
+        this.lock = lock;
+        this.onClose = onClose;
+    }
+
+    RolloutPolicy policy() {
+        return policy;
+    }
+
+    // ---------------------------------------------------------------- loading a candidate
+
+    /** Installs a freshly loaded snapshot as the candidate; the lock is held, nothing else serves it yet. */
+    Snapshot installCandidateLocked(Snapshot next, Duration took) {
+        ModelState.Phase phase = policy.shadowSamples() > 0 ? ModelState.Phase.SHADOW : ModelState.Phase.CANARY;
+        ModelState.Rollout r = new ModelState.Rollout(next, phase, clock.instant(), new RolloutStats(policy.shadowSamples()));
+        ModelState prev;
+        do {
+            prev = state.get();
+            if (prev.closed()) {
+                next.retire();
+                throw new IllegalStateException("model '" + name + "' was closed during the load of " + next.version.path());
+            }
+        } while (!state.compareAndSet(prev, prev.rollout(r)));
+        long g = prev.generation();
+        String plan = phase == ModelState.Phase.SHADOW
+                ? "shadowing " + percent(policy.shadowFraction()) + " of requests for " + policy.shadowSamples() + " comparisons"
+                : "canary on " + percent(policy.canaryFraction()) + " of requests for " + policy.canaryDuration().toSeconds() + " s";
+        log.record(new ReloadEvent(clock.instant(), ReloadKind.CANDIDATE, g, g, next.version.path(),
+                "candidate " + next.version.name() + " loaded beside stable generation " + g + ": " + plan, took, null));
+        return next;
+    }
+
+    /** Retires the candidate (a newer checkpoint replaces it, or an explicit operation supersedes it); not remembered. */
+    void dropCandidateLocked(String why) {
+        ModelState st = state.get();
+        ModelState.Rollout r = st.rollout();
+        if (r == null) {
+            return;
+        }
+        if (state.compareAndSet(st, st.rollout(null))) {
+            r.candidate().retire();
+            log.record(new ReloadEvent(clock.instant(), ReloadKind.REJECTED, st.generation(), st.generation(), r.candidate().version.path(),
+                    "candidate " + r.candidate().version.name() + " dropped: " + why + " (" + r.stats().drift() + ")", Duration.ZERO, null));
+        }
+    }
+
+    /** Ends a guard now: the previous version is released (an explicit operation, or the guard's time is up). */
+    void endGuardLocked(String why) {
+        ModelState st = state.get();
+        ModelState.Guard g = st.guard();
+        if (g != null && state.compareAndSet(st, st.guard(null))) {
+            g.previous().retire();
+            LOG.log(System.Logger.Level.INFO, "model ''{0}'': guard over ({1}); generation {2} released", name, why,
+                    g.previous().version.generation());
+        }
+    }
+
+    // ---------------------------------------------------------------- the request path
+
+    /** Which snapshot answers: stable, or the candidate for its canary share (sticky per routing key). */
+    Snapshot route(ModelState st, String routingKey) {
+        ModelState.Rollout r = st.rollout();
+        if (r == null || r.phase() != ModelState.Phase.CANARY) {
+            return st.serving();
+        }
+        boolean toCandidate;
+        if (routingKey != null) {
+            // A stable hash of the key: the same key lands on the same side on every replica.
+            int h = routingKey.hashCode() * 0x9E3779B9;
+            toCandidate = ((h >>> 8) % 10_000) < policy.canaryFraction() * 10_000;
+        } else {
+            long n = canaryCounter.getAndIncrement();
+            toCandidate = Math.floor((n + 1) * policy.canaryFraction()) > Math.floor(n * policy.canaryFraction());
+        }
+        return toCandidate ? r.candidate() : st.serving();
+    }
+
+    /** Ends a canary or a guard whose time is up; cheap when nothing is due. */
+    void maybeAdvance(ModelState st) {
+        Instant now = null;
+        ModelState.Rollout r = st.rollout();
+        if (r != null && r.phase() == ModelState.Phase.CANARY) {
+            now = clock.instant();
+            if (!now.isBefore(r.since().plus(policy.canaryDuration())) && lock.tryLock()) {
+                try {
+                    if (state.get().rollout() == r) {
+                        decideCanaryLocked(r);
+                    }
+                } finally {
+                    lock.unlock();
+                }
+            }
+        }
+        ModelState.Guard g = st.guard();
+        if (g != null) {
+            now = now != null ? now : clock.instant();
+            if (!now.isBefore(g.until()) && lock.tryLock()) {
+                try {
+                    if (state.get().guard() == g) {
+                        endGuardLocked("its " + policy.guardDuration().toSeconds() + " s passed");
+                    }
+                } finally {
+                    lock.unlock();
+                }
+            }
+        }
+    }
+
+    private void onServed(Snapshot s, float[] rows, int rowCount, boolean deterministic, float[] actions) {
+        ModelState st = state.get();
+        boolean finite = allFinite(actions);
+        ModelState.Rollout r = st.rollout();
+        if (r != null) {
+            if (s == r.candidate()) {
+                r.stats().candidate.requests.increment();
+                if (!finite) {
+                    r.stats().candidate.nonFinite.increment();
+                    throw new NonFiniteOutputException(s.version, "candidate " + s.version.name() + " (generation " + s.version.generation()
+                            + ") answered with a non-finite value; the answer is withheld and counted against it");
+                }
+                return;
+            }
+            r.stats().stable.requests.increment();
+            if (!finite) {
+                r.stats().stable.nonFinite.increment();
+            }
+            if (r.phase() == ModelState.Phase.SHADOW) {
+                shadowCompare(r, s, rows, rowCount, deterministic ? actions : null);
+            }
+            return;
+        }
+        ModelState.Guard g = st.guard();
+        if (g != null && s == st.serving()) {
+            g.stats().candidate.requests.increment();
+            if (!finite) {
+                g.stats().candidate.nonFinite.increment();
+                rollBack(g, s, "generation " + s.version.generation() + " answered with a non-finite value during its guard");
+                throw new NonFiniteOutputException(s.version, "version " + s.version.name() + " (generation " + s.version.generation()
+                        + ") answered with a non-finite value during its guard; rolled back to " + g.previous().version.name());
+            }
+        }
+    }
+
+    private void onFailed(Snapshot s, RuntimeException e) {
+        ModelState st = state.get();
+        ModelState.Rollout r = st.rollout();
+        if (r != null) {
+            (s == r.candidate() ? r.stats().candidate : r.stats().stable).errors.increment();
+            return;
+        }
+        ModelState.Guard g = st.guard();
+        if (g != null && s == st.serving()) {
+            g.stats().candidate.errors.increment();
+            if (g.stats().candidate.errorRate() > g.previousErrorRate()) {
+                rollBack(g, s, "error rate " + g.stats().candidate.errorRate() + " during its guard, above the previous version's "
+                        + g.previousErrorRate() + " (" + e + ")");
+            }
+        }
+    }
+
+    private void shadowCompare(ModelState.Rollout r, Snapshot stable, float[] rows, int rowCount, float[] stableActions) {
+        if (policy.shadowFraction() < 1 && ThreadLocalRandom.current().nextDouble() >= policy.shadowFraction()) {
+            return;
+        }
+        if (r.stats().comparisons() >= policy.shadowSamples()) {
+            return; // enough: the decision is being made
+        }
+        float[] input = rows.clone(); // the caller may reuse its array once answered
+        float[] known = stableActions == null ? null : stableActions.clone();
+        try {
+            shadow.execute(() -> compare(r, stable, input, rowCount, known));
+        } catch (RejectedExecutionException e) {
+            r.stats().skipped.increment(); // busy: skip, never slow a response
+        }
+    }
+
+    /** Runs off the response path: both sides' deterministic actions on one input, and their largest difference. */
+    private void compare(ModelState.Rollout r, Snapshot stable, float[] rows, int rowCount, float[] stableActions) {
+        Snapshot candidate = r.candidate();
+        if (!candidate.tryAcquire()) {
+            return; // replaced meanwhile
+        }
+        float drift;
+        try {
+            if (!stable.tryAcquire()) {
+                return;
+            }
+            try {
+                float[] a = stableActions != null ? stableActions : stable.head.actions(stable.run(rows, rowCount), rowCount, true, null);
+                float[] b = candidate.head.actions(candidate.run(rows, rowCount), rowCount, true, null);
+                drift = maxAbsDiff(a, b);
+                if (!allFinite(b)) {
+                    r.stats().candidate.nonFinite.increment();
+                }
+            } catch (RuntimeException e) {
+                r.stats().candidate.errors.increment();
+                drift = Float.NaN;
+            } finally {
+                stable.release();
+            }
+        } finally {
+            candidate.release();
+        }
+        if (r.stats().recordDrift(drift) == policy.shadowSamples()) {
+            lock.lock();
+            try {
+                if (state.get().rollout() == r) {
+                    decideShadowLocked(r);
+                }
+            } finally {
+                lock.unlock();
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- decisions
+
+    private void decideShadowLocked(ModelState.Rollout r) {
+        RolloutStats.Drift d = r.stats().drift();
+        long errors = r.stats().candidate.errors.sum();
+        long nonFinite = r.stats().candidate.nonFinite.sum();
+        if (!(d.p99() <= policy.maxDrift()) || errors > 0 || nonFinite > 0) {
+            rejectLocked(r, "shadow: " + d + " (max_drift " + policy.maxDrift() + "), " + errors + " errors, " + nonFinite
+                    + " non-finite outputs", true);
+            return;
+        }
+        if (policy.mode() == RolloutPolicy.Mode.CANARY) {
+            ModelState st = state.get();
+            ModelState.Rollout canary = new ModelState.Rollout(r.candidate(), ModelState.Phase.CANARY, clock.instant(), r.stats());
+            if (state.compareAndSet(st, st.rollout(canary))) {
+                log.record(new ReloadEvent(clock.instant(), ReloadKind.CANDIDATE, st.generation(), st.generation(),
+                        r.candidate().version.path(), "candidate " + r.candidate().version.name() + " passed shadow (" + d + "); canary on "
+                        + percent(policy.canaryFraction()) + " of requests for " + policy.canaryDuration().toSeconds() + " s", Duration.ZERO,
+                        null));
+            }
+            return;
+        }
+        promoteLocked(r, "shadow passed: " + d + " (max_drift " + policy.maxDrift() + ")");
+    }
+
+    private void decideCanaryLocked(ModelState.Rollout r) {
+        RolloutStats.Side c = r.stats().candidate;
+        RolloutStats.Side s = r.stats().stable;
+        String figures = "canary: candidate " + c.requests.sum() + " requests, " + c.errors.sum() + " errors, " + c.nonFinite.sum()
+                + " non-finite; stable " + s.requests.sum() + " requests, " + s.errors.sum() + " errors, " + s.nonFinite.sum() + " non-finite";
+        if (c.errorRate() > s.errorRate() || c.nonFinite.sum() > s.nonFinite.sum()) {
+            rejectLocked(r, figures, true);
+        } else {
+            promoteLocked(r, figures);
+        }
+    }
+
+    /** By hand: promote the candidate now, whatever its phase. */
+    ModelVersion promoteByHandLocked() {
+        ModelState.Rollout r = state.get().rollout();
+        if (r == null) {
+            throw new ReloadFailedException("model '" + name + "' has no candidate to promote");
+        }
+        promoteLocked(r, "promoted by hand (" + r.stats().drift() + ")");
+        return r.candidate().version;
+    }
+
+    /** By hand: reject the candidate now; it is not tried again until its file changes. */
+    ModelVersion rejectByHandLocked() {
+        ModelState.Rollout r = state.get().rollout();
+        if (r == null) {
+            throw new ReloadFailedException("model '" + name + "' has no candidate to reject");
+        }
+        rejectLocked(r, "rejected by hand (" + r.stats().drift() + ")", true);
+        return r.candidate().version;
+    }
+
+    private void promoteLocked(ModelState.Rollout r, String why) {
+        Snapshot next = r.candidate();
+        ModelState prev;
+        ModelState after;
+        do {
+            prev = state.get();
+            if (prev.rollout() != r) {
+                return;
+            }
+            Snapshot previous = prev.serving();
+            ModelState.Guard g = policy.guardDuration().isZero() || previous == null ? null
+                    : new ModelState.Guard(previous, clock.instant().plus(policy.guardDuration()), new RolloutStats(0),
+                            r.stats().stable.errorRate());
+            after = prev.serve(next).rollout(null).guard(g);
+        } while (!state.compareAndSet(prev, after));
+        if (after.guard() == null && prev.serving() != null) {
+            prev.serving().retire();
+        }
+        log.loaded(next.version);
+        log.record(new ReloadEvent(clock.instant(), ReloadKind.PROMOTED, prev.generation(), next.version.generation(), next.version.path(),
+                "candidate " + next.version.name() + " promoted: " + why
+                        + (after.guard() != null ? "; generation " + prev.generation() + " stays loaded for a " + policy.guardDuration().toSeconds() + " s guard" : ""),
+                Duration.ZERO, null));
+        persist(next.version);
+    }
+
+    private void rejectLocked(ModelState.Rollout r, String why, boolean remember) {
+        ModelState prev;
+        Snapshot c = r.candidate();
+        ModelState.Failure f = new ModelState.Failure(c.ref, new LoadFailure(c.version.path(), clock.instant(), "rollout rejected: " + why), remember);
+        do {
+            prev = state.get();
+            if (prev.rollout() != r) {
+                return;
+            }
+        } while (!state.compareAndSet(prev, prev.rollout(null).failed(f)));
+        c.retire();
+        LOG.log(System.Logger.Level.WARNING, "model ''{0}'': candidate {1} rejected: {2}", name, c.version.name(), why);
+        log.record(new ReloadEvent(clock.instant(), ReloadKind.REJECTED, prev.generation(), prev.generation(), c.version.path(),
+                "candidate " + c.version.name() + " rejected: " + why + "; generation " + prev.generation() + " keeps serving", Duration.ZERO, null));
+    }
+
+    /** The guard trips: the previous version serves again, as a new generation; the bad one is remembered as refused. */
+    private void rollBack(ModelState.Guard g, Snapshot bad, String why) {
+        lock.lock();
+        try {
+            ModelState prev = state.get();
+            if (prev.guard() != g || prev.serving() != bad) {
+                return; // someone else already acted
+            }
+            Snapshot old = g.previous();
+            ModelVersion v = old.version;
+            ModelVersion again = new ModelVersion(prev.generation() + 1, v.name(), v.source(), v.path(), v.mtime(), v.size(), v.sha256(),
+                    v.engine(), v.stateDim(), v.actionDim(), v.head(), v.optimized(), Duration.ZERO, clock.instant());
+            // The same loaded model serves again under a new generation; the new snapshot owns its close.
+            Snapshot reborn = new Snapshot(again, old.ref, old.model, old.head, old.batcher, onClose);
+            ModelState.Failure f = new ModelState.Failure(bad.ref, new LoadFailure(bad.version.path(), clock.instant(),
+                    "rolled back during its guard: " + why), true);
+            ModelState after = prev.serve(reborn).guard(null).failed(f);
+            if (!state.compareAndSet(prev, after)) {
+                return;
+            }
+            bad.retire();
+            log.loaded(again);
+            log.record(new ReloadEvent(clock.instant(), ReloadKind.AUTO_ROLLED_BACK, prev.generation(), again.generation(), v.path(),
+                    "rolled back from " + bad.version.name() + " (generation " + bad.version.generation() + ") to " + v.name() + ": " + why,
+                    Duration.ZERO, null));
+            persist(again);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    // ---------------------------------------------------------------- the durable stable version
+
+    /** Writes down which version is stable, atomically (write, then rename), if a state file is configured. */
+    void persist(ModelVersion stable) {
+        if (policy.stateFile().isEmpty()) {
+            return;
+        }
+        Path file = policy.stateFile().get();
+        try {
+            Files.createDirectories(file.toAbsolutePath().getParent());
+            ObjectNode o = json.createObjectNode();
+            o.put("model", name).put("version", stable.name()).put("path", stable.path().toString()).put("sha256", stable.sha256())
+                    .put("written_at", clock.instant().toString());
+            Path tmp = file.resolveSibling("." + file.getFileName() + ".tmp");
+            Files.write(tmp, json.writerWithDefaultPrettyPrinter().writeValueAsBytes(o));
+            Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (IOException e) {
+            LOG.log(System.Logger.Level.WARNING, "model '" + name + "': cannot write the rollout state file " + file, e);
+        }
+    }
+
+    /** The stable version written down by an earlier run: its path and sha256, if the file exists and reads. */
+    Optional<Stable> readStable() {
+        if (policy.stateFile().isEmpty() || !Files.isRegularFile(policy.stateFile().get())) {
+            return Optional.empty();
+        }
+        Path file = policy.stateFile().get();
+        try {
+            JsonNode o = json.readTree(file.toFile());
+            String path = o.path("path").asText(null);
+            String sha = o.path("sha256").asText(null);
+            if (path == null || sha == null) {
+                LOG.log(System.Logger.Level.WARNING, "model ''{0}'': {1} names no path and sha256; ignored", name, file);
+                return Optional.empty();
+            }
+            return Optional.of(new Stable(Path.of(path), sha));
+        } catch (IOException e) {
+            LOG.log(System.Logger.Level.WARNING, "model '" + name + "': cannot read the rollout state file " + file + "; ignored", e);
+            return Optional.empty();
+        }
+    }
+
+    record Stable(Path path, String sha256) {}
+
+    // ---------------------------------------------------------------- status
+
+    RolloutStatus status(ModelState st) {
+        ModelState.Rollout r = st.rollout();
+        if (r != null) {
+            RolloutStats.Drift d = r.stats().drift();
+            Optional<Instant> until = r.phase() == ModelState.Phase.CANARY ? Optional.of(r.since().plus(policy.canaryDuration())) : Optional.empty();
+            return new RolloutStatus(r.phase().name().toLowerCase(java.util.Locale.ROOT), Optional.of(r.candidate().version), Optional.empty(),
+                    Optional.of(r.since()), until, d.comparisons(), d.p50(), d.p99(), d.max(), r.stats().skipped.sum(),
+                    r.stats().candidate.requests.sum(), r.stats().candidate.errors.sum(), r.stats().candidate.nonFinite.sum(),
+                    r.stats().stable.requests.sum(), r.stats().stable.errors.sum(), r.stats().stable.nonFinite.sum());
+        }
+        ModelState.Guard g = st.guard();
+        if (g != null) {
+            RolloutStats.Side c = g.stats().candidate;
+            return new RolloutStatus("guard", Optional.empty(), Optional.of(g.previous().version), Optional.empty(), Optional.of(g.until()),
+                    0, Double.NaN, Double.NaN, Double.NaN, 0, c.requests.sum(), c.errors.sum(), c.nonFinite.sum(), 0, 0, 0);
+        }
+        return RolloutStatus.NONE;
+    }
+
+    // ---------------------------------------------------------------- helpers
+
+    static boolean allFinite(float[] values) {
+        for (float v : values) {
+            if (!Float.isFinite(v)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** The largest absolute difference; NaN when either side has a non-finite value or the widths differ. */
+    static float maxAbsDiff(float[] a, float[] b) {
+        if (a.length != b.length) {
+            return Float.NaN;
+        }
+        float max = 0;
+        for (int i = 0; i < a.length; i++) {
+            float d = Math.abs(a[i] - b[i]);
+            if (Float.isNaN(d)) {
+                return Float.NaN;
+            }
+            max = Math.max(max, d);
+        }
+        return max;
+    }
+
+    private static String percent(double f) {
+        return String.format(java.util.Locale.ROOT, "%.0f %%", f * 100);
+    }
+}
