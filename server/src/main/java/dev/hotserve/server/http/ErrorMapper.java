@@ -52,11 +52,9 @@ public final class ErrorMapper {
     }
 
     public Reply toReply(Throwable t, String where, Style style) {
-        ModelVersion version = t instanceof FailedOnVersion f ? f.version() : null;
         Throwable cause = t instanceof FailedOnVersion f && f.getCause() != null ? f.getCause() : t;
-        if (cause instanceof NonFiniteOutputException n) {
-            version = n.version(); // the version on trial that answered NaN, not necessarily the one asked for
-        }
+        // A version on trial that answered NaN is named, not necessarily the one asked for.
+        ModelVersion version = cause instanceof NonFiniteOutputException n ? n.version() : t instanceof FailedOnVersion f ? f.version() : null;
         switch (cause) {
             case HttpError e -> {
                 return new Reply(e.status(), Reply.JSON, codec.message(style.field, e.getMessage()),
