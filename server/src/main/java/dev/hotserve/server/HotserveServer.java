@@ -10,9 +10,14 @@ import dev.hotserve.server.config.ServerConfig;
 import dev.hotserve.server.http.Gate;
 import dev.hotserve.server.http.Routes;
 import dev.hotserve.server.metrics.ServerMetrics;
+import dev.hotserve.server.openapi.OpenApiDocument;
+import dev.hotserve.server.openapi.RouteCatalog;
+import dev.hotserve.server.ui.Dashboard;
 import dev.hotserve.source.s3.S3CheckpointSource;
 import dev.hotserve.source.s3.S3SourceSettings;
 import io.helidon.webserver.WebServer;
+import io.helidon.webserver.http.HttpRouting;
+import io.helidon.webserver.http1.Http1Config;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -43,6 +48,8 @@ public final class HotserveServer implements AutoCloseable {
     private final ServerMetrics metrics;
     private final WebServer web;
     private final Gate gate;
+    private final Dashboard dashboard;
+    private final RouteCatalog catalog;
     private final Path demoDir;
     private final Object stopLock = new Object();
     private boolean stopped;
@@ -51,9 +58,11 @@ public final class HotserveServer implements AutoCloseable {
     private final HotserveRuntime runtime;
 
     private HotserveServer(ServerConfig config, HotserveRuntime runtime, List<HotModel> models, ServerMetrics metrics, WebServer web,
-            Gate gate, Path demoDir) {
+            Gate gate, Dashboard dashboard, RouteCatalog catalog, Path demoDir) {
         this.config = config;
         this.runtime = runtime;
+        this.dashboard = dashboard;
+        this.catalog = catalog;
         this.models = models;
         this.metrics = metrics;
         this.web = web;
@@ -66,6 +75,7 @@ public final class HotserveServer implements AutoCloseable {
         LOG.log(System.Logger.Level.INFO, "starting on {0}:{1} with {2}, {3}, {4}", config.host(), Integer.toString(config.port()),
                 config.auth(), config.limits(), describe(config.models()));
         Path demoDir = null;
+        Dashboard dashboard = null;
         List<HotModel> models = new ArrayList<>();
         ServerMetrics metrics = new ServerMetrics(InstantSource.system());
         HotserveRuntime runtime = HotserveRuntime.create();
@@ -106,12 +116,25 @@ public final class HotserveServer implements AutoCloseable {
                                 .orElse("no checkpoint at " + model.status().source()) + "); answering 503 until one loads"));
             }
             Routes routes = new Routes(config.auth(), config.limits(), metrics);
+            List<HotModel> served = List.copyOf(models);
+            dashboard = Dashboard.start(config, metrics, () -> served);
+            Dashboard ui = dashboard;
+            RouteCatalog catalog = new RouteCatalog();
+            OpenApiDocument openapi = new OpenApiDocument(catalog);
             WebServer web = WebServer.builder()
                     .host(config.host())
                     .port(config.port())
                     .shutdownHook(false) // our own hook stops the server, then closes the models, in that order
                     .shutdownGracePeriod(config.shutdownGrace())
-                    .routing(r -> routes.register(r, models))
+                    // Helidon's wire log (at TRACE) would write request headers, keys included, into the log.
+                    .addProtocol(Http1Config.builder().receiveLog(false).sendLog(false).build())
+                    .routing(r -> {
+                        // Recorded, so that /openapi.json describes exactly what is registered; the dashboard before the catch-all.
+                        HttpRouting.Builder recorded = catalog.recording(r);
+                        ui.register(recorded);
+                        openapi.register(recorded);
+                        routes.register(recorded, models);
+                    })
                     .build()
                     .start();
             if (!web.isRunning()) {
@@ -120,13 +143,15 @@ public final class HotserveServer implements AutoCloseable {
                         + " (is the port taken? the cause is logged above)");
             }
             LOG.log(System.Logger.Level.INFO, "listening on http://{0}:{1}", config.host(), Integer.toString(web.port()));
-            return new HotserveServer(config, runtime, List.copyOf(models), metrics, web, routes.gate(), demoDir);
+            return new HotserveServer(config, runtime, served, metrics, web, routes.gate(), dashboard, catalog, demoDir);
         } catch (IOException e) {
+            closeIfStarted(dashboard);
             models.forEach(HotModel::close);
             runtime.close();
             deleteDemo(demoDir);
             throw new UncheckedIOException("cannot set up the bundled demo model", e);
         } catch (RuntimeException e) {
+            closeIfStarted(dashboard);
             models.forEach(HotModel::close);
             runtime.close();
             deleteDemo(demoDir);
@@ -193,6 +218,15 @@ public final class HotserveServer implements AutoCloseable {
         return metrics;
     }
 
+    public Dashboard dashboard() {
+        return dashboard;
+    }
+
+    /** Every route registered at start-up, as /openapi.json is checked against. */
+    public List<RouteCatalog.Route> routes() {
+        return catalog.routes();
+    }
+
     public boolean isRunning() {
         return web.isRunning();
     }
@@ -208,6 +242,8 @@ public final class HotserveServer implements AutoCloseable {
             }
             stopped = true;
         }
+        // Open dashboard pages hold streams that never end by themselves: end them first.
+        dashboard.close();
         LOG.log(System.Logger.Level.INFO, "stopping: refusing new requests, draining {0} in flight", gate.active());
         try {
             if (!gate.closeAndAwait(config.shutdownGrace())) {
@@ -231,6 +267,12 @@ public final class HotserveServer implements AutoCloseable {
             metrics.close();
             deleteDemo(demoDir);
             LOG.log(System.Logger.Level.INFO, "stopped; every model closed");
+        }
+    }
+
+    private static void closeIfStarted(Dashboard dashboard) {
+        if (dashboard != null) {
+            dashboard.close();
         }
     }
 

@@ -9,6 +9,7 @@ import dev.hotserve.core.RolloutStatus;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -197,6 +198,11 @@ public final class ServerMetrics {
                     .record(e.duration());
         }
         ReloadLog.log(model, e);
+    }
+
+    /** The registry, for readers that sample the meters (the dashboard); record through this class's methods. */
+    public MeterRegistry registry() {
+        return registry;
     }
 
     /** The Prometheus text exposition (format 0.0.4). */
