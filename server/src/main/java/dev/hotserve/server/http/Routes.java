@@ -50,14 +50,6 @@ public final class Routes {
             add(routing, Method.POST, base, "/model/promote", Access.Level.ADMIN, model.name(), r::promote);
             add(routing, Method.POST, base, "/model/reject", Access.Level.ADMIN, model.name(), r::reject);
         }
-        // Kubernetes probes (deploy/k8s): OIP's server liveness and readiness, public like /<name>/health.
-        // Stand-ins until the OIP front end (which serves the same two paths) is merged: drop these then.
-        add(routing, Method.GET, "", "/v2/health/live", Access.Level.PUBLIC, SERVER,
-                req -> Reply.json(200, "{\"live\":true}".getBytes(StandardCharsets.UTF_8), null));
-        add(routing, Method.GET, "", "/v2/health/ready", Access.Level.PUBLIC, SERVER, req -> {
-            boolean ready = models.stream().allMatch(m -> m.current().isPresent());
-            return Reply.json(ready ? 200 : 503, ("{\"ready\":" + ready + "}").getBytes(StandardCharsets.UTF_8), null);
-        });
         add(routing, Method.GET, "", "/metrics", Access.Level.USER, SERVER, req -> new Reply(200, ServerMetrics.CONTENT_TYPE,
                 metrics.scrape().getBytes(StandardCharsets.UTF_8), Optional.empty(), Map.of()));
         routing.any(new Endpoint(SERVER, "unmatched", Access.Level.PUBLIC, access, errors, metrics, gate, req -> {
