@@ -1,6 +1,11 @@
 #!/usr/bin/env python3
 """Writes BENCHMARKS.md (to stdout) from one bench/run results directory.
 
+    report.py DIR                   the whole report of one run
+    report.py --round2 DIR          only issue 8's section ("Round 2, core v2"), for bench/run --round2
+    report.py --splice SECTION FILE put SECTION at the top of FILE (after its title), replacing an
+                                    earlier Round 2 section; the rest of FILE is kept
+
 Everything here is read from the files bench/run left in that directory; a figure that is missing
 is shown as "n/a" with the reason, never invented. Goals are ratios of figures from the same run.
 """
@@ -11,7 +16,33 @@ import re
 import statistics
 import sys
 
-R = sys.argv[1]
+ROUND2_START, ROUND2_END = "<!-- round2:start -->", "<!-- round2:end -->"
+
+
+def splice(section_file, target):
+    with open(section_file, encoding="utf-8") as f:
+        section = f.read().strip() + "\n"
+    try:
+        with open(target, encoding="utf-8") as f:
+            text = f.read()
+    except OSError:
+        text = "# hotserve benchmarks\n"
+    if ROUND2_START in text and ROUND2_END in text:
+        a, b = text.index(ROUND2_START), text.index(ROUND2_END) + len(ROUND2_END)
+        text = text[:a] + section.strip() + text[b:]
+    else:
+        lines = text.split("\n")
+        at = 1 if lines and lines[0].startswith("# ") else 0
+        text = "\n".join(lines[:at] + ["", section, "# Round 1 (issue 5): the full run it was measured against", ""] + lines[at:])
+    with open(target, "w", encoding="utf-8") as f:
+        f.write(text)
+
+
+if sys.argv[1] == "--splice":
+    splice(sys.argv[2], sys.argv[3])
+    sys.exit(0)
+MODE = "round2" if sys.argv[1] == "--round2" else "all"
+R = sys.argv[2] if MODE == "round2" else sys.argv[1]
 HERE = os.path.dirname(os.path.abspath(__file__))
 NA = "n/a"
 
@@ -109,6 +140,11 @@ def wrk(name):
     return r
 
 
+def wrk_max(r):
+    m = re.search(r"Latency\s+\S+\s+\S+\s+(\S+)", r["raw"]) if r else None
+    return to_ms(m.group(1)) if m else None
+
+
 def wrk_rounds(name):
     """NAME-r1, NAME-r2... (interleaved rounds) combined; NAME alone when there are no rounds.
 
@@ -139,8 +175,35 @@ def wrk_rounds(name):
         "non2xx": sum(r["non2xx"] for r in rounds),
         "sock": {k: sum(r["sock"][k] for r in rounds) for k in ("connect", "read", "write", "timeout")},
         "rounds_rps": [r["rps"] for r in ok],
+        "rounds_p99": [r["p99"] for r in ok],
+        "max": max((wrk_max(r) or 0 for r in rounds), default=None),
     }
     out["sock_total"] = sum(out["sock"].values())
+    gens = [r["gens"] for r in rounds if r.get("gens")]
+    if gens:
+        # Rounds of one server follow each other with no swap between, so consecutive rounds share
+        # exactly one generation (the last of one is the first of the next).
+        statuses = {}
+        for g in gens:
+            for part in filter(None, g["statuses"].split(",")):
+                k, v = part.split("=")
+                statuses[k] = statuses.get(k, 0) + int(v)
+        out["gens"] = {"distinct": sum(g["distinct"] for g in gens) - (len(gens) - 1),
+                       "min": min((g["min"] for g in gens), key=lambda x: float(x) if x != "nil" else 0),
+                       "max": max((g["max"] for g in gens), key=lambda x: float(x) if x != "nil" else 0),
+                       "responses": sum(g["responses"] for g in gens),
+                       "statuses": ",".join(f"{k}={v}" for k, v in sorted(statuses.items()))}
+    return out
+
+
+def writer_totals(prefix):
+    """The checkpoint writer's summaries of PREFIX-writer(-rN).json, added up."""
+    parts = [read_json(f"{prefix}-writer.json")] + [read_json(f"{prefix}-writer-r{i}.json") for i in range(1, 20)]
+    parts = [p for p in parts if p]
+    if not parts:
+        return None
+    out = {k: sum(p.get(k) or 0 for p in parts) for k in ("published", "renamed", "in_place", "elapsed_ms")}
+    out["rounds"] = len(parts)
     return out
 
 
@@ -173,6 +236,274 @@ def pick(results, cls, method=None, **params):
             return r
     return None
 
+
+# ------------------------------------------------------------------------------------- pickup
+def instant(text):
+    """Seconds since the epoch from a Java Instant's text (nanosecond digits cut to micro)."""
+    import datetime
+    t = text.rstrip("Z")
+    if "." in t:
+        a, b = t.split(".", 1)
+        t = a + "." + (b + "000000")[:6]
+    return datetime.datetime.fromisoformat(t).replace(tzinfo=datetime.timezone.utc).timestamp()
+
+
+def pickup():
+    """Per server: the probe's figures, plus the load durations of the trial files (hotserve: the
+    reload log's `loaded` events; the seed: its log's `loaded ... in X ms` lines)."""
+    data = read_json("pickup.json")
+    out = {}
+    if data and isinstance(data.get("targets"), dict):
+        out = dict(data["targets"])
+    else:  # a run from before the interleaved probe: one file per mode
+        for rmode in ("blocking", "background"):
+            r = read_json(f"reload-{rmode}.json")
+            if r:
+                out[rmode] = r
+    for name, r in out.items():
+        files = set(r.get("files") or [])
+        loads = []
+        before, after = [], []
+        if name in ("blocking", "background"):
+            ev = read_json(f"events-reload-{name}.json")
+            ev = ev.get("events") if isinstance(ev, dict) else ev
+            by_file = {}
+            for e in ev or []:
+                if isinstance(e, dict) and e.get("kind") == "loaded" and e.get("path") \
+                        and os.path.basename(e["path"]) in files:
+                    loads.append(float(e["duration_ms"]))
+                    by_file[os.path.basename(e["path"])] = e
+            # Split each trial at the load: rename -> load start, load end -> the answer (one clock).
+            for f, at, lat in zip(r.get("files") or [], r.get("renamed_at") or [], r.get("latencies_ms") or []):
+                e = by_file.get(f)
+                if e:
+                    end = instant(e["at"])
+                    start = end - float(e["duration_ms"]) / 1000
+                    before.append((start - instant(at)) * 1000)
+                    after.append((instant(at) + float(lat) / 1000 - end) * 1000)
+        elif name == "seed":
+            for m in re.finditer(r"loaded (\S+) \(state_dim=\d+, jit=\w+\) in ([\d.]+) ms", read("server-seed.log") or ""):
+                if os.path.basename(m.group(1)) in files:
+                    loads.append(float(m.group(2)))
+        r["before_load_ms"] = statistics.median(before) if before else None
+        r["after_load_ms"] = statistics.median(after) if after else None
+        r["loads_ms"] = sorted(loads)
+        r["load_p50_ms"] = statistics.median(loads) if loads else None
+    return out
+
+
+def phase_load(meta, phase):
+    return meta.get(f"phase_{phase}_loadavg", "?")
+
+
+def round2():
+    """Issue 8's section: the four benchmark goals, from one `bench/run --round2` run."""
+    meta = kv("meta.txt")
+    J = jmh()
+    out = []
+    o = out.append
+    rows = []  # (goal, figure, target, verdict, load)
+    o(ROUND2_START)
+    o("## Round 2, core v2 (issue 8)")
+    o("")
+    o(f"`bench/run --round2` of {meta.get('date_utc', '?')}, commit {meta.get('git', '?')}, {meta.get('cpu', '?')} × "
+      f"{meta.get('nproc', '?')} (`nproc`), {meta.get('jdk', '?')}; the seed: {meta.get('seed', 'not run')}. "
+      "The machine was shared with three other agents building and testing at the same time: the load average (1, 5, 15 min) "
+      f"was {meta.get('loadavg_start', '?')} at the start and {meta.get('loadavg_end', '?')} at the end, and is given per phase "
+      "beside each figure (on 2 cores, anything above ~2 means the benchmark shared its cores). Goals are ratios of figures "
+      f"from this one run. Durations: {meta.get('durations', '?')}; run time {meta.get('total_s', '?')} s.")
+    o("")
+
+    # pickup
+    P = pickup()
+    seed = P.get("seed")
+    for name in ("blocking", "background"):
+        r = P.get(name)
+        if not r:
+            continue
+        p50, load = r.get("p50_ms"), r.get("load_p50_ms")
+        ok_load = None if p50 is None or load is None else p50 <= load + 2
+        rows.append((f"Pickup, {name}: p50 ≤ load + 2 ms", f"p50 {fmt(p50)} ms (max {fmt(r.get('max_ms'))}) vs load p50 {fmt(load)} ms",
+                     "≤ load + 2 ms", verdict(ok_load), phase_load(meta, "reload")))
+        if seed:
+            ok_seed = None if p50 is None or seed.get("p50_ms") is None else p50 <= seed["p50_ms"]
+            rows.append((f"Pickup, {name}: p50 ≤ the seed's p50", f"{fmt(p50)} vs {fmt(seed.get('p50_ms'))} ms "
+                         f"({fmt(ratio(p50, seed.get('p50_ms')), 2, '×')})", "≤ seed", verdict(ok_seed), phase_load(meta, "reload")))
+    if seed:
+        rows.append(("Pickup, the seed's Python server", f"p50 {fmt(seed.get('p50_ms'))} ms (max {fmt(seed.get('max_ms'))}), "
+                     f"its load p50 {fmt(seed.get('load_p50_ms'))} ms", "reference", "—", phase_load(meta, "reload")))
+
+    # swaps
+    swap_rows = []
+    for label, prefix, events_file, phase in (
+            ("blocking", "swaps", "events-main.json", "swaps"),
+            ("background", "swaps-bg", "events-bg.json", "reload")):
+        steady, during = wrk_rounds(f"{prefix}-steady"), wrk_rounds(f"{prefix}-load")
+        if not (steady and during):
+            continue
+        q = ratio(during["p99"], steady["p99"])
+        errs = during["non2xx"] + during["sock_total"]
+        wr = writer_totals(prefix) or {}
+        swap_rows.append((label, steady, during, wr, events_of(events_file), phase))
+        rows.append((f"Swaps c64, {label}: p99 during swaps / steady; errors",
+                     f"{fmt(q, 2, '×')} ({fmt(during['p99'])} vs {fmt(steady['p99'])} ms); {errs} errors; "
+                     f"{wr.get('renamed', '?')} renamed + {wr.get('in_place', '?')} written in place",
+                     "≤ 1.5×, 0 errors" if label == "blocking" else "reference", verdict(None if q is None else q <= 1.5 and errs == 0)
+                     if label == "blocking" else "—", phase_load(meta, phase)))
+
+    # in-process
+    bare = pick(J, "HotModelBenchmark", "bare", batch=1)
+    inproc = {}
+    for var in ("hotFile", "hotDir", "hotNoCheck"):
+        r = pick(J, "HotModelBenchmark", var, batch=1)
+        inproc[var] = (r, ratio(r["p50"] if r else None, bare["p50"] if bare else None))
+    if bare:
+        qf, qd = inproc["hotFile"][1], inproc["hotDir"][1]
+        rows.append(("In-process batch 1, explicit file: acquire + predict + close / bare (p50)",
+                     f"{fmt(qf, 2, '×')} ({fmt(inproc['hotFile'][0]['p50'] if inproc['hotFile'][0] else None)} vs {fmt(bare['p50'])} µs)",
+                     "≤ 1.2×", verdict(None if qf is None else qf <= 1.2), phase_load(meta, "jmh")))
+        rows.append(("In-process batch 1, directory", f"{fmt(qd, 2, '×')} ({fmt(inproc['hotDir'][0]['p50'] if inproc['hotDir'][0] else None)} µs)",
+                     "reported", "—", phase_load(meta, "jmh")))
+
+    # c64
+    ceil, pred = wrk_rounds("ceiling-c64"), wrk_rounds("predict-c64")
+    q64 = ratio(pred["rps"] if pred else None, ceil["rps"] if ceil else None)
+    if ceil and pred:
+        rows.append(("Native `/sac/predict` c64 req/s / ceiling", f"{fmt(q64, 2, '×')} ({fmt(pred['rps'], 0)} vs {fmt(ceil['rps'], 0)} req/s)",
+                     "≥ 0.54×", verdict(None if q64 is None else q64 >= 0.54), phase_load(meta, "http")))
+
+    o("| item | figure | goal | | load average (phase start → end) |")
+    o("|---|---|---|---|---|")
+    for g, fig, target, v, load in rows:
+        o(f"| {g} | {fig} | {target} | {v} | {load} |")
+    o("")
+
+    o("### Pickup: rename → first answer naming the file")
+    o("")
+    o("`ReloadProbe`, 20 trials per server, taken in turn (the order rotating each trial) so drifting load hits all alike: "
+      "write the new checkpoint to a hidden `.tmp` file in the watched directory, rename it to `model_<n>.<ext>`, then POST "
+      "`/sac/predict` back to back on one keep-alive connection until the body's `model_path` names the new file; the time runs "
+      "from just before the rename to the end of that answer. Before each trial: 300 ms pause, 20 warm requests. hotserve serves "
+      "the SAC actor as ONNX (`fixtures/sac/actor_seed{0,1,2}.onnx`), the seed the same network as `torch.save` dicts made by its "
+      "own `save_checkpoint`; background mode polls every 100 ms. Load = the reload log's duration of the trial files' loads "
+      "(stage + format check + engine load + checks), the seed's = its own log's `loaded … in X ms`.")
+    o("")
+    o("| server | seen | p50 ms | max ms | min ms | load p50 ms | load max ms | p50 − load p50 | rename → load start (median) "
+      "| load end → answer (median) | answers by the old model before |")
+    o("|---|---|---|---|---|---|---|---|---|---|---|")
+    for name in ("blocking", "background", "seed"):
+        r = P.get(name)
+        if not r:
+            continue
+        loads = r.get("loads_ms") or []
+        polls = r.get("requests_until_seen") or []
+        old = [n - 1 for n in polls]
+        o(f"| {'hotserve, ' + name if name != 'seed' else 'seed (Python, FastAPI + torch)'} | {r['seen']}/{r['trials']} "
+          f"| {fmt(r['p50_ms'])} | {fmt(r['max_ms'])} | {fmt(r['min_ms'])} | {fmt(r.get('load_p50_ms'))} "
+          f"| {fmt(loads[-1] if loads else None)} | {fmt(r['p50_ms'] - r['load_p50_ms'] if r.get('load_p50_ms') is not None else None)} "
+          f"| {fmt(r.get('before_load_ms'))} | {fmt(r.get('after_load_ms'))} "
+          f"| median {fmt(statistics.median(old) if old else None, 0)}, max {max(old) if old else NA} |")
+    o("")
+    for name in ("blocking", "background", "seed"):
+        r = P.get(name)
+        if r:
+            o(f"- {name}: {', '.join(str(x) for x in r.get('latencies_ms', []))} ms")
+    la = read("pickup-loadavg.txt")
+    if la:
+        o(f"- load average before and after the trials: {' → '.join(l.split(' ', 1)[1] for l in la.strip().splitlines())}")
+    o("")
+
+    o("### Swaps under c64 load")
+    o("")
+    o("`wrk -t1 -c64` on `/sac/predict` (the Lua hook records every generation and status), steady, then while "
+      "`CheckpointWriter` publishes checkpoints into the watched directory, alternating: one renamed in from a finished hidden "
+      "`.tmp` file, the next written in place under its final name in 64 KiB pieces with 3 ms pauses (a half-written file is "
+      "visible for ~12 ms; it is pending and the old model answers meanwhile).")
+    o("")
+    o("Steady and swapping runs alternate in rounds (p99 = mean of the rounds' p99, shown per round).")
+    o("")
+    o("| mode | run | req/s | p50 ms | p99 ms | rounds' p99 ms | max ms | non-2xx | socket errors | generations seen | load average (phase) |")
+    o("|---|---|---|---|---|---|---|---|---|---|---|")
+    for label, steady, during, wr, ev, phase in swap_rows:
+        for run, r in (("steady", steady), ("during swaps", during)):
+            g = r.get("gens", {})
+            o(f"| {label} | {run} | {fmt(r['rps'], 0)} | {fmt(r['p50'])} | {fmt(r['p99'])} | {', '.join(fmt(x) for x in r.get('rounds_p99', [r['p99']]))} "
+              f"| {fmt(wrk_max_of(r))} | {r['non2xx']} "
+              f"| {r['sock_total']} | {g.get('distinct', NA)} ({g.get('min', '?')}…{g.get('max', '?')}) | {phase_load(meta, phase)} |")
+    o("")
+    for label, steady, during, wr, ev, phase in swap_rows:
+        kinds = {}
+        for e in ev or []:
+            if isinstance(e, dict):
+                kinds[e.get("kind", "?")] = kinds.get(e.get("kind", "?"), 0) + 1
+        durs = sorted(float(e["duration_ms"]) for e in ev or [] if isinstance(e, dict) and e.get("kind") == "loaded"
+                      and e.get("old_generation") != 0)
+        o(f"- {label}: {wr.get('published', '?')} published ({wr.get('renamed', '?')} renamed, {wr.get('in_place', '?')} in place) "
+          f"in {fmt((wr.get('elapsed_ms') or 0) / 1000, 1)} s; reload log: {', '.join(f'{v} {k}' for k, v in sorted(kinds.items())) or NA}"
+          + (f"; load p50 {fmt(statistics.median(durs))} ms, max {fmt(durs[-1])} ms" if durs else ""))
+    o("")
+
+    o("### In-process, batch 1 (JMH)")
+    o("")
+    o("`HotModelBenchmark` (real ONNX engine, SAC actor, SampleTime): `bare` = `LoadedModel.run` on the engine; `hotFile` / "
+      "`hotDir` = `acquire()` + `predictBatch` (engine + SAC head) + `close()`, freshness checked on every acquire (one stat for "
+      "a file, two for a directory); `hotNoCheck` = the same with the check off. `LeaseBenchmark`: a trivial model, so only "
+      f"the core's overhead remains (AverageTime, ns). JMH `{meta.get('durations', '').split('JMH ')[-1]}`.")
+    o("")
+    o("| benchmark | p50 µs | p99 µs | mean µs | p50 / bare |")
+    o("|---|---|---|---|---|")
+    if bare:
+        o(f"| bare | {fmt(bare['p50'])} | {fmt(bare['p99'])} | {fmt(bare['score'])} | 1.00× |")
+    for var, (r, q) in inproc.items():
+        if r:
+            o(f"| {var} | {fmt(r['p50'])} | {fmt(r['p99'])} | {fmt(r['score'])} | {fmt(q, 2, '×')} |")
+    o("")
+    lease = [r for r in J if r["class"] == "LeaseBenchmark"]
+    if lease:
+        o("| LeaseBenchmark | params | ns/op |")
+        o("|---|---|---|")
+        for r in lease:
+            o(f"| {r['method']} | {', '.join(f'{k}={v}' for k, v in r['params'].items())} | {fmt(r['score'])} ± {fmt(r['error'])} |")
+        o("")
+
+    o("### `/sac/predict` at 64 connections vs the ceiling")
+    o("")
+    o("`wrk -t1 -c64`, interleaved rounds (ceiling, predict, batch, again); the ceiling is a bare Helidon server answering a "
+      "constant JSON of the same shape, same JVM options.")
+    o("")
+    o("| server | req/s | p50 ms | p99 ms | rounds req/s | non-2xx + socket errors |")
+    o("|---|---|---|---|---|---|")
+    for label, r in (("ceiling", ceil), ("hotserve /sac/predict", pred)):
+        if r:
+            o(f"| {label} | {fmt(r['rps'], 0)} | {fmt(r['p50'])} | {fmt(r['p99'])} | {', '.join(fmt(x, 0) for x in r.get('rounds_rps', [r['rps']]))} "
+              f"| {r['non2xx'] + r['sock_total']} |")
+    o("")
+    f2 = os.path.join(HERE, "findings-round2.md")
+    if os.path.exists(f2):
+        with open(f2, encoding="utf-8") as f:
+            o(f.read().strip())
+        o("")
+    o(f"Raw outputs: `bench/results/{os.path.basename(os.path.normpath(R))}/` (git-ignored). Reproduce with `bench/run --round2`.")
+    o("")
+    o(ROUND2_END)
+    return "\n".join(out)
+
+
+def wrk_max_of(r):
+    """A combined run's max over its rounds, or one run's max."""
+    return r.get("max") if r and "max" in r else wrk_max(r)
+
+
+def events_of(name):
+    events = read_json(name)
+    if isinstance(events, dict):
+        events = events.get("events")
+    return events if isinstance(events, list) else None
+
+
+if MODE == "round2":
+    print(round2())
+    sys.exit(0)
 
 # ----------------------------------------------------------------------------------------- main
 meta = kv("meta.txt")
@@ -331,28 +662,16 @@ w("| mode | run | req/s | p50 ms | p99 ms | max ms | non-2xx | socket errors (c/
 w("|---|---|---|---|---|---|---|---|---|---|")
 
 
-def wrk_max(r):
-    m = re.search(r"Latency\s+\S+\s+\S+\s+(\S+)", r["raw"]) if r else None
-    return to_ms(m.group(1)) if m else None
-
-
-def events_of(name):
-    events = read_json(name)
-    if isinstance(events, dict):
-        events = events.get("events")
-    return events if isinstance(events, list) else None
-
-
 swap_notes = []
-for mode_label, prefix, writer_file, events_file in (("blocking", "swaps", "swaps-writer.json", "events-main.json"),
-                                                      ("background", "swaps-bg", "swaps-bg-writer.json", "events-bg.json")):
-    steady, swaps = wrk(f"{prefix}-steady"), wrk(f"{prefix}-load")
-    wr = read_json(writer_file)
+for mode_label, prefix, events_file in (("blocking", "swaps", "events-main.json"),
+                                        ("background", "swaps-bg", "events-bg.json")):
+    steady, swaps = wrk_rounds(f"{prefix}-steady"), wrk_rounds(f"{prefix}-load")
+    wr = writer_totals(prefix)
     for label, r in (("steady", steady), ("during swaps", swaps)):
         if r:
             g = r.get("gens", {})
             sk = r["sock"]
-            w(f"| {mode_label} | {label} | {fmt(r['rps'], 0)} | {fmt(r['p50'])} | {fmt(r['p99'])} | {fmt(wrk_max(r))} | {r['non2xx']} | "
+            w(f"| {mode_label} | {label} | {fmt(r['rps'], 0)} | {fmt(r['p50'])} | {fmt(r['p99'])} | {fmt(wrk_max_of(r))} | {r['non2xx']} | "
               f"{sk['connect']}/{sk['read']}/{sk['write']}/{sk['timeout']} | {g.get('distinct', NA)} ({g.get('min', '?')}…{g.get('max', '?')}) "
               f"| {g.get('statuses', NA)} |")
     ev = events_of(events_file)
@@ -435,21 +754,23 @@ if arr and arr.get("rps"):
 w("## 5. Reload latency")
 w("")
 w("`ReloadProbe`: stage a new checkpoint as a hidden `.tmp` file, rename it into the watched directory, then POST "
-  "`/sac/predict` back to back on one keep-alive connection until `X-Model-Generation` rises; time from just before the "
-  "rename to the end of that response. Background mode runs with `HOTSERVE_POLL_INTERVAL=100ms`.")
+  "`/sac/predict` back to back on one keep-alive connection until the body's `model_path` names it; time from just before the "
+  "rename to the end of that response. The servers are measured trial by trial in turn. Background mode runs with "
+  "`HOTSERVE_POLL_INTERVAL=100ms`; the seed is the seed's Python server (when its packages are installed).")
 w("")
-w("| mode | trials | seen | p50 ms | max ms | min ms | non-2xx | requests until seen |")
-w("|---|---|---|---|---|---|---|---|")
-for rmode in ("blocking", "background"):
-    r = read_json(f"reload-{rmode}.json")
+w("| server | trials | seen | p50 ms | max ms | min ms | load p50 ms | non-2xx | requests until seen |")
+w("|---|---|---|---|---|---|---|---|---|")
+PU = pickup()
+for rmode in ("blocking", "background", "seed"):
+    r = PU.get(rmode)
     if r:
-        w(f"| {rmode} | {r['trials']} | {r['seen']} | {fmt(r['p50_ms'])} | {fmt(r['max_ms'])} | {fmt(r['min_ms'])} | {r['non_2xx']} "
-          f"| {r['requests_until_seen'] if len(r['requests_until_seen']) <= 20 else str(r['requests_until_seen'][:20]) + '…'} |")
+        w(f"| {rmode} | {r['trials']} | {r['seen']} | {fmt(r['p50_ms'])} | {fmt(r['max_ms'])} | {fmt(r['min_ms'])} | {fmt(r.get('load_p50_ms'))} "
+          f"| {r['non_2xx']} | {r['requests_until_seen'] if len(r['requests_until_seen']) <= 20 else str(r['requests_until_seen'][:20]) + '…'} |")
         summary.append((f"5. reload latency, {rmode}", f"p50 {fmt(r['p50_ms'])} ms, max {fmt(r['max_ms'])} ms "
                         f"({r['seen']}/{r['trials']} seen)", "reported", "—"))
-    else:
-        err = (read(f"reload-{rmode}.err") or "").strip().splitlines()
-        w(f"| {rmode} | n/a | | | | | | {err[-1][:120] if err else 'did not run'} |")
+if not PU:
+    err = (read("pickup.err") or "").strip().splitlines()
+    w(f"| n/a | | | | | | | | {err[-1][:120] if err else 'did not run'} |")
 w("")
 
 # ---------------------------------------------------------------------------------- item 6 ----

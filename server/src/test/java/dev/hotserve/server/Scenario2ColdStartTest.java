@@ -25,7 +25,10 @@ class Scenario2ColdStartTest {
 
             HttpResponse<String> predict = s.post("/sac/predict", TestServer.predictBody(28, 0.1));
             assertThat(predict.statusCode()).isEqualTo(503);
-            assertThat(TestServer.json(predict).get("detail").asText()).isNotBlank();
+            // Names what is watched and why nothing serves.
+            assertThat(TestServer.json(predict).get("detail").asText())
+                    .contains("no loaded checkpoint")
+                    .contains("no checkpoint found at directory " + dir);
             HttpResponse<String> info = s.get("/sac/model/info");
             assertThat(info.statusCode()).isEqualTo(503);
             assertThat(TestServer.json(info).get("loaded").asBoolean()).isFalse();

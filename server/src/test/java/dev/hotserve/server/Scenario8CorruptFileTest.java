@@ -31,10 +31,13 @@ class Scenario8CorruptFileTest {
             JsonNode info = TestServer.json(s.get("/sac/model/info"));
             assertThat(info.get("path").asText()).isEqualTo(good.toString());
             assertThat(info.get("last_error").get("path").asText()).isEqualTo(corrupt.toString());
-            assertThat(info.get("last_error").get("reason").asText()).isNotBlank();
+            // Names the file and why it was refused: a third of an ONNX model is not a whole one.
+            assertThat(info.get("last_error").get("reason").asText())
+                    .contains(corrupt.toString())
+                    .containsPattern("is not a whole ONNX file: .*(needs \\d+ bytes|ends inside)");
             HttpResponse<String> forced = s.post("/sac/model/reload", "");
             assertThat(forced.statusCode()).isEqualTo(409);
-            assertThat(TestServer.json(forced).get("detail").asText()).contains("model_2.onnx");
+            assertThat(TestServer.json(forced).get("detail").asText()).contains(corrupt.toString()).contains("is not a whole ONNX file");
 
             Path fixed = Checkpoints.publishBytes(dir, bytes, "model_2.onnx", 3);
 

@@ -98,7 +98,7 @@ class ListingHerdTest {
                     .allMatch(t -> t.getState() == Thread.State.WAITING));
             gate.countDown();
             for (Thread t : requests) {
-                t.join();
+                assertThat(t.join(Duration.ofSeconds(30))).as("%s ended", t.getName()).isTrue();
             }
 
             assertThat(answers).hasSize(9).containsOnly(2f);

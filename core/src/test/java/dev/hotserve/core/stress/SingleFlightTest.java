@@ -77,7 +77,7 @@ class SingleFlightTest {
                     && threads.stream().allMatch(t -> t.getState() == Thread.State.WAITING));
             release.countDown();
             for (Thread t : threads) {
-                t.join(TimeUnit.SECONDS.toMillis(30));
+                assertThat(t.join(Duration.ofSeconds(30))).as("%s ended", t.getName()).isTrue();
             }
 
             assertThat(errors).isEmpty();
@@ -113,7 +113,7 @@ class SingleFlightTest {
                 threads[i].start();
             }
             for (Thread t : threads) {
-                t.join(TimeUnit.SECONDS.toMillis(30));
+                assertThat(t.join(Duration.ofSeconds(30))).as("%s ended", t.getName()).isTrue();
             }
             assertThat(errors).isEmpty();
             assertThat(tasks).hasSize(1);

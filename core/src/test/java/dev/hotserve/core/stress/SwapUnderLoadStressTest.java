@@ -110,6 +110,7 @@ class SwapUnderLoadStressTest {
         }
         long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
         pool.shutdown();
+        assertThat(pool.awaitTermination(30, TimeUnit.SECONDS)).as("the reader threads ended").isTrue();
         model.close();
 
         System.out.printf("stress: %d threads, %d predictions, %d swaps, %d failures, %d ms%n",

@@ -3,6 +3,7 @@ package dev.hotserve.engine.onnx;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Direct memory that ONNX Runtime reads inputs from and writes outputs to, reused across calls
@@ -24,6 +25,9 @@ final class DirectBuffers {
     private static final int MIN_BYTES = 4 << 10;
 
     private final ArrayBlockingQueue<ByteBuffer> free;
+
+    /** Buffers allocated so far; counted off the hot path (only when a borrow must allocate). */
+    private final AtomicLong allocations = new AtomicLong();
 
     DirectBuffers(int capacity) {
         this.free = new ArrayBlockingQueue<>(capacity);
@@ -52,6 +56,7 @@ final class DirectBuffers {
         if (size > Integer.MAX_VALUE - 64) {
             throw new IllegalArgumentException("a batch of " + bytes + " bytes is too large for one call");
         }
+        allocations.incrementAndGet();
         return ByteBuffer.allocateDirect((int) size).order(ByteOrder.nativeOrder());
     }
 
@@ -59,6 +64,11 @@ final class DirectBuffers {
         if (b.capacity() <= MAX_POOLED_BYTES) {
             free.offer(b);
         }
+    }
+
+    /** How many direct buffers this pool has allocated since it was made (for tests that prove reuse). */
+    long allocations() {
+        return allocations.get();
     }
 
     /** How many buffers are pooled now (for tests). */

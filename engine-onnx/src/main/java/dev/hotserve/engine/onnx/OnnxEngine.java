@@ -46,6 +46,11 @@ public final class OnnxEngine implements Engine {
     /** Shared by every model of this engine, so a reload reuses the previous model's buffers. */
     private final DirectBuffers buffers = DirectBuffers.forThisMachine();
 
+    /** The pool its models borrow from (for tests that count allocations). */
+    DirectBuffers buffers() {
+        return buffers;
+    }
+
     private static final Pattern ORT_PREFIX = Pattern.compile("^Error code - (\\S+) - message: ");
     private static final Pattern ORT_LOAD_PREFIX = Pattern.compile("^Load model from .*? failed:");
 

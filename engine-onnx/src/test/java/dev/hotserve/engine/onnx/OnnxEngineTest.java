@@ -129,13 +129,69 @@ class OnnxEngineTest {
     }
 
     @Test
-    void threadsAndOptimizeOptionsAreAccepted() throws Exception {
-        LoadOptions options = new LoadOptions(true, 2, java.util.OptionalInt.of(28));
-        try (LoadedModel model = engine.load(Fixtures.file("actor_seed0.onnx"), options)) {
-            Fixtures.Batch batch = Fixtures.reference("actor_seed0").batch64();
-            assertThat(model.optimized()).isTrue();
-            assertThat(Fixtures.maxAbsDiff(model.run(batch.inputs(), 64)[0], batch.mean())).isLessThanOrEqualTo(1e-5);
+    void threadsOptionSizesTheSessionsIntraOpPoolAndOptimizeIsKept() throws Exception {
+        // ONNX Runtime runs a session's work on the calling thread plus threads - 1 pool threads,
+        // created with the session and ended with it. New native threads inherit their creator's
+        // name (Linux copies comm on clone), so loading on a thread of our own naming lets
+        // /proc/self/task count exactly the pool this session made, whatever else the JVM starts.
+        Path actor = Fixtures.file("actor_seed0.onnx");
+        Fixtures.Batch batch = Fixtures.reference("actor_seed0").batch64();
+        for (int threads : new int[] {1, 3}) {
+            int[] poolThreads = new int[2]; // while loaded, after close
+            float[][] out = new float[1][];
+            boolean[] optimized = new boolean[1];
+            onNamedThread(() -> {
+                try (LoadedModel model = engine.load(actor, new LoadOptions(true, threads, java.util.OptionalInt.of(28)))) {
+                    out[0] = model.run(batch.inputs(), 64)[0];
+                    optimized[0] = model.optimized();
+                    poolThreads[0] = tasksNamed(PROBE_THREAD) - 1;
+                }
+                poolThreads[1] = tasksNamed(PROBE_THREAD) - 1;
+            });
+            assertThat(poolThreads[0]).as("intra-op pool threads of a session with threads=%d", threads).isEqualTo(threads - 1);
+            assertThat(poolThreads[1]).as("pool threads left after close (threads=%d)", threads).isZero();
+            assertThat(optimized[0]).isTrue();
+            assertThat(Fixtures.maxAbsDiff(out[0], batch.mean())).isLessThanOrEqualTo(1e-5);
         }
+    }
+
+    /** At most 15 characters: the kernel's thread-name limit, so /proc shows it whole. */
+    private static final String PROBE_THREAD = "ort-pool-probe";
+
+    private interface Body {
+        void run() throws Exception;
+    }
+
+    private static void onNamedThread(Body body) throws Exception {
+        Exception[] failure = new Exception[1];
+        Thread t = Thread.ofPlatform().name(PROBE_THREAD).start(() -> {
+            try {
+                body.run();
+            } catch (Exception e) {
+                failure[0] = e;
+            }
+        });
+        assertThat(t.join(java.time.Duration.ofMinutes(2))).as("the probe thread ended").isTrue();
+        if (failure[0] != null) {
+            throw failure[0];
+        }
+    }
+
+    /** Threads of this process whose kernel name is {@code name}. */
+    private static int tasksNamed(String name) throws IOException {
+        int n = 0;
+        try (var tasks = Files.list(Path.of("/proc/self/task"))) {
+            for (Path task : (Iterable<Path>) tasks::iterator) {
+                try {
+                    if (Files.readString(task.resolve("comm")).strip().equals(name)) {
+                        n++;
+                    }
+                } catch (java.nio.file.NoSuchFileException gone) {
+                    // A thread that ended while we listed: not ours, ours are alive.
+                }
+            }
+        }
+        return n;
     }
 
     @Test
