@@ -136,7 +136,7 @@ class BatchingThroughLeasesTest {
             }
             await().atMost(Duration.ofSeconds(10)).until(() -> model.queueDepth() == 5); // one runs, held
             try (Lease lease = model.acquire()) {
-                assertThatThrownBy(() -> lease.predict(new float[3])).isInstanceOf(IllegalArgumentException.class)
+                assertThatThrownBy(() -> lease.predict(new float[3])).isInstanceOf(dev.hotserve.engine.InvalidInputException.class)
                         .hasMessageContaining("3 values");
             }
             assertThat(model.queueDepth()).as("the bad request never queued").isEqualTo(5);

@@ -179,6 +179,7 @@ class DeployManifestsTest {
         try (S3Store store = S3Store.start()) {
             ServerConfig config = podConfig(Map.of(
                     "HOTSERVE_PORT", "0",
+                    "HOTSERVE_GRPC_PORT", "0",
                     "HOTSERVE_HOST", "127.0.0.1",
                     "HOTSERVE_S3_ENDPOINT", store.endpoint().toString(),
                     "HOTSERVE_CACHE_DIR", work.resolve("cache").toString(),
