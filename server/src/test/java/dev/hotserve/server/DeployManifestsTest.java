@@ -152,6 +152,8 @@ class DeployManifestsTest {
     void theContainerPortIsTheOneTheServerListensOn() throws Exception {
         ServerConfig config = podConfig(Map.of());
         assertThat(container().path("ports")).extracting(p -> p.path("containerPort").asInt()).contains(config.port());
+        assertThat(config.grpcPort()).as("the ConfigMap's gRPC port").isPresent();
+        assertThat(container().path("ports")).extracting(p -> p.path("containerPort").asInt()).contains(config.grpcPort().getAsInt());
         for (String probe : List.of("readinessProbe", "livenessProbe", "startupProbe")) {
             JsonNode p = container().path(probe);
             if (!p.isMissingNode()) {
@@ -171,7 +173,7 @@ class DeployManifestsTest {
         String user = users.get(users.size() - 1).substring("USER ".length()).split(":")[0];
         assertThat(user).isNotIn("0", "root");
         assertThat(byKind.get("Deployment").at("/spec/template/spec/securityContext/runAsUser").asText()).isEqualTo(user);
-        assertThat(lines).contains("EXPOSE " + podConfig(Map.of()).port());
+        assertThat(lines).contains("EXPOSE " + podConfig(Map.of()).port(), "EXPOSE " + podConfig(Map.of()).grpcPort().getAsInt());
     }
 
     @Test

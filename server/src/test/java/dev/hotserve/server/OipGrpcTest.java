@@ -131,6 +131,9 @@ class OipGrpcTest {
         assertThat(m.getInputs(0).getDatatype()).isEqualTo("FP32");
         assertThat(m.getInputs(0).getShapeList()).containsExactly(-1L, 28L);
         assertThat(m.getOutputsList()).extracting(ModelMetadataResponse.TensorMetadata::getName).containsExactly("mean", "log_std", "action");
+        // What a fleet script compares across replicas: the same sha256 as the native info route.
+        String sha = TestServer.json(server.get("/sac/model/info")).get("sha256").asText();
+        assertThat(m.getPropertiesMap()).containsEntry("sha256", sha).containsEntry("generation", "1").containsEntry("max_batch_size", "0");
     }
 
     @Test

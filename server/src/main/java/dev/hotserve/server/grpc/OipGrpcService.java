@@ -132,7 +132,8 @@ final class OipGrpcService extends GRPCInferenceServiceGrpc.GRPCInferenceService
                 ModelMetadataResponse.Builder b = ModelMetadataResponse.newBuilder()
                         .setName(use.served().name())
                         .addVersions(use.served().text(v).name())
-                        .setPlatform(platform(v.engine()));
+                        .setPlatform(platform(v.engine()))
+                        .putAllProperties(Versions.properties(use.model(), v));
                 lease.signature().inputs().forEach(s -> b.addInputs(meta(s)));
                 outputs.forEach(s -> b.addOutputs(meta(s)));
                 return b.build();

@@ -526,7 +526,8 @@ final class OipJson {
         });
     }
 
-    byte[] modelMetadata(String name, List<String> versions, String platform, List<TensorSpec> inputs, List<TensorSpec> outputs) {
+    byte[] modelMetadata(String name, List<String> versions, String platform, List<TensorSpec> inputs, List<TensorSpec> outputs,
+            java.util.Map<String, String> parameters) {
         return write(512, g -> {
             g.writeStartObject();
             g.writeStringField("name", name);
@@ -538,6 +539,11 @@ final class OipJson {
             g.writeStringField("platform", platform);
             writeSpecs(g, "inputs", inputs);
             writeSpecs(g, "outputs", outputs);
+            g.writeObjectFieldStart("parameters");
+            for (java.util.Map.Entry<String, String> e : parameters.entrySet()) {
+                g.writeStringField(e.getKey(), e.getValue());
+            }
+            g.writeEndObject();
             g.writeEndObject();
         });
     }

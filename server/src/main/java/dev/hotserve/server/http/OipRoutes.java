@@ -79,7 +79,7 @@ final class OipRoutes {
                 outputs.add(TensorSpec.rows(InferRequest.ACTION, DataType.FP32, lease.head().actionDim()));
             }
             return Reply.json(200, json.modelMetadata(use.served().name(), List.of(use.served().text(v).name()), platform(v.engine()),
-                    lease.signature().inputs(), outputs), v);
+                    lease.signature().inputs(), outputs, Versions.properties(use.model(), v)), v);
         }
     }
 

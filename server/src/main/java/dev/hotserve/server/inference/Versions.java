@@ -13,7 +13,7 @@ import java.util.Optional;
  * Version names and labels (SPEC §8). A version's name is its checkpoint's file name without the
  * extension ({@code model_2026-11-24.onnx} is {@code model_2026-11-24}), the same on every replica.
  * A request may name a loaded version or a label: {@code latest} (what answers the request, the
- * canary split included), {@code stable} (the same, for now: see {@link #acquire}) and
+ * canary split included), {@code stable} (the stable version, never the canary's candidate) and
  * {@code candidate} (the rollout's candidate, SPEC §11; 404 when no rollout is under way).
  */
 public final class Versions {
@@ -34,9 +34,6 @@ public final class Versions {
     /**
      * A lease on the version {@code requested} designates (empty: no preference).
      *
-     * <p>{@code stable} is leased as {@code latest}: during a canary that may be the candidate for
-     * this request's routing key; the core offers no lease on the stable side alone yet.
-     *
      * @throws UnknownVersionException listing the loaded versions when none has that name
      * @throws dev.hotserve.core.NoSuchVersionException for {@code candidate} when no rollout is under way
      */
@@ -44,8 +41,11 @@ public final class Versions {
         HotModel m = model.model();
         String r = requested.orElse("");
         switch (r.toLowerCase(Locale.ROOT)) {
-            case "", LATEST, STABLE -> {
+            case "", LATEST -> {
                 return m.acquire(routingKey.orElse(null));
+            }
+            case STABLE -> {
+                return m.acquireStable();
             }
             case CANDIDATE -> {
                 return m.acquireCandidate();
@@ -108,5 +108,20 @@ public final class Versions {
         String loaded = serving == null ? "none" : String.join(", ", loaded(model, serving));
         return new UnknownVersionException("model '" + model.name() + "' has no loaded version '" + requested + "'; loaded versions: "
                 + loaded + " (labels: latest, stable" + (model.model().status().rollout().candidate().isPresent() ? ", candidate" : "") + ")");
+    }
+
+    /**
+     * What a model's metadata says of the version that answered it, beyond the protocol's fields:
+     * its sha256 and generation (so a script can check that a fleet converged) and the batching
+     * and rollout settings. REST writes them as {@code parameters}, gRPC as {@code properties}.
+     */
+    public static java.util.Map<String, String> properties(HotModel m, ModelVersion v) {
+        java.util.Map<String, String> p = new java.util.LinkedHashMap<>();
+        p.put("sha256", v.sha256());
+        p.put("generation", Long.toString(v.generation()));
+        p.put("max_batch_size", Integer.toString(m.batching().enabled() ? m.batching().maxBatchSize() : 0));
+        p.put("max_queue_delay_ms", Double.toString(m.batching().maxQueueDelay().toNanos() / 1e6));
+        p.put("rollout", m.rolloutPolicy().mode().name().toLowerCase(Locale.ROOT));
+        return p;
     }
 }
