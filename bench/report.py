@@ -366,11 +366,16 @@ def round2():
                      "reported", "—", phase_load(meta, "jmh")))
 
     # c64
-    ceil, pred = wrk_rounds("ceiling-c64"), wrk_rounds("predict-c64")
+    ceil, pred, base = wrk_rounds("ceiling-c64"), wrk_rounds("predict-c64"), wrk_rounds("baseline-c64")
     q64 = ratio(pred["rps"] if pred else None, ceil["rps"] if ceil else None)
     if ceil and pred:
         rows.append(("Native `/sac/predict` c64 req/s / ceiling", f"{fmt(q64, 2, '×')} ({fmt(pred['rps'], 0)} vs {fmt(ceil['rps'], 0)} req/s)",
                      "≥ 0.54×", verdict(None if q64 is None else q64 >= 0.54), phase_load(meta, "http")))
+    if ceil and base:
+        qb = ratio(base["rps"], ceil["rps"])
+        rows.append((f"The same for the baseline build ({meta.get('baseline', '?')}), same rounds",
+                     f"{fmt(qb, 2, '×')} ({fmt(base['rps'], 0)} req/s); this build / baseline {fmt(ratio(pred['rps'] if pred else None, base['rps']), 2, '×')}",
+                     "reference", "—", phase_load(meta, "http")))
 
     o("| item | figure | goal | | load average (phase start → end) |")
     o("|---|---|---|---|---|")
@@ -468,12 +473,12 @@ def round2():
 
     o("### `/sac/predict` at 64 connections vs the ceiling")
     o("")
-    o("`wrk -t1 -c64`, interleaved rounds (ceiling, predict, batch, again); the ceiling is a bare Helidon server answering a "
+    o("`wrk -t1 -c64`, interleaved rounds (ceiling, predict, the baseline build when given, again); the ceiling is a bare Helidon server answering a "
       "constant JSON of the same shape, same JVM options.")
     o("")
     o("| server | req/s | p50 ms | p99 ms | rounds req/s | non-2xx + socket errors |")
     o("|---|---|---|---|---|---|")
-    for label, r in (("ceiling", ceil), ("hotserve /sac/predict", pred)):
+    for label, r in (("ceiling", ceil), ("hotserve /sac/predict", pred), (f"baseline {meta.get('baseline', '')} /sac/predict", base)):
         if r:
             o(f"| {label} | {fmt(r['rps'], 0)} | {fmt(r['p50'])} | {fmt(r['p99'])} | {', '.join(fmt(x, 0) for x in r.get('rounds_rps', [r['rps']]))} "
               f"| {r['non2xx'] + r['sock_total']} |")
