@@ -264,7 +264,7 @@ def pickup():
         files = set(r.get("files") or [])
         loads = []
         before, after = [], []
-        if name in ("blocking", "background"):
+        if name != "seed":
             ev = read_json(f"events-reload-{name}.json")
             ev = ev.get("events") if isinstance(ev, dict) else ev
             by_file = {}
@@ -390,26 +390,28 @@ def round2():
       "`/sac/predict` back to back on one keep-alive connection until the body's `model_path` names the new file; the time runs "
       "from just before the rename to the end of that answer. Before each trial: 300 ms pause, 20 warm requests. hotserve serves "
       "the SAC actor as ONNX (`fixtures/sac/actor_seed{0,1,2}.onnx`), the seed the same network as `torch.save` dicts made by its "
-      "own `save_checkpoint`; background mode polls every 100 ms. Load = the reload log's duration of the trial files' loads "
+      "own `save_checkpoint`; background mode polls every 100 ms; the `HOTSERVE_JIT=0` row (not a goal) shows what ONNX Runtime's "
+      "graph optimisation (on by default) adds to a load. Load = the reload log's duration of the trial files' loads "
       "(stage + format check + engine load + checks), the seed's = its own log's `loaded … in X ms`.")
     o("")
     o("| server | seen | p50 ms | max ms | min ms | load p50 ms | load max ms | p50 − load p50 | rename → load start (median) "
       "| load end → answer (median) | answers by the old model before |")
     o("|---|---|---|---|---|---|---|---|---|---|---|")
-    for name in ("blocking", "background", "seed"):
+    for name in ("blocking", "background", "blocking-jit0", "seed"):
         r = P.get(name)
         if not r:
             continue
         loads = r.get("loads_ms") or []
         polls = r.get("requests_until_seen") or []
         old = [n - 1 for n in polls]
-        o(f"| {'hotserve, ' + name if name != 'seed' else 'seed (Python, FastAPI + torch)'} | {r['seen']}/{r['trials']} "
+        label = {"seed": "seed (Python, FastAPI + torch)", "blocking-jit0": "hotserve, blocking, `HOTSERVE_JIT=0`"}.get(name, "hotserve, " + name)
+        o(f"| {label} | {r['seen']}/{r['trials']} "
           f"| {fmt(r['p50_ms'])} | {fmt(r['max_ms'])} | {fmt(r['min_ms'])} | {fmt(r.get('load_p50_ms'))} "
           f"| {fmt(loads[-1] if loads else None)} | {fmt(r['p50_ms'] - r['load_p50_ms'] if r.get('load_p50_ms') is not None else None)} "
           f"| {fmt(r.get('before_load_ms'))} | {fmt(r.get('after_load_ms'))} "
           f"| median {fmt(statistics.median(old) if old else None, 0)}, max {max(old) if old else NA} |")
     o("")
-    for name in ("blocking", "background", "seed"):
+    for name in ("blocking", "background", "blocking-jit0", "seed"):
         r = P.get(name)
         if r:
             o(f"- {name}: {', '.join(str(x) for x in r.get('latencies_ms', []))} ms")
@@ -766,7 +768,7 @@ w("")
 w("| server | trials | seen | p50 ms | max ms | min ms | load p50 ms | non-2xx | requests until seen |")
 w("|---|---|---|---|---|---|---|---|---|")
 PU = pickup()
-for rmode in ("blocking", "background", "seed"):
+for rmode in ("blocking", "background", "blocking-jit0", "seed"):
     r = PU.get(rmode)
     if r:
         w(f"| {rmode} | {r['trials']} | {r['seen']} | {fmt(r['p50_ms'])} | {fmt(r['max_ms'])} | {fmt(r['min_ms'])} | {fmt(r.get('load_p50_ms'))} "
