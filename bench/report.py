@@ -311,7 +311,7 @@ def round2():
       "The machine was shared with three other agents building and testing at the same time: the load average (1, 5, 15 min) "
       f"was {meta.get('loadavg_start', '?')} at the start and {meta.get('loadavg_end', '?')} at the end, and is given per phase "
       "beside each figure (on 2 cores, anything above ~2 means the benchmark shared its cores). Goals are ratios of figures "
-      f"from this one run. Durations: {meta.get('durations', '?')}; run time {meta.get('total_s', '?')} s.")
+      f"from this one run. Run time {meta.get('total_s', '?')} s.")
     o("")
 
     # pickup
@@ -415,6 +415,20 @@ def round2():
         r = P.get(name)
         if r:
             o(f"- {name}: {', '.join(str(x) for x in r.get('latencies_ms', []))} ms")
+    lb = [(opt, read_json(f"load-breakdown-optimize-{opt}.json")) for opt in ("true", "false")]
+    if any(d for _, d in lb):
+        o("")
+        o("Where a load's time goes (`LoadBreakdown`: the steps of a swap timed one by one, in-process, 30 loads 300 ms apart, "
+          "right after the trials; ms):")
+        o("")
+        o("| graph optimisation | format check | sha256 | engine load (session + its warm-up run) | smoke run | close previous | total p50 (p90) |")
+        o("|---|---|---|---|---|---|---|")
+        for opt, d in lb:
+            if d:
+                o(f"| {'on (default)' if opt == 'true' else 'off (`HOTSERVE_JIT=0`)'} | "
+                  + " | ".join(fmt(d[k]['p50_ms']) for k in ("format_check", "sha256", "engine_load", "smoke_run", "close_previous"))
+                  + f" | {fmt(d['total']['p50_ms'])} ({fmt(d['total']['p90_ms'])}) |")
+        o("")
     la = read("pickup-loadavg.txt")
     if la:
         o(f"- load average before and after the trials: {' → '.join(l.split(' ', 1)[1] for l in la.strip().splitlines())}")
@@ -485,11 +499,15 @@ def round2():
             o(f"| {label} | {fmt(r['rps'], 0)} | {fmt(r['p50'])} | {fmt(r['p99'])} | {', '.join(fmt(x, 0) for x in r.get('rounds_rps', [r['rps']]))} "
               f"| {r['non2xx'] + r['sock_total']} |")
     o("")
-    f2 = os.path.join(HERE, "findings-round2.md")
-    if os.path.exists(f2):
-        with open(f2, encoding="utf-8") as f:
-            o(f.read().strip())
-        o("")
+    # bench/findings.md's round-2 part (between its round2-findings markers): what missed and why.
+    fpath = os.path.join(HERE, "findings.md")
+    if os.path.exists(fpath):
+        with open(fpath, encoding="utf-8") as f:
+            text = f.read()
+        a, b = "<!-- round2-findings -->", "<!-- /round2-findings -->"
+        if a in text and b in text:
+            o(text[text.index(a) + len(a):text.index(b)].strip())
+            o("")
     o(f"Raw outputs: `bench/results/{os.path.basename(os.path.normpath(R))}/` (git-ignored). Reproduce with `bench/run --round2`.")
     o("")
     o(ROUND2_END)
@@ -1041,7 +1059,11 @@ if jn:
 findings = os.path.join(HERE, "findings.md")
 if os.path.exists(findings):
     with open(findings, encoding="utf-8") as f:
-        w(f.read().strip())
+        text = f.read()
+    a, b = "<!-- round2-findings -->", "<!-- /round2-findings -->"
+    if a in text and b in text:
+        text = text[:text.index(a)] + text[text.index(b) + len(b):]
+    w(text.strip())
     w("")
 
 # ------------------------------------------------------------------------------------- summary
