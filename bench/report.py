@@ -33,7 +33,7 @@ def splice(section_file, target):
     else:
         lines = text.split("\n")
         at = 1 if lines and lines[0].startswith("# ") else 0
-        text = "\n".join(lines[:at] + ["", section, "# Round 1 (issue 5): the full run it was measured against", ""] + lines[at:])
+        text = "\n".join(lines[:at] + ["", section, "# Round 1 (issue 5): the full run it was measured against, and the sections added since"] + lines[at:])
     with open(target, "w", encoding="utf-8") as f:
         f.write(text)
 
