@@ -21,6 +21,7 @@ AREAS = [
     ("DJL / libtorch", ("ai.djl.",)),
     ("Jackson", ("com.fasterxml.jackson.",)),
     ("Helidon", ("io.helidon.",)),
+    ("gRPC / Netty / protobuf", ("io.grpc.", "com.google.protobuf.")),
     ("metrics", ("io.micrometer.", "io.prometheus.")),
     ("JDK I/O and net", ("sun.nio.", "java.nio.", "java.net.", "sun.net.", "jdk.internal.net.")),
     ("JDK concurrency / virtual threads", ("java.util.concurrent.", "jdk.internal.vm.", "java.lang.VirtualThread", "jdk.internal.misc.")),

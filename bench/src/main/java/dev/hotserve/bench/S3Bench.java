@@ -86,6 +86,7 @@ public final class S3Bench {
                 for (int r = 0; r < 3; r++) {
                     fleet.add(HotserveServer.start(ConfigLoader.load(Map.<Setting, String>of(), Map.of(
                             "HOTSERVE_PORT", "0",
+                            "HOTSERVE_GRPC_PORT", "off", // three replicas in one JVM: the default 8081 would be taken twice
                             "HOTSERVE_SOURCE", "s3://" + S3Store.BUCKET + "/" + PREFIX,
                             "HOTSERVE_S3_ENDPOINT", store.endpoint().toString(),
                             "HOTSERVE_CACHE_DIR", work.resolve("replica-" + r).toString(),
@@ -174,11 +175,11 @@ public final class S3Bench {
             store.put(PREFIX + "model_a.onnx", model);
             store.pointTo(PREFIX, "model_a.onnx", Optional.empty());
             env = Map.of("HOTSERVE_SOURCE", "s3://" + S3Store.BUCKET + "/" + PREFIX, "HOTSERVE_S3_ENDPOINT", store.endpoint().toString(),
-                    "HOTSERVE_CACHE_DIR", work.resolve("cache").toString(), "HOTSERVE_PORT", args.get("port"));
+                    "HOTSERVE_CACHE_DIR", work.resolve("cache").toString(), "HOTSERVE_PORT", args.get("port"), "HOTSERVE_GRPC_PORT", "off");
         } else if (kind.equals("dir")) {
             Path dir = Files.createDirectories(work.resolve("models"));
             Files.write(dir.resolve("model_a.onnx"), model);
-            env = Map.of("HOTSERVE_MODEL_DIR", dir.toString(), "HOTSERVE_PORT", args.get("port"));
+            env = Map.of("HOTSERVE_MODEL_DIR", dir.toString(), "HOTSERVE_PORT", args.get("port"), "HOTSERVE_GRPC_PORT", "off");
         } else {
             throw new IllegalArgumentException("--source s3|dir, was " + kind);
         }

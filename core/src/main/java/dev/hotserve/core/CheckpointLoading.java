@@ -7,6 +7,8 @@ import dev.hotserve.engine.LoadOptions;
 import dev.hotserve.engine.LoadedModel;
 import dev.hotserve.engine.ModelLoadException;
 import dev.hotserve.engine.ModelSignature;
+import dev.hotserve.engine.Tensor;
+import dev.hotserve.engine.TensorSpec;
 import dev.hotserve.source.StagedCheckpoint;
 import java.io.IOException;
 import java.io.InputStream;
@@ -14,7 +16,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.OptionalInt;
@@ -126,11 +130,13 @@ final class CheckpointLoading {
 
     private PolicyHead verify(Path file, LoadedModel model, Sidecar sidecar) throws Refused {
         ModelSignature sig = model.signature();
+        boolean rows = sig.isRowModel();
         int width = sig.inputWidth();
         if (expectedStateDim > 0 && width != expectedStateDim) {
-            throw new Refused(file + " takes " + width + " inputs, the model is configured for state_dim " + expectedStateDim);
+            throw new Refused(file + (rows ? " takes " + width + " inputs" : " is not a row model (it takes "
+                    + ModelSignature.describe(sig.inputs()) + ")") + ", the model is configured for state_dim " + expectedStateDim);
         }
-        if (sidecar.stateDim.isPresent() && width != sidecar.stateDim.getAsInt()) {
+        if (sidecar.stateDim.isPresent() && rows && width != sidecar.stateDim.getAsInt()) {
             throw new Refused(file + " takes " + width + " inputs, but " + sidecarPath(file, ".json") + " says state_dim "
                     + sidecar.stateDim.getAsInt());
         }
@@ -140,8 +146,16 @@ final class CheckpointLoading {
         } catch (IllegalArgumentException e) {
             throw new Refused(file + ": " + e.getMessage(), e);
         }
-        smoke(file, model, sig, head);
+        if (rows) {
+            smoke(file, model, sig, head);
+        } else {
+            smokeTensors(file, model, sig);
+        }
         if (sidecar.goldenInputs != null) {
+            if (!rows) {
+                throw new Refused(sidecarPath(file, ".json") + ": a golden check needs a row model; " + file + " takes "
+                        + ModelSignature.describe(sig.inputs()));
+            }
             golden(file, model, head, width, sidecar);
         }
         return head;
@@ -157,7 +171,7 @@ final class CheckpointLoading {
                         + ", the signature declares " + sig.outputs().size());
             }
             for (int i = 0; i < out.length; i++) {
-                ModelSignature.Output o = sig.outputs().get(i);
+                TensorSpec o = sig.outputs().get(i);
                 int want = SMOKE_ROWS * o.width();
                 if (out[i] == null || out[i].length != want) {
                     throw new Refused("smoke run of " + file + ": output '" + o.name() + "' has "
@@ -174,6 +188,47 @@ final class CheckpointLoading {
                     + " rows, expected " + SMOKE_ROWS * head.actionDim());
         }
         requireFinite(file, "the actions", actions);
+    }
+
+    /**
+     * The smoke run of a model that is not a row model: zeros of every input's type, a variable
+     * first dimension set to {@link #SMOKE_ROWS} and any other variable one to 1; every output must
+     * come back with its declared type and a shape that fits, and floating outputs finite.
+     */
+    private static void smokeTensors(Path file, LoadedModel model, ModelSignature sig) throws Refused {
+        List<Tensor> inputs = new ArrayList<>(sig.inputs().size());
+        for (TensorSpec in : sig.inputs()) {
+            long[] shape = in.shape();
+            for (int d = 0; d < shape.length; d++) {
+                if (shape[d] < 0) {
+                    shape[d] = d == 0 ? SMOKE_ROWS : 1;
+                }
+            }
+            inputs.add(Tensor.zeros(in.name(), in.type(), shape));
+        }
+        List<Tensor> out;
+        try {
+            out = model.run(inputs);
+        } catch (RuntimeException e) {
+            throw new Refused("smoke run of " + file + " on zero inputs failed: " + e, e);
+        }
+        if (out == null || out.size() != sig.outputs().size()) {
+            throw new Refused("smoke run of " + file + " gave " + (out == null ? "null" : out.size() + " outputs")
+                    + ", the signature declares " + sig.outputs().size());
+        }
+        for (int i = 0; i < out.size(); i++) {
+            TensorSpec want = sig.outputs().get(i);
+            Tensor got = out.get(i);
+            if (got.type() != want.type() || !want.accepts(got.shape())) {
+                throw new Refused("smoke run of " + file + ": output '" + want.name() + "' came back as " + got.type().wireName()
+                        + java.util.Arrays.toString(got.shape()) + ", the signature declares " + want);
+            }
+            int bad = got.firstNonFinite();
+            if (bad >= 0) {
+                throw new Refused("smoke run of " + file + " on zero inputs: output '" + want.name() + "' has a non-finite value "
+                        + got.valueAt(bad) + " at index " + bad);
+            }
+        }
     }
 
     private static void requireFinite(Path file, String what, float[] values) throws Refused {

@@ -172,6 +172,30 @@ public final class HotModel implements AutoCloseable {
         }
     }
 
+    /**
+     * A lease on the stable version (OIP's {@code stable} label): what serves, never the canary's
+     * candidate, whatever the routing. Checks freshness like {@link #acquire()}.
+     */
+    public Lease acquireStable() {
+        if (checkOnAcquire && !state.get().closed()) {
+            reloader.onRequest();
+        }
+        for (;;) {
+            ModelState st = state.get();
+            Snapshot s = st.serving();
+            if (s == null) {
+                if (st.closed()) {
+                    throw new IllegalStateException("model '" + name + "' is closed");
+                }
+                throw new NoModelException(noModelMessage(st));
+            }
+            Lease lease = tryLease(s, st.rollout() != null || st.guard() != null ? rollout.observer : null);
+            if (lease != null) {
+                return lease;
+            }
+        }
+    }
+
     /** A lease on the rollout's candidate (OIP's {@code candidate} label); no freshness check. */
     public Lease acquireCandidate() {
         for (;;) {

@@ -1,8 +1,12 @@
 package dev.hotserve.core;
 
+import dev.hotserve.engine.InvalidInputException;
+import dev.hotserve.engine.LoadedModel;
 import dev.hotserve.engine.ModelSignature;
+import dev.hotserve.engine.Tensor;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
@@ -113,6 +117,24 @@ public final class Lease implements AutoCloseable {
         return snapshot.run(rows, rowCount);
     }
 
+    /**
+     * Runs the model on named tensors: any model, row model or not.
+     *
+     * @return one tensor per output of {@link #signature()}, in its order
+     * @throws InvalidInputException when the inputs do not fit the signature (the message names the input)
+     */
+    public List<Tensor> run(List<Tensor> inputs) {
+        checkOpen();
+        ModelSignature sig = signature();
+        if (sig.isRowModel()) {
+            // Rows take the row path, so they share the version's batcher with every other row request.
+            Tensor in = sig.check(inputs).get(0);
+            int rows = Math.toIntExact(in.dim(0));
+            return LoadedModel.rowOutputs(sig, snapshot.run(in.floats(), rows), rows);
+        }
+        return snapshot.model.run(inputs);
+    }
+
     private float[] actions(float[] rows, int rowCount, boolean deterministic, RandomGenerator rng) {
         float[][] out;
         try {
@@ -131,19 +153,28 @@ public final class Lease implements AutoCloseable {
         return actions;
     }
 
-    private void checkWidth(int values, int rowCount) {
+    private void checkOpen() {
         if ((int) CLOSED.getAcquire(this) != 0) {
             throw new IllegalStateException("lease on generation " + snapshot.version.generation() + " is closed");
         }
+    }
+
+    /** The row checks of the fast path; a wrong width is the caller's input, a row count below 1 our bug. */
+    private void checkWidth(int values, int rowCount) {
+        checkOpen();
         int width = snapshot.version.stateDim();
+        if (width <= 0) {
+            throw new InvalidInputException("state", "the model takes named tensors (" + ModelSignature.describe(signature().inputs())
+                    + "), not rows of a state: run it with named tensors (the Open Inference Protocol's infer)");
+        }
         if (rowCount < 1) {
             throw new IllegalArgumentException("row count must be at least 1, was " + rowCount);
         }
         if (rowCount == 1 && values != width) {
-            throw new IllegalArgumentException("state has " + values + " values, the model takes " + width);
+            throw new InvalidInputException("state", "state has " + values + " values, the model takes " + width);
         }
         if ((long) rowCount * width != values) {
-            throw new IllegalArgumentException(rowCount + " rows of " + width + " values need " + ((long) rowCount * width)
+            throw new InvalidInputException("states", rowCount + " rows of " + width + " values need " + ((long) rowCount * width)
                     + " values, got " + values);
         }
     }

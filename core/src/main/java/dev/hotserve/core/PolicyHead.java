@@ -1,7 +1,7 @@
 package dev.hotserve.core;
 
 import dev.hotserve.engine.ModelSignature;
-import dev.hotserve.engine.ModelSignature.Output;
+import dev.hotserve.engine.TensorSpec;
 import java.util.List;
 import java.util.Locale;
 import java.util.random.RandomGenerator;
@@ -24,6 +24,8 @@ import java.util.random.RandomGenerator;
  *       with the hint {@code "sac"}: SAC, packed as {@code [mean | log_std]} per row;
  *   <li>otherwise, or with the hint {@code "identity"}: the first output.
  * </ul>
+ * A model that is not a row model (see {@link ModelSignature#isRowModel()}) has no head
+ * ({@link None}): it answers named tensors only.
  */
 public sealed interface PolicyHead {
 
@@ -33,7 +35,7 @@ public sealed interface PolicyHead {
     /** Width of one action. */
     int actionDim();
 
-    /** A short name for info routes: {@code "sac"} or {@code "identity"}. */
+    /** A short name for info routes: {@code "sac"}, {@code "identity"} or {@code "none"}. */
     String kind();
 
     /**
@@ -47,8 +49,16 @@ public sealed interface PolicyHead {
 
     /** Chooses the head for a model; {@code hint} may be null. */
     static PolicyHead forSignature(ModelSignature signature, String hint) {
-        List<Output> outs = signature.outputs();
+        List<TensorSpec> outs = signature.outputs();
         String h = hint == null ? "" : hint.trim().toLowerCase(Locale.ROOT);
+        if (!signature.isRowModel()) {
+            if (!h.isEmpty()) {
+                throw new IllegalArgumentException("head '" + hint + "' needs a row model (one FP32 input [batch, state_dim], FP32 outputs "
+                        + "[batch, k]); this model takes " + ModelSignature.describe(signature.inputs()) + " and gives "
+                        + ModelSignature.describe(outs));
+            }
+            return new None();
+        }
         if (h.equals("identity")) {
             return new Identity(outs.get(0).width());
         }
@@ -69,7 +79,7 @@ public sealed interface PolicyHead {
                 return new SquashedGaussian(outs.get(mean).width(), mean, logStd);
             }
         }
-        Output first = outs.get(0);
+        TensorSpec first = outs.get(0);
         boolean packedName = mentions(first.name(), "mean") && (mentions(first.name(), "log_std") || mentions(first.name(), "logstd"));
         if ((h.equals("sac") || packedName) && first.width() % 2 == 0) {
             return new PackedSquashedGaussian(first.width() / 2);
@@ -80,7 +90,7 @@ public sealed interface PolicyHead {
         return new Identity(first.width());
     }
 
-    private static int indexNamed(List<Output> outs, String name, String mustNotContain) {
+    private static int indexNamed(List<TensorSpec> outs, String name, String mustNotContain) {
         for (int i = 0; i < outs.size(); i++) {
             String n = outs.get(i).name().toLowerCase(Locale.ROOT);
             if (n.contains(name) && (mustNotContain == null || !n.contains(mustNotContain))) {
@@ -100,6 +110,24 @@ public sealed interface PolicyHead {
         }
         double clamped = Math.min(LOG_STD_MAX, Math.max(LOG_STD_MIN, logStd));
         return (float) Math.tanh(mean + Math.exp(clamped) * rng.nextGaussian());
+    }
+
+    /** No action: the model is not a row model and answers named tensors only. */
+    record None() implements PolicyHead {
+        @Override
+        public int actionDim() {
+            return 0;
+        }
+
+        @Override
+        public String kind() {
+            return "none";
+        }
+
+        @Override
+        public float[] actions(float[][] outputs, int rows, boolean deterministic, RandomGenerator rng) {
+            throw new UnsupportedOperationException("a model without a policy head has no actions");
+        }
     }
 
     /** The model's first output is the action. */

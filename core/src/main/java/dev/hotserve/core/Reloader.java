@@ -526,11 +526,11 @@ final class Reloader {
     }
 
     private Batcher batcherFor(CheckpointLoading.Ok ok) {
-        if (!batching.enabled()) {
-            return null;
-        }
         ModelSignature sig = ok.model().signature();
-        int[] widths = sig.outputs().stream().mapToInt(ModelSignature.Output::width).toArray();
+        if (!batching.enabled() || !sig.isRowModel()) {
+            return null; // only rows can be stacked; a model of other tensors runs each request alone
+        }
+        int[] widths = sig.outputs().stream().mapToInt(dev.hotserve.engine.TensorSpec::width).toArray();
         return new Batcher(ok.model()::run, sig.inputWidth(), widths, batching, batchObserver, System::nanoTime);
     }
 

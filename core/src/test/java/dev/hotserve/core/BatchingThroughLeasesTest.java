@@ -51,11 +51,14 @@ class BatchingThroughLeasesTest {
         return HotModel.builder().directory(dir).loader(engine.loader()).batching(Batching.of(16, Duration.ZERO)).build();
     }
 
-    /** Holds the next engine call until {@link #release}; later calls run freely. */
+    final CountDownLatch holding = new CountDownLatch(1);
+
+    /** Holds the next engine call until {@link #release}; later calls run freely. {@link #holding} opens when it is held. */
     void holdNextCall() {
         AtomicBoolean held = new AtomicBoolean();
         engine.duringRun(() -> {
             if (held.compareAndSet(false, true)) {
+                holding.countDown();
                 try {
                     release.await(20, TimeUnit.SECONDS);
                 } catch (InterruptedException e) {
@@ -133,10 +136,13 @@ class BatchingThroughLeasesTest {
                         return lease.predict(new float[] {v, 0, 0, 0});
                     }
                 }));
+                if (i == 0) {
+                    assertThat(holding.await(10, TimeUnit.SECONDS)).as("the first call runs, held").isTrue();
+                }
             }
-            await().atMost(Duration.ofSeconds(10)).until(() -> model.queueDepth() == 5); // one runs, held
+            await().atMost(Duration.ofSeconds(10)).until(() -> model.queueDepth() == 5);
             try (Lease lease = model.acquire()) {
-                assertThatThrownBy(() -> lease.predict(new float[3])).isInstanceOf(IllegalArgumentException.class)
+                assertThatThrownBy(() -> lease.predict(new float[3])).isInstanceOf(dev.hotserve.engine.InvalidInputException.class)
                         .hasMessageContaining("3 values");
             }
             assertThat(model.queueDepth()).as("the bad request never queued").isEqualTo(5);
@@ -159,6 +165,9 @@ class BatchingThroughLeasesTest {
                     return lease.predict(new float[4]);
                 }
             }));
+            if (i == 0) {
+                assertThat(holding.await(10, TimeUnit.SECONDS)).as("the first call runs, held").isTrue();
+            }
         }
         await().atMost(Duration.ofSeconds(10)).until(() -> model.queueDepth() == 5);
         model.close();

@@ -70,9 +70,9 @@ class LeaseLifecycleTest {
     void aWrongWidthNamesBothWidths() {
         good(1);
         try (HotModel model = builder().build(); Lease lease = model.acquire()) {
-            assertThatThrownBy(() -> lease.predict(new float[3])).isInstanceOf(IllegalArgumentException.class)
+            assertThatThrownBy(() -> lease.predict(new float[3])).isInstanceOf(dev.hotserve.engine.InvalidInputException.class)
                     .hasMessage("state has 3 values, the model takes 4");
-            assertThatThrownBy(() -> lease.predictBatch(new float[7], 2, true, null)).isInstanceOf(IllegalArgumentException.class)
+            assertThatThrownBy(() -> lease.predictBatch(new float[7], 2, true, null)).isInstanceOf(dev.hotserve.engine.InvalidInputException.class)
                     .hasMessageContaining("2 rows of 4 values need 8 values, got 7");
         }
     }

@@ -92,6 +92,9 @@ public final class Main implements Runnable {
         String maxBenchmarkIterations;
         @Option(names = "--shutdown-grace", paramLabel = "DURATION", description = "time in-flight requests get at shutdown, default 10s (HOTSERVE_SHUTDOWN_GRACE)")
         String shutdownGrace;
+        @Option(names = "--grpc-port", paramLabel = "PORT|off",
+                description = "Open Inference Protocol gRPC port, default 8081, 0 = any free, off = none (HOTSERVE_GRPC_PORT)")
+        String grpcPort;
 
         Map<Setting, String> flags() {
             Map<Setting, String> f = new EnumMap<>(Setting.class);
@@ -120,6 +123,7 @@ public final class Main implements Runnable {
             put(f, Setting.MAX_BATCH_ROWS, maxBatchRows);
             put(f, Setting.MAX_BENCHMARK_ITERATIONS, maxBenchmarkIterations);
             put(f, Setting.SHUTDOWN_GRACE, shutdownGrace);
+            put(f, Setting.GRPC_PORT, grpcPort);
             return f;
         }
 

@@ -80,6 +80,9 @@ class BatchingEndToEndTest {
             JsonNode info = TestServer.json(s.get("/sac/model/info"));
             assertThat(info.at("/batching/max_batch_size").asInt()).isEqualTo(32);
             assertThat(info.at("/batching/enabled").asBoolean()).isTrue();
+            JsonNode metadata = TestServer.json(s.get("/v2/models/sac"));
+            assertThat(metadata.at("/parameters/max_batch_size").asText()).as("OIP metadata shows batching").isEqualTo("32");
+            assertThat(metadata.at("/parameters/sha256").asText()).isEqualTo(info.get("sha256").asText());
             List<List<String>> batched = run(s);
             for (int c = 0; c < CLIENTS; c++) {
                 assertThat(batched.get(c)).as("client %d", c).isEqualTo(unbatched.get(c));

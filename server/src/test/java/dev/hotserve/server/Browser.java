@@ -109,7 +109,18 @@ final class Browser implements AutoCloseable {
                 .toList();
     }
 
-    /** Saves a screenshot as {@code target/<name>.png} (the module's build folder). */
+    /** A screenshot of the whole page at this width (the viewport stretched to the page's height, then put back). */
+    Path fullPageScreenshot(String name, int width, int height) {
+        long full = ((Number) js("return document.documentElement.scrollHeight;")).longValue();
+        viewport(width, (int) full, false);
+        try {
+            return screenshot(name);
+        } finally {
+            viewport(width, height, false);
+        }
+    }
+
+    /** Saves a screenshot as {@code target/screenshots/<name>.png} (the module's build folder). */
     Path screenshot(String name) {
         Path target = Path.of("target", "screenshots", name + ".png");
         try {

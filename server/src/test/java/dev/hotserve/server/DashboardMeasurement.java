@@ -71,8 +71,9 @@ class DashboardMeasurement {
         Checkpoints.publish(sac, "actor_seed0.onnx", "model_2026-11-23.onnx", 1);
         Checkpoints.publish(td3, "actor_seed2.onnx", "model_2026-11-20.onnx", 1);
         Path config = dir.resolve("hotserve.yaml");
-        Files.writeString(config, "models:\n  - name: sac\n    dir: sac\n  - name: td3\n    dir: td3\n");
-        try (TestServer s = TestServer.start(dir, Map.of("HOTSERVE_CONFIG", config.toString()))) {
+        Files.writeString(config, "models:\n  - name: sac\n    dir: sac\n  - name: td3\n    dir: td3\n"
+                + "    rollout: {mode: shadow, shadow_samples: 1000000, max_drift: 0.2}\n");
+        try (TestServer s = TestServer.start(dir, Map.of("HOTSERVE_CONFIG", config.toString(), "HOTSERVE_STATE_DIR", dir.resolve("state").toString()))) {
             AtomicBoolean running = new AtomicBoolean(true);
             Thread load = Thread.ofPlatform().name("readme-traffic").start(() -> traffic(s, running));
             try {
@@ -84,7 +85,6 @@ class DashboardMeasurement {
                 byte[] bytes = Checkpoints.read(Checkpoints.fixture("actor_seed2.onnx"));
                 Checkpoints.publishBytes(sac, Arrays.copyOf(bytes, bytes.length / 3), "model_2026-11-25.onnx", 3);
                 s.post("/sac/predict", TestServer.predictBody(28, 0));
-                s.post("/td3/model/rollback", "{\"generation\":1}");
                 Thread.sleep(30_000);
                 Checkpoints.publishBytes(sac, bytes, "model_2026-11-25.onnx", 4);
                 s.post("/sac/predict", TestServer.predictBody(28, 0));
@@ -95,6 +95,8 @@ class DashboardMeasurement {
                     await().atMost(Duration.ofSeconds(30)).until(() -> "3".equals(b.attribute("[data-model='sac']", "data-generation")));
                     Thread.sleep(3_000);
                     b.screenshot("readme-1280-light");
+                    Thread.sleep(500);
+                    b.fullPageScreenshot("readme-1280-full-light", 1280, 800);
                     b.colorScheme("dark");
                     Thread.sleep(1_500);
                     b.screenshot("readme-1280-dark");

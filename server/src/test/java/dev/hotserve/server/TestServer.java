@@ -48,6 +48,7 @@ final class TestServer implements AutoCloseable {
     static TestServer start(Path workDir, Map<String, String> env) {
         Map<String, String> e = new HashMap<>(env);
         e.putIfAbsent("HOTSERVE_PORT", "0");
+        e.putIfAbsent("HOTSERVE_GRPC_PORT", "off"); // the gRPC tests ask for port 0; the default 8081 would clash between tests
         try {
             return new TestServer(HotserveServer.start(ConfigLoader.load(Map.<Setting, String>of(), e, workDir)));
         } catch (ConfigException ex) {

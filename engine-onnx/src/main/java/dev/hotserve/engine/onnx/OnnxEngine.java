@@ -1,7 +1,6 @@
 package dev.hotserve.engine.onnx;
 
 import ai.onnxruntime.NodeInfo;
-import ai.onnxruntime.OnnxJavaType;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
@@ -9,12 +8,15 @@ import ai.onnxruntime.OrtSession.SessionOptions;
 import ai.onnxruntime.OrtSession.SessionOptions.ExecutionMode;
 import ai.onnxruntime.OrtSession.SessionOptions.OptLevel;
 import ai.onnxruntime.TensorInfo;
+import dev.hotserve.engine.DataType;
 import dev.hotserve.engine.Engine;
 import dev.hotserve.engine.InferenceException;
 import dev.hotserve.engine.LoadOptions;
 import dev.hotserve.engine.LoadedModel;
 import dev.hotserve.engine.ModelLoadException;
 import dev.hotserve.engine.ModelSignature;
+import dev.hotserve.engine.Tensor;
+import dev.hotserve.engine.TensorSpec;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -22,7 +24,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -101,7 +102,8 @@ public final class OnnxEngine implements Engine {
                 throw new ModelLoadException(file + " is not a readable ONNX model: " + ortMessage(e), e);
             }
             ModelSignature signature = signature(file, session, options);
-            model = new OnnxModel(file, env, sessionOptions, session, signature, options.optimize(), fixedBatch(session), buffers);
+            model = new OnnxModel(file, env, sessionOptions, session, signature, options.optimize(), fixedBatch(session, signature),
+                    buffers);
             warmUp(file, model);
             return model;
         } catch (OrtException e) {
@@ -176,86 +178,103 @@ public final class OnnxEngine implements Engine {
         }
     }
 
-    /** Reads the one float input {@code [batch, width]} and the float outputs {@code [batch, width]}. */
+    /**
+     * The graph's own inputs and outputs, in its order, with their types and shapes ({@code -1} for
+     * a symbolic dimension). When the graph is a row model (one FP32 input {@code [batch, width]},
+     * FP32 outputs {@code [batch]} or {@code [batch, k]}), a width the graph leaves open comes from
+     * {@link LoadOptions#stateDim()}, and a batch axis fixed at export is shown as {@code -1}: the
+     * model serves any batch size (see {@link OnnxModel}).
+     */
     private static ModelSignature signature(Path file, OrtSession session, LoadOptions options)
             throws OrtException, ModelLoadException {
-        Map<String, NodeInfo> inputs = session.getInputInfo();
-        if (inputs.size() != 1) {
-            throw new ModelLoadException(file + " has " + inputs.size() + " inputs " + inputs.keySet()
-                    + "; hotserve serves models with exactly one input (the state batch)");
+        List<TensorSpec> inputs = new ArrayList<>();
+        for (NodeInfo in : session.getInputInfo().values()) {
+            inputs.add(spec(file, "input", in));
         }
-        NodeInfo input = inputs.values().iterator().next();
-        TensorInfo in = floatTensor(file, "input", input);
-        long[] inShape = in.getShape();
-        if (inShape.length != 2) {
-            throw new ModelLoadException(file + ": input '" + input.getName() + "' has shape " + Arrays.toString(inShape)
-                    + "; expected [batch, state_dim]");
+        List<TensorSpec> outputs = new ArrayList<>();
+        for (NodeInfo out : session.getOutputInfo().values()) {
+            outputs.add(spec(file, "output", out));
         }
-        int width;
-        if (inShape[1] > 0) {
-            width = Math.toIntExact(inShape[1]);
-            if (options.stateDim().isPresent() && options.stateDim().getAsInt() != width) {
+        if (inputs.isEmpty() || outputs.isEmpty()) {
+            throw new ModelLoadException(file + " has " + inputs.size() + " inputs and " + outputs.size()
+                    + " outputs; a model needs at least one of each");
+        }
+        if (inputs.size() == 1 && inputs.get(0).type() == DataType.FP32 && inputs.get(0).rank() == 2) {
+            TensorSpec in = inputs.get(0);
+            long width = in.dim(1);
+            if (width > 0 && options.stateDim().isPresent() && options.stateDim().getAsInt() != width) {
                 throw new ModelLoadException(file + ": model takes " + width + " inputs, state_dim says "
                         + options.stateDim().getAsInt());
             }
-        } else if (options.stateDim().isPresent()) {
-            // A dynamic width: only the sidecar can say what it is.
-            width = options.stateDim().getAsInt();
-        } else {
-            throw new ModelLoadException(file + ": input '" + input.getName() + "' has no fixed width (shape "
-                    + Arrays.toString(inShape) + "); give state_dim in " + file.getFileName() + ".json");
-        }
-
-        List<ModelSignature.Output> outputs = new ArrayList<>();
-        for (NodeInfo out : session.getOutputInfo().values()) {
-            long[] shape = floatTensor(file, "output", out).getShape();
-            // [batch] is one value per row; [batch, w] is w values; a dynamic w is learnt from the
-            // warm-up run, which checks it (see OnnxModel).
-            long w = switch (shape.length) {
-                case 1 -> 1;
-                case 2 -> shape[1];
-                default -> throw new ModelLoadException(file + ": output '" + out.getName() + "' has shape "
-                        + Arrays.toString(shape) + "; expected [batch, width]");
-            };
-            if (w <= 0) {
-                throw new ModelLoadException(file + ": output '" + out.getName() + "' has no fixed width (shape "
-                        + Arrays.toString(shape) + "); hotserve needs output widths known from the model");
+            if (width < 0 && options.stateDim().isPresent()) {
+                // A dynamic width: only the sidecar can say what it is.
+                width = options.stateDim().getAsInt();
             }
-            outputs.add(new ModelSignature.Output(out.getName(), Math.toIntExact(w)));
+            boolean rowOutputs = outputs.stream().allMatch(o -> o.type() == DataType.FP32
+                    && (o.rank() == 1 || (o.rank() == 2 && o.dim(1) > 0)));
+            if (width > 0 && rowOutputs) {
+                List<TensorSpec> rows = outputs.stream()
+                        .map(o -> new TensorSpec(o.name(), o.type(), o.rank() == 1 ? new long[] {-1} : new long[] {-1, o.dim(1)}))
+                        .toList();
+                return new ModelSignature(List.of(TensorSpec.rows(in.name(), DataType.FP32, Math.toIntExact(width))), rows);
+            }
         }
-        if (outputs.isEmpty()) {
-            throw new ModelLoadException(file + " has no outputs");
-        }
-        return new ModelSignature(input.getName(), width, outputs);
+        return new ModelSignature(inputs, outputs);
     }
 
-    private static TensorInfo floatTensor(Path file, String what, NodeInfo node) throws ModelLoadException {
+    private static TensorSpec spec(Path file, String what, NodeInfo node) throws ModelLoadException {
         if (!(node.getInfo() instanceof TensorInfo t)) {
             throw new ModelLoadException(file + ": " + what + " '" + node.getName() + "' is " + node.getInfo()
                     + ", not a tensor");
         }
-        if (t.type != OnnxJavaType.FLOAT) {
-            throw new ModelLoadException(file + ": " + what + " '" + node.getName() + "' is of type " + t.type
-                    + "; hotserve serves float32 models");
+        DataType type = switch (t.type) {
+            case FLOAT -> DataType.FP32;
+            case DOUBLE -> DataType.FP64;
+            case INT32 -> DataType.INT32;
+            case INT64 -> DataType.INT64;
+            case BOOL -> DataType.BOOL;
+            default -> throw new ModelLoadException(file + ": " + what + " '" + node.getName() + "' is of type " + t.type
+                    + "; hotserve serves tensors of " + DataType.supported());
+        };
+        long[] shape = t.getShape();
+        for (int i = 0; i < shape.length; i++) {
+            shape[i] = shape[i] < 0 ? -1 : shape[i];
         }
-        return t;
+        return new TensorSpec(node.getName(), type, shape);
     }
 
-    /** The batch size when the model was exported without a dynamic batch axis, else 0. */
-    private static long fixedBatch(OrtSession session) throws OrtException {
+    /** The batch size when a row model was exported without a dynamic batch axis, else 0. */
+    private static long fixedBatch(OrtSession session, ModelSignature signature) throws OrtException {
+        if (!signature.isRowModel()) {
+            return 0;
+        }
         long dim = ((TensorInfo) session.getInputInfo().values().iterator().next().getInfo()).getShape()[0];
         return Math.max(dim, 0);
     }
 
     /**
-     * Runs one row of zeros (or the fixed batch): the first run allocates ONNX Runtime's arenas and
-     * kernels, which should happen on the loading thread rather than on a request, and it proves
-     * the declared output shapes hold before the model is handed out.
+     * Runs one row of zeros (or the fixed batch), or zeros of every input with each variable
+     * dimension 1: the first run allocates ONNX Runtime's arenas and kernels, which should happen
+     * on the loading thread rather than on a request, and it proves the declared output shapes
+     * hold before the model is handed out.
      */
     private static void warmUp(Path file, OnnxModel model) throws ModelLoadException {
-        int rows = model.fixedBatch() > 0 ? Math.toIntExact(model.fixedBatch()) : 1;
         try {
-            model.run(new float[rows * model.signature().inputWidth()], rows);
+            ModelSignature sig = model.signature();
+            if (sig.isRowModel()) {
+                int rows = model.fixedBatch() > 0 ? Math.toIntExact(model.fixedBatch()) : 1;
+                model.run(new float[rows * sig.inputWidth()], rows);
+            } else {
+                List<Tensor> zeros = new ArrayList<>();
+                for (TensorSpec in : sig.inputs()) {
+                    long[] shape = in.shape();
+                    for (int i = 0; i < shape.length; i++) {
+                        shape[i] = shape[i] < 0 ? 1 : shape[i];
+                    }
+                    zeros.add(Tensor.zeros(in.name(), in.type(), shape));
+                }
+                model.run(zeros);
+            }
         } catch (InferenceException e) {
             throw new ModelLoadException(file + " loads but fails on a warm-up input: " + e.getMessage(), e);
         }

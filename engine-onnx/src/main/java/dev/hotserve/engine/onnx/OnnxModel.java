@@ -1,5 +1,6 @@
 package dev.hotserve.engine.onnx;
 
+import ai.onnxruntime.OnnxJavaType;
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OnnxValue;
 import ai.onnxruntime.OrtEnvironment;
@@ -7,15 +8,23 @@ import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import ai.onnxruntime.OrtSession.SessionOptions;
 import ai.onnxruntime.TensorInfo;
+import dev.hotserve.engine.DataType;
 import dev.hotserve.engine.InferenceException;
 import dev.hotserve.engine.LoadedModel;
 import dev.hotserve.engine.ModelSignature;
+import dev.hotserve.engine.Tensor;
+import dev.hotserve.engine.TensorSpec;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.DoubleBuffer;
 import java.nio.FloatBuffer;
+import java.nio.IntBuffer;
+import java.nio.LongBuffer;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -37,6 +46,7 @@ final class OnnxModel implements LoadedModel {
     private final SessionOptions sessionOptions;
     private final OrtSession session;
     private final ModelSignature signature;
+    private final boolean rowModel;
     private final boolean optimized;
     private final long fixedBatch;
     private final String inputName;
@@ -54,18 +64,18 @@ final class OnnxModel implements LoadedModel {
         this.signature = signature;
         this.optimized = optimized;
         this.fixedBatch = fixedBatch;
-        this.inputName = signature.inputName();
+        this.rowModel = signature.isRowModel();
+        this.inputName = signature.inputs().get(0).name();
         int k = signature.outputs().size();
         this.outputNames = new String[k];
         this.outputWidths = new int[k];
         this.outputIsVector = new boolean[k];
-        var info = session.getOutputInfo();
         for (int i = 0; i < k; i++) {
-            ModelSignature.Output out = signature.outputs().get(i);
+            TensorSpec out = signature.outputs().get(i);
             outputNames[i] = out.name();
-            outputWidths[i] = out.width();
+            outputWidths[i] = out.width(); // -1 for a model that is not a row model: the fast path refuses it
             // A [batch] output must be bound with a rank-1 shape, or ONNX Runtime rejects the binding.
-            outputIsVector[i] = ((TensorInfo) info.get(out.name()).getInfo()).getShape().length == 1;
+            outputIsVector[i] = out.rank() == 1;
         }
         this.buffers = buffers;
     }
@@ -87,6 +97,10 @@ final class OnnxModel implements LoadedModel {
 
     @Override
     public float[][] run(float[] input, int rows) {
+        if (!rowModel) {
+            throw new UnsupportedOperationException(file.getFileName() + " is not a row model (" + signature
+                    + "): run it with named tensors");
+        }
         int width = signature.inputWidth();
         if (rows < 1) {
             throw new IllegalArgumentException("rows must be at least 1, was " + rows);
@@ -99,6 +113,141 @@ final class OnnxModel implements LoadedModel {
             return runInFixedBatches(input, rows);
         }
         return runExact(input, 0, rows);
+    }
+
+    /**
+     * Named tensors in, named tensors out. A row model takes the fast path above; any other model
+     * gets its inputs copied into one borrowed direct buffer (so ONNX Runtime reads them without a
+     * copy of its own and no direct memory is left for the GC) and its outputs read from the
+     * tensors ONNX Runtime allocates, which the closed result frees at once.
+     */
+    @Override
+    public List<Tensor> run(List<Tensor> inputs) {
+        List<Tensor> ordered = signature.check(inputs);
+        if (rowModel) {
+            Tensor in = ordered.get(0);
+            int rows = Math.toIntExact(in.dim(0));
+            return LoadedModel.rowOutputs(signature, run(in.floats(), rows), rows);
+        }
+        long total = ALIGN;
+        for (Tensor t : ordered) {
+            total += aligned(Math.multiplyExact(t.size(), t.type().byteSize()));
+        }
+        ByteBuffer arena = buffers.borrow(total);
+        Map<String, OnnxTensor> feed = new HashMap<>(ordered.size() * 2);
+        try {
+            int pos = arena.alignmentOffset(0, ALIGN) == 0 ? 0 : ALIGN - arena.alignmentOffset(0, ALIGN);
+            for (Tensor t : ordered) {
+                int bytes = t.size() * t.type().byteSize();
+                ByteBuffer slice = arena.slice(pos, bytes).order(ByteOrder.nativeOrder());
+                pos += aligned(bytes);
+                feed.put(t.name(), toOrt(t, slice));
+            }
+            try (OrtSession.Result result = session.run(feed)) {
+                List<Tensor> out = new ArrayList<>(signature.outputs().size());
+                for (TensorSpec spec : signature.outputs()) {
+                    OnnxValue v = result.get(spec.name()).orElseThrow(() -> new InferenceException(file
+                            + ": ONNX Runtime returned no output '" + spec.name() + "'"));
+                    if (!(v instanceof OnnxTensor t)) {
+                        throw new InferenceException(file + ": output '" + spec.name() + "' is not a tensor: " + v.getInfo());
+                    }
+                    out.add(fromOrt(spec, t));
+                }
+                return out;
+            }
+        } catch (OrtException e) {
+            throw new InferenceException(file + ": ONNX Runtime failed on " + ordered + ": " + OnnxEngine.ortMessage(e), e);
+        } finally {
+            for (OnnxTensor t : feed.values()) {
+                t.close();
+            }
+            buffers.giveBack(arena);
+        }
+    }
+
+    private OnnxTensor toOrt(Tensor t, ByteBuffer slice) throws OrtException {
+        long[] shape = t.shape();
+        switch (t.type()) {
+            case FP32 -> {
+                FloatBuffer b = slice.asFloatBuffer();
+                b.put(t.floats()).flip();
+                return OnnxTensor.createTensor(env, b, shape);
+            }
+            case FP64 -> {
+                DoubleBuffer b = slice.asDoubleBuffer();
+                b.put(t.doubles()).flip();
+                return OnnxTensor.createTensor(env, b, shape);
+            }
+            case INT32 -> {
+                IntBuffer b = slice.asIntBuffer();
+                b.put(t.ints()).flip();
+                return OnnxTensor.createTensor(env, b, shape);
+            }
+            case INT64 -> {
+                LongBuffer b = slice.asLongBuffer();
+                b.put(t.longs()).flip();
+                return OnnxTensor.createTensor(env, b, shape);
+            }
+            case BOOL -> {
+                boolean[] v = t.booleans();
+                for (int i = 0; i < v.length; i++) {
+                    slice.put(i, v[i] ? (byte) 1 : (byte) 0);
+                }
+                return OnnxTensor.createTensor(env, slice, shape, OnnxJavaType.BOOL);
+            }
+        }
+        throw new IllegalStateException("unhandled type " + t.type());
+    }
+
+    private Tensor fromOrt(TensorSpec spec, OnnxTensor t) {
+        TensorInfo info = t.getInfo();
+        long[] shape = info.getShape();
+        DataType type = switch (info.type) {
+            case FLOAT -> DataType.FP32;
+            case DOUBLE -> DataType.FP64;
+            case INT32 -> DataType.INT32;
+            case INT64 -> DataType.INT64;
+            case BOOL -> DataType.BOOL;
+            default -> throw new InferenceException(file + ": output '" + spec.name() + "' came back as " + info.type);
+        };
+        if (type != spec.type()) {
+            throw new InferenceException(file + ": output '" + spec.name() + "' came back as " + type.wireName() + ", declared "
+                    + spec.type().wireName());
+        }
+        return switch (type) {
+            case FP32 -> {
+                FloatBuffer b = t.getFloatBuffer();
+                float[] a = new float[b.remaining()];
+                b.get(a);
+                yield Tensor.ofFloats(spec.name(), shape, a);
+            }
+            case FP64 -> {
+                DoubleBuffer b = t.getDoubleBuffer();
+                double[] a = new double[b.remaining()];
+                b.get(a);
+                yield Tensor.ofDoubles(spec.name(), shape, a);
+            }
+            case INT32 -> {
+                IntBuffer b = t.getIntBuffer();
+                int[] a = new int[b.remaining()];
+                b.get(a);
+                yield Tensor.ofInts(spec.name(), shape, a);
+            }
+            case INT64 -> {
+                LongBuffer b = t.getLongBuffer();
+                long[] a = new long[b.remaining()];
+                b.get(a);
+                yield Tensor.ofLongs(spec.name(), shape, a);
+            }
+            case BOOL -> {
+                ByteBuffer b = t.getByteBuffer();
+                boolean[] a = new boolean[b.remaining()];
+                for (int i = 0; i < a.length; i++) {
+                    a[i] = b.get(b.position() + i) != 0;
+                }
+                yield Tensor.ofBooleans(spec.name(), shape, a);
+            }
+        };
     }
 
     /**

@@ -12,11 +12,14 @@ import ai.djl.nn.Parameter;
 import ai.djl.pytorch.engine.PtSymbolBlock;
 import ai.djl.pytorch.jni.IValueUtils;
 import ai.djl.pytorch.jni.JniUtils;
+import dev.hotserve.engine.DeclaredSignature;
 import dev.hotserve.engine.Engine;
 import dev.hotserve.engine.LoadOptions;
 import dev.hotserve.engine.LoadedModel;
 import dev.hotserve.engine.ModelLoadException;
 import dev.hotserve.engine.ModelSignature;
+import dev.hotserve.engine.Tensor;
+import dev.hotserve.engine.TensorSpec;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -24,6 +27,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -44,8 +48,15 @@ import java.util.concurrent.atomic.AtomicInteger;
  *
  * <p><b>Outputs.</b> A tensor, a tuple or list of tensors, or a dict of tensors. Each must be
  * {@code [rows]} or {@code [rows, width]}. Dict outputs keep their keys as names; the others are
- * named {@code output0}, {@code output1}, ... (TorchScript tuples carry no names; the core's
- * {@code PolicyHead} reads two equal-width outputs as {@code mean}, {@code log_std}).
+ * named {@code OUTPUT__0}, {@code OUTPUT__1}, ... and the input {@code INPUT__0} (TorchScript
+ * tuples carry no names; the core's {@code PolicyHead} reads two equal-width outputs as
+ * {@code mean}, {@code log_std}).
+ *
+ * <p><b>Other models.</b> A model that is not a row model (several inputs, integer or boolean
+ * tensors, ...) declares its inputs and outputs in the sidecar ({@link DeclaredSignature}:
+ * names, datatypes, shapes); the load proves the declaration with one run on zeros. The
+ * declaration comes from {@link LoadOptions#declared()}, or else is read from the
+ * {@code <file>.json} beside the file.
  *
  * <p><b>Failures.</b> Every load that fails closes the DJL model (and with it the native module and
  * every tensor) before the {@link ModelLoadException} leaves. A file whose weights are not finite
@@ -111,19 +122,30 @@ public final class TorchScriptEngine implements Engine {
             // Inference mode (module.eval()) once, here: dropout off, batch-norm frozen. Calls go
             // straight to IValueUtils.forward, which does not switch modes itself.
             JniUtils.enableInferenceMode(block);
-            if (options.stateDim().isEmpty()) {
-                throw new ModelLoadException(file + ": TorchScript stores no input width; add " + file
-                        + ".json with {\"state_dim\": N}" + widthHint(block));
+            Optional<ModelSignature> declared = options.declared().isPresent() ? options.declared()
+                    : DeclaredSignature.read(DeclaredSignature.sidecarOf(file));
+            ModelSignature signature;
+            if (declared.isPresent()) {
+                signature = probeDeclared(file, model.getNDManager(), block, declared.get(), options.optimize());
+            } else {
+                if (options.stateDim().isEmpty()) {
+                    throw new ModelLoadException(file + ": TorchScript stores no input width; add " + file
+                            + ".json with {\"state_dim\": N}" + widthHint(block)
+                            + " (or, for other models, its \"inputs\" and \"outputs\")");
+                }
+                signature = probe(file, model.getNDManager(), block, options.stateDim().getAsInt(), options.optimize());
             }
-            int width = options.stateDim().getAsInt();
-            ModelSignature signature = probe(file, model.getNDManager(), block, width, options.optimize());
 
             TorchScriptModel loaded = new TorchScriptModel(file, model, block, signature, options.optimize(),
                     openModels::decrementAndGet);
             model = null; // owned by `loaded` from here on
             try {
                 // Warm-up through the serving path, at the batch size most calls use.
-                loaded.run(new float[width], 1);
+                if (signature.isRowModel()) {
+                    loaded.run(new float[signature.inputWidth()], 1);
+                } else {
+                    loaded.run(zeros(signature, 1));
+                }
             } catch (RuntimeException e) {
                 loaded.close();
                 throw new ModelLoadException(file + ": the warm-up run failed at batch 1 (" + torchMessage(e) + ")", e);
@@ -199,7 +221,9 @@ public final class TorchScriptEngine implements Engine {
 
     /**
      * Runs the model once on {@link #PROBE_ROWS} rows of zeros of the given width and reads the
-     * outputs' shapes. Every tensor it makes lives in a sub-manager closed before returning.
+     * outputs' names, types and shapes: {@code INPUT__0} {@code [-1, width]} in, {@code OUTPUT__i}
+     * (or a dict output's keys) out. Every tensor it makes lives in a sub-manager closed before
+     * returning.
      */
     private static ModelSignature probe(Path file, NDManager modelManager, PtSymbolBlock block, int width,
             boolean optimize) throws ModelLoadException {
@@ -216,24 +240,82 @@ public final class TorchScriptEngine implements Engine {
             if (outputs.isEmpty()) {
                 throw new ModelLoadException(file + ": forward() returned no tensor");
             }
-            List<ModelSignature.Output> outs = new ArrayList<>(outputs.size());
+            List<TensorSpec> outs = new ArrayList<>(outputs.size());
             for (int i = 0; i < outputs.size(); i++) {
                 NDArray out = outputs.get(i);
-                String name = out.getName() == null || out.getName().isBlank() ? "output" + i : out.getName();
+                String name = out.getName() == null || out.getName().isBlank() ? "OUTPUT__" + i : out.getName();
                 Shape shape = out.getShape();
                 boolean batchFirst = shape.dimension() >= 1 && shape.get(0) == PROBE_ROWS;
                 if (!batchFirst || shape.dimension() > 2 || (shape.dimension() == 2 && shape.get(1) < 1)) {
                     throw new ModelLoadException(file + ": output '" + name + "' has shape " + shape + " for a batch of "
-                            + PROBE_ROWS + " rows of width " + width + "; every output must be [rows] or [rows, width]");
+                            + PROBE_ROWS + " rows of width " + width + "; every output must be [rows] or [rows, width] (or declare"
+                            + " the model's \"inputs\" and \"outputs\" in " + file.getFileName() + ".json)");
                 }
-                if (out.getDataType() != DataType.FLOAT32 && !out.getDataType().isFloating()) {
+                if (!out.getDataType().isFloating()) {
                     throw new ModelLoadException(file + ": output '" + name + "' is " + out.getDataType()
-                            + ", not a floating-point tensor");
+                            + ", not a floating-point tensor (declare the model's \"inputs\" and \"outputs\" in "
+                            + file.getFileName() + ".json to serve it as named tensors)");
                 }
-                outs.add(new ModelSignature.Output(name, shape.dimension() == 1 ? 1 : Math.toIntExact(shape.get(1))));
+                // A float64 output is read as float32 on the row path (see TorchScriptModel).
+                outs.add(new TensorSpec(name, dev.hotserve.engine.DataType.FP32,
+                        shape.dimension() == 1 ? new long[] {-1} : new long[] {-1, shape.get(1)}));
             }
-            return new ModelSignature("state", width, outs);
+            return new ModelSignature(List.of(TensorSpec.rows("INPUT__0", dev.hotserve.engine.DataType.FP32, width)), outs);
         }
+    }
+
+    /**
+     * Proves a signature declared in the sidecar: one run on zeros of the declared inputs (a
+     * variable first dimension {@link #PROBE_ROWS}, any other 1) must give as many outputs as
+     * declared, each of its declared type and a shape that fits.
+     */
+    private static ModelSignature probeDeclared(Path file, NDManager modelManager, PtSymbolBlock block, ModelSignature declared,
+            boolean optimize) throws ModelLoadException {
+        try (NDManager call = modelManager.newSubManager()) {
+            NDList inputs = new NDList();
+            for (TensorSpec in : declared.inputs()) {
+                long[] shape = in.shape();
+                for (int d = 0; d < shape.length; d++) {
+                    shape[d] = shape[d] < 0 ? (d == 0 ? PROBE_ROWS : 1) : shape[d];
+                }
+                inputs.add(call.zeros(new Shape(shape), TorchScriptModel.djlType(in.type())));
+            }
+            NDList outputs;
+            try {
+                JniUtils.setGraphExecutorOptimize(optimize);
+                outputs = IValueUtils.forward(block, inputs, false);
+            } catch (RuntimeException e) {
+                throw new ModelLoadException(file + ": the model does not accept the inputs " + file.getFileName()
+                        + ".json declares (" + ModelSignature.describe(declared.inputs()) + "): " + torchMessage(e), e);
+            }
+            if (outputs.size() != declared.outputs().size()) {
+                throw new ModelLoadException(file + ": forward() returned " + outputs.size() + " tensors, " + file.getFileName()
+                        + ".json declares " + declared.outputs().size() + " outputs");
+            }
+            for (int i = 0; i < outputs.size(); i++) {
+                TensorSpec want = declared.outputs().get(i);
+                NDArray out = outputs.get(i);
+                dev.hotserve.engine.DataType got = TorchScriptModel.ourType(out.getDataType());
+                if (got != want.type() || !want.accepts(out.getShape().getShape())) {
+                    throw new ModelLoadException(file + ": output " + i + " ('" + want.name() + "') came back as " + out.getDataType()
+                            + " " + out.getShape() + ", " + file.getFileName() + ".json declares " + want);
+                }
+            }
+            return declared;
+        }
+    }
+
+    /** Zeros for every input, variable dimensions set to {@code rows} (first) and 1 (others). */
+    private static List<Tensor> zeros(ModelSignature sig, int rows) {
+        List<Tensor> zeros = new ArrayList<>();
+        for (TensorSpec in : sig.inputs()) {
+            long[] shape = in.shape();
+            for (int d = 0; d < shape.length; d++) {
+                shape[d] = shape[d] < 0 ? (d == 0 ? rows : 1) : shape[d];
+            }
+            zeros.add(Tensor.zeros(in.name(), in.type(), shape));
+        }
+        return zeros;
     }
 
     /** A hint for the missing sidecar: the input width of the module's first weight matrix. */

@@ -12,7 +12,12 @@ import ai.djl.pytorch.jni.JniUtils;
 import dev.hotserve.engine.InferenceException;
 import dev.hotserve.engine.LoadedModel;
 import dev.hotserve.engine.ModelSignature;
+import dev.hotserve.engine.Tensor;
+import dev.hotserve.engine.TensorSpec;
+import java.nio.ByteBuffer;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -36,6 +41,7 @@ final class TorchScriptModel implements LoadedModel {
     private final Model model;
     private final PtSymbolBlock block;
     private final ModelSignature signature;
+    private final boolean rowModel;
     private final boolean optimize;
     private final Runnable onClose;
     private final AtomicBoolean closed = new AtomicBoolean();
@@ -46,6 +52,7 @@ final class TorchScriptModel implements LoadedModel {
         this.model = model;
         this.block = block;
         this.signature = signature;
+        this.rowModel = signature.isRowModel();
         this.optimize = optimize;
         this.onClose = onClose;
     }
@@ -62,6 +69,10 @@ final class TorchScriptModel implements LoadedModel {
 
     @Override
     public float[][] run(float[] input, int rows) {
+        if (!rowModel) {
+            throw new UnsupportedOperationException(file.getFileName() + " is not a row model (" + signature
+                    + "): run it with named tensors");
+        }
         int width = signature.inputWidth();
         if (rows < 1) {
             throw new IllegalArgumentException(file + ": rows must be at least 1, was " + rows);
@@ -87,7 +98,7 @@ final class TorchScriptModel implements LoadedModel {
             float[][] result = new float[outputs.size()][];
             for (int i = 0; i < result.length; i++) {
                 NDArray out = outputs.get(i);
-                ModelSignature.Output expected = signature.outputs().get(i);
+                TensorSpec expected = signature.outputs().get(i);
                 long want = (long) rows * expected.width();
                 if (out.size() != want) {
                     throw new InferenceException(file + ": output '" + expected.name() + "' has shape " + out.getShape()
@@ -105,6 +116,98 @@ final class TorchScriptModel implements LoadedModel {
             throw new InferenceException(file + ": libtorch failed on " + rows + " rows ("
                     + TorchScriptEngine.torchMessage(e) + ")", e);
         }
+    }
+
+    /**
+     * Named tensors in, named tensors out: a row model takes the fast path above; any other model
+     * gets each input made by libtorch and filled through a view of its memory, in the declared
+     * order (TorchScript's {@code forward} takes positional arguments).
+     */
+    @Override
+    public List<Tensor> run(List<Tensor> inputs) {
+        List<Tensor> ordered = signature.check(inputs);
+        if (rowModel) {
+            Tensor in = ordered.get(0);
+            int rows = Math.toIntExact(in.dim(0));
+            return LoadedModel.rowOutputs(signature, run(in.floats(), rows), rows);
+        }
+        if (closed.get()) {
+            throw new IllegalStateException(file + ": the model is closed");
+        }
+        try (NDManager call = model.getNDManager().newSubManager()) {
+            NDList args = new NDList(ordered.size());
+            for (Tensor t : ordered) {
+                NDArray a = call.create(new Shape(t.shape()), djlType(t.type()));
+                fill(a.toByteBuffer(true), t);
+                args.add(a);
+            }
+            JniUtils.setGraphExecutorOptimize(optimize);
+            NDList outputs = IValueUtils.forward(block, args, false);
+            if (outputs.size() != signature.outputs().size()) {
+                throw new InferenceException(file + ": forward() returned " + outputs.size() + " tensors, "
+                        + signature.outputs().size() + " declared");
+            }
+            List<Tensor> result = new ArrayList<>(outputs.size());
+            for (int i = 0; i < outputs.size(); i++) {
+                TensorSpec spec = signature.outputs().get(i);
+                NDArray out = outputs.get(i);
+                dev.hotserve.engine.DataType type = ourType(out.getDataType());
+                long[] shape = out.getShape().getShape();
+                if (type != spec.type() || !spec.accepts(shape)) {
+                    throw new InferenceException(file + ": output '" + spec.name() + "' came back as " + out.getDataType() + " "
+                            + out.getShape() + ", declared " + spec);
+                }
+                result.add(switch (type) {
+                    case FP32 -> Tensor.ofFloats(spec.name(), shape, out.toFloatArray());
+                    case FP64 -> Tensor.ofDoubles(spec.name(), shape, out.toDoubleArray());
+                    case INT32 -> Tensor.ofInts(spec.name(), shape, out.toIntArray());
+                    case INT64 -> Tensor.ofLongs(spec.name(), shape, out.toLongArray());
+                    case BOOL -> Tensor.ofBooleans(spec.name(), shape, out.toBooleanArray());
+                });
+            }
+            return result;
+        } catch (InferenceException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            throw new InferenceException(file + ": libtorch failed on " + ordered + " (" + TorchScriptEngine.torchMessage(e) + ")", e);
+        }
+    }
+
+    private static void fill(ByteBuffer view, Tensor t) {
+        switch (t.type()) {
+            case FP32 -> view.asFloatBuffer().put(t.floats());
+            case FP64 -> view.asDoubleBuffer().put(t.doubles());
+            case INT32 -> view.asIntBuffer().put(t.ints());
+            case INT64 -> view.asLongBuffer().put(t.longs());
+            case BOOL -> {
+                boolean[] v = t.booleans();
+                for (int i = 0; i < v.length; i++) {
+                    view.put(i, v[i] ? (byte) 1 : (byte) 0);
+                }
+            }
+        }
+    }
+
+    static DataType djlType(dev.hotserve.engine.DataType type) {
+        return switch (type) {
+            case FP32 -> DataType.FLOAT32;
+            case FP64 -> DataType.FLOAT64;
+            case INT32 -> DataType.INT32;
+            case INT64 -> DataType.INT64;
+            case BOOL -> DataType.BOOLEAN;
+        };
+    }
+
+    /** Our type for a libtorch tensor's, or null for one we do not serve. */
+    static dev.hotserve.engine.DataType ourType(DataType type) {
+        return switch (type) {
+            case FLOAT32 -> dev.hotserve.engine.DataType.FP32;
+            case FLOAT64 -> dev.hotserve.engine.DataType.FP64;
+            case INT32 -> dev.hotserve.engine.DataType.INT32;
+            case INT64 -> dev.hotserve.engine.DataType.INT64;
+            case BOOLEAN -> dev.hotserve.engine.DataType.BOOL;
+            default -> null;
+        };
     }
 
     @Override

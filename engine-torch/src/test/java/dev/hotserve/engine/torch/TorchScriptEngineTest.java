@@ -44,8 +44,8 @@ class TorchScriptEngineTest {
     void sacActorHasTwoUnnamedOutputsOfWidthOne() throws Exception {
         Path pt = TorchFixtures.file("actor_seed0.pt");
         try (LoadedModel model = engine.load(pt, TorchFixtures.options(pt))) {
-            assertThat(model.signature()).isEqualTo(new ModelSignature("state", 28,
-                    List.of(new ModelSignature.Output("output0", 1), new ModelSignature.Output("output1", 1))));
+            assertThat(model.signature()).isEqualTo(new ModelSignature("INPUT__0", 28,
+                    List.of(new ModelSignature.Output("OUTPUT__0", 1), new ModelSignature.Output("OUTPUT__1", 1))));
             assertThat(model.optimized()).isFalse();
         }
     }
@@ -54,7 +54,8 @@ class TorchScriptEngineTest {
     void packedActorHasOneOutputOfWidthFour() throws Exception {
         Path pt = TorchFixtures.file("actor_packed.pt");
         try (LoadedModel model = engine.load(pt, TorchFixtures.options(pt).withOptimize(true))) {
-            assertThat(model.signature().outputs()).containsExactly(new ModelSignature.Output("output0", 4));
+            assertThat(model.signature().outputs()).containsExactly(
+                    dev.hotserve.engine.TensorSpec.rows("OUTPUT__0", dev.hotserve.engine.DataType.FP32, 4));
             assertThat(model.optimized()).isTrue();
         }
     }

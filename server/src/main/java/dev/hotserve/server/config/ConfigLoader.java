@@ -45,6 +45,7 @@ public final class ConfigLoader {
 
     static final String DEFAULT_MODEL_NAME = "sac";
     static final Duration DEFAULT_SHUTDOWN_GRACE = Duration.ofSeconds(10);
+    static final int DEFAULT_GRPC_PORT = 8081;
     /** An object store is polled, never watched: SPEC §9's default. */
     static final Duration DEFAULT_S3_POLL_INTERVAL = Duration.ofSeconds(2);
     private static final Set<String> MODEL_KEYS =
@@ -95,8 +96,9 @@ public final class ConfigLoader {
                 or(lookup(Setting.MAX_BENCHMARK_ITERATIONS, file, null), v -> parseInt(v, 1, 10_000_000),
                         Limits.DEFAULT_MAX_BENCHMARK_ITERATIONS));
         Duration grace = or(lookup(Setting.SHUTDOWN_GRACE, file, null), ConfigLoader::parseDuration, DEFAULT_SHUTDOWN_GRACE);
+        OptionalInt grpcPort = or(lookup(Setting.GRPC_PORT, file, null), ConfigLoader::parseGrpcPort, OptionalInt.of(DEFAULT_GRPC_PORT));
         try {
-            return new ServerConfig(host, port, models(file), auth, limits, grace);
+            return new ServerConfig(host, port, models(file), auth, limits, grace, grpcPort);
         } catch (IllegalArgumentException e) {
             throw new ConfigException(e.getMessage(), e);
         }
@@ -120,35 +122,38 @@ public final class ConfigLoader {
         if (!file.models().isEmpty()) {
             List<ModelConfig> out = new ArrayList<>();
             for (int i = 0; i < file.models().size(); i++) {
-                JsonNode node = file.models().get(i);
-                String where = file.name() + ": models[" + i + "]";
-                String modelName = text(node, "name", where).map(String::trim)
-                        .orElseThrow(() -> new ConfigException(where + " needs a name"));
-                Optional<String> path = text(node, "path", where);
-                Optional<String> mdir = text(node, "dir", where);
-                Optional<String> mglob = text(node, "glob", where);
-                Optional<String> msource = text(node, "source", where);
-                if (path.isPresent() && mdir.isPresent()) {
-                    throw new ConfigException(where + " sets both path and dir; give one");
-                }
-                if (msource.isPresent() && (path.isPresent() || mdir.isPresent())) {
-                    throw new ConfigException(where + " sets both source and " + (path.isPresent() ? "path" : "dir") + "; give one");
-                }
-                ModelSource source;
-                if (msource.isPresent()) {
-                    source = s3(new Value(msource.get(), file.name() + ": model " + modelName + " source"), modelName, mglob, node, file);
-                } else {
-                    source = path.<ModelSource>map(p -> new ModelSource.File(resolve(p, file.dir())))
-                            .orElseGet(() -> new ModelSource.Directory(
-                                    mdir.map(d -> resolve(d, file.dir())).orElse(workDir.resolve("models").resolve(modelName)), mglob));
-                }
-                out.add(model(modelName, source, node, file));
+                out.add(entry(file.models().get(i), file, file.name() + ": models[" + i + "]"));
             }
             return out;
         }
         Path defaultDir = workDir.resolve("models").resolve(name);
         ModelSource source = Files.isDirectory(defaultDir) ? new ModelSource.Directory(defaultDir, glob) : new ModelSource.Demo();
         return List.of(model(name, source, null, file));
+    }
+
+    /** One entry of {@code models} (or one given at run time): its name, where its checkpoints come from, its settings. */
+    private ModelConfig entry(JsonNode node, FileConfig file, String where) throws ConfigException {
+        String modelName = text(node, "name", where).map(String::trim)
+                .orElseThrow(() -> new ConfigException(where + " needs a name"));
+        Optional<String> path = text(node, "path", where);
+        Optional<String> mdir = text(node, "dir", where);
+        Optional<String> mglob = text(node, "glob", where);
+        Optional<String> msource = text(node, "source", where);
+        if (path.isPresent() && mdir.isPresent()) {
+            throw new ConfigException(where + " sets both path and dir; give one");
+        }
+        if (msource.isPresent() && (path.isPresent() || mdir.isPresent())) {
+            throw new ConfigException(where + " sets both source and " + (path.isPresent() ? "path" : "dir") + "; give one");
+        }
+        ModelSource source;
+        if (msource.isPresent()) {
+            source = s3(new Value(msource.get(), file.name() + ": model " + modelName + " source"), modelName, mglob, node, file);
+        } else {
+            source = path.<ModelSource>map(p -> new ModelSource.File(resolve(p, file.dir())))
+                    .orElseGet(() -> new ModelSource.Directory(
+                            mdir.map(d -> resolve(d, file.dir())).orElse(workDir.resolve("models").resolve(modelName)), mglob));
+        }
+        return model(modelName, source, node, file);
     }
 
     private ModelConfig model(String name, ModelSource source, JsonNode node, FileConfig file) throws ConfigException {
@@ -179,6 +184,48 @@ public final class ConfigLoader {
                     rollout(name, node, file));
         } catch (IllegalArgumentException e) {
             throw new ConfigException(e.getMessage(), e);
+        }
+    }
+
+    /**
+     * One model entry of the config file given at run time (the model repository's load): the
+     * same keys and checks as an entry of {@code models}, relative paths against {@code baseDir}.
+     * Environment and flags do not apply: the entry says everything.
+     *
+     * @param name the model's name; the entry may repeat it, not contradict it
+     * @param json the entry as JSON (or YAML)
+     * @throws ConfigException naming the field at fault
+     */
+    public static ModelConfig modelEntry(String name, String json, Path baseDir) throws ConfigException {
+        String where = "model " + name + " config";
+        JsonNode node;
+        try {
+            node = new ObjectMapper(new YAMLFactory()).readTree(json);
+        } catch (IOException e) {
+            throw new ConfigException(where + " is not valid JSON: " + e.getMessage(), e);
+        }
+        if (node == null || !node.isObject()) {
+            throw new ConfigException(where + " must be a JSON object such as {\"dir\": \"/models/" + name + "\"}");
+        }
+        FileConfig.unknownKeys(node, new TreeSet<>(MODEL_KEYS), where);
+        ConfigLoader loader = new ConfigLoader(Map.of(), Map.of(), baseDir);
+        Optional<String> given = text(node, "name", where).map(String::trim);
+        if (given.isPresent() && !given.get().equals(name)) {
+            throw new ConfigException(where + ": name is '" + given.get() + "', the request loads '" + name + "'");
+        }
+        ((com.fasterxml.jackson.databind.node.ObjectNode) node).put("name", name);
+        return loader.entry(node, new FileConfig(where, loader.workDir, null, List.of(node)), where);
+    }
+
+    /** "off" (no gRPC server), or a port 0-65535 (0: any free one). */
+    static OptionalInt parseGrpcPort(Value v) throws ConfigException {
+        if (v.raw().trim().equalsIgnoreCase("off")) {
+            return OptionalInt.empty();
+        }
+        try {
+            return OptionalInt.of(parseInt(v, 0, 65535));
+        } catch (ConfigException e) {
+            throw new ConfigException(v.origin() + " must be a port 0-65535 or 'off', was '" + v.raw() + "'", e);
         }
     }
 
@@ -314,6 +361,9 @@ public final class ConfigLoader {
             if (m.isPresent()) {
                 return Optional.of(new Value(m.get(), file.name() + ": model " + model.path("name").asText() + " " + s.fileKey()));
             }
+        }
+        if (file.root() == null) {
+            return Optional.empty();
         }
         return text(file.root(), s.fileKey(), file.name()).map(raw -> new Value(raw, file.name() + ": " + s.fileKey()));
     }

@@ -23,13 +23,15 @@ import java.util.regex.Pattern;
 public record ModelConfig(String name, ModelSource source, ReloadMode mode, Duration pollInterval, boolean jit, int threads,
         Optional<Duration> settleWindow, OptionalInt stateDim, Batching batching, RolloutPolicy rollout) {
 
-    /** A name is one URL path segment, and {@code metrics} is taken by the server itself. */
+    /** A name is one URL path segment; {@code metrics}, {@code v2} and {@code ui} are taken by the server itself. */
     static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,63}");
+    static final java.util.Set<String> RESERVED = java.util.Set.of("metrics", "v2", "ui");
 
     public ModelConfig {
         Objects.requireNonNull(name, "name");
-        if (!NAME.matcher(name).matches() || name.equals("metrics")) {
-            throw new IllegalArgumentException("model name must be letters, digits, '_', '.' or '-' (not 'metrics'), was '" + name + "'");
+        if (!NAME.matcher(name).matches() || RESERVED.contains(name)) {
+            throw new IllegalArgumentException("model name must be letters, digits, '_', '.' or '-' (not 'metrics', 'v2' or 'ui'), was '"
+                    + name + "'");
         }
         Objects.requireNonNull(source, "source");
         Objects.requireNonNull(mode, "mode");

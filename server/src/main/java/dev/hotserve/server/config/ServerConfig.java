@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
+import java.util.OptionalInt;
 import java.util.Set;
 
 /**
@@ -12,9 +13,11 @@ import java.util.Set;
  *
  * @param port 0 picks a free port (tests)
  * @param shutdownGrace how long a stopping server lets in-flight requests finish
+ * @param grpcPort the Open Inference Protocol's gRPC port (0 picks a free one); empty: no gRPC server
  */
 public record ServerConfig(
-        String host, int port, List<ModelConfig> models, AuthConfig auth, Limits limits, Duration shutdownGrace) {
+        String host, int port, List<ModelConfig> models, AuthConfig auth, Limits limits, Duration shutdownGrace,
+        OptionalInt grpcPort) {
 
     public ServerConfig {
         Objects.requireNonNull(host, "host");
@@ -34,5 +37,11 @@ public record ServerConfig(
         Objects.requireNonNull(auth, "auth");
         Objects.requireNonNull(limits, "limits");
         Objects.requireNonNull(shutdownGrace, "shutdownGrace");
+        Objects.requireNonNull(grpcPort, "grpcPort");
+        grpcPort.ifPresent(p -> {
+            if (p < 0 || p > 65535) {
+                throw new IllegalArgumentException("gRPC port must be 0-65535, was " + p);
+            }
+        });
     }
 }

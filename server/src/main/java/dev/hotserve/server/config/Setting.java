@@ -30,7 +30,8 @@ public enum Setting {
     MAX_BODY_BYTES("HOTSERVE_MAX_BODY_BYTES", "--max-body-bytes", "max_body_bytes"),
     MAX_BATCH_ROWS("HOTSERVE_MAX_BATCH_ROWS", "--max-batch-rows", "max_batch_rows"),
     MAX_BENCHMARK_ITERATIONS("HOTSERVE_MAX_BENCHMARK_ITERATIONS", "--max-benchmark-iterations", "max_benchmark_iterations"),
-    SHUTDOWN_GRACE("HOTSERVE_SHUTDOWN_GRACE", "--shutdown-grace", "shutdown_grace");
+    SHUTDOWN_GRACE("HOTSERVE_SHUTDOWN_GRACE", "--shutdown-grace", "shutdown_grace"),
+    GRPC_PORT("HOTSERVE_GRPC_PORT", "--grpc-port", "grpc_port");
 
     private final String env;
     private final String flag;

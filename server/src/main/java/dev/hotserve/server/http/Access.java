@@ -1,6 +1,8 @@
 package dev.hotserve.server.http;
 
 import dev.hotserve.server.config.AuthConfig;
+import dev.hotserve.server.inference.AccessDeniedException;
+import dev.hotserve.server.inference.AccessDeniedException.Reason;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -8,7 +10,8 @@ import java.util.Locale;
 import java.util.Optional;
 
 /**
- * The auth stage in front of every route (SPEC §5). Keys are compared as SHA-256 digests with
+ * The auth stage in front of every route and RPC (SPEC §5, §8): REST passes its
+ * {@code Authorization} header, gRPC its {@code authorization} metadata. Keys are compared as SHA-256 digests with
  * {@link MessageDigest#isEqual}, so neither the content nor the length of a key leaks through
  * timing; keys are never logged or echoed.
  */
@@ -32,7 +35,7 @@ public final class Access {
         this.adminDigest = auth.adminKey().map(Access::digest).orElse(null);
     }
 
-    /** Passes, or throws a 401 / 403 {@link HttpError}. */
+    /** Passes, or throws {@link AccessDeniedException} (401 / 403, UNAUTHENTICATED / PERMISSION_DENIED). */
     public void check(Level level, Optional<String> authorization) {
         if (level == Level.PUBLIC) {
             return;
@@ -43,7 +46,8 @@ public final class Access {
         }
         byte[] presented = bearer(authorization);
         if (presented == null) {
-            throw HttpError.unauthorized("this route needs 'Authorization: Bearer <" + (adminRoute ? "admin" : "API") + " key>'", false);
+            throw new AccessDeniedException(Reason.MISSING_KEY,
+                    "this route needs 'Authorization: Bearer <" + (adminRoute ? "admin" : "API") + " key>'");
         }
         boolean isAdmin = adminDigest != null && MessageDigest.isEqual(presented, adminDigest);
         boolean isUser = apiDigest != null && MessageDigest.isEqual(presented, apiDigest);
@@ -52,12 +56,12 @@ public final class Access {
                 return;
             }
             if (isUser) {
-                throw HttpError.forbidden("this route needs the admin key; the API key is not enough");
+                throw new AccessDeniedException(Reason.NOT_ADMIN, "this route needs the admin key; the API key is not enough");
             }
-            throw HttpError.unauthorized("the bearer key is not valid", true);
+            throw new AccessDeniedException(Reason.INVALID_KEY, "the bearer key is not valid");
         }
         if (!isUser && !isAdmin) {
-            throw HttpError.unauthorized("the bearer key is not valid", true);
+            throw new AccessDeniedException(Reason.INVALID_KEY, "the bearer key is not valid");
         }
     }
 

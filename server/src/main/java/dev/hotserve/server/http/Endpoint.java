@@ -1,6 +1,8 @@
 package dev.hotserve.server.http;
 
 import dev.hotserve.core.ModelVersion;
+import dev.hotserve.server.inference.ServerStoppingException;
+import dev.hotserve.server.inference.Versions;
 import dev.hotserve.server.metrics.ServerMetrics;
 import io.helidon.http.HeaderName;
 import io.helidon.http.HeaderNames;
@@ -8,10 +10,12 @@ import io.helidon.webserver.http.Handler;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 import java.nio.charset.StandardCharsets;
+import java.util.function.Function;
 
 /**
- * One route as a flat chain of small stages: auth, then the action, then (whatever happened)
- * the error mapping, the response headers that name the model version, and the metrics.
+ * One route as a flat chain of small stages: admission (a stopping server refuses), auth, then the
+ * action, then (whatever happened) the error mapping, the response headers that name the model
+ * version, and the metrics.
  */
 final class Endpoint implements Handler {
 
@@ -21,64 +25,81 @@ final class Endpoint implements Handler {
         Reply handle(ServerRequest req) throws Exception;
     }
 
+    /** What every endpoint shares. */
+    record Shared(Access access, ErrorMapper errors, ServerMetrics metrics, Gate gate) {}
+
     static final HeaderName GENERATION = HeaderNames.create("X-Model-Generation");
     static final HeaderName PATH = HeaderNames.create("X-Model-Path");
+    static final HeaderName VERSION = HeaderNames.create("X-Model-Version");
 
-    private final String model;
+    private final Function<ServerRequest, String> model;
     private final String route;
     private final Access.Level level;
-    private final Access access;
-    private final ErrorMapper errors;
-    private final ServerMetrics metrics;
-    private final Gate gate;
+    private final ErrorMapper.Style style;
+    private final Shared shared;
     private final Action action;
+    /** The last version named in a response, with its header values: versions change rarely. */
+    private volatile VersionHeaders last = new VersionHeaders(null, "", "");
 
-    Endpoint(String model, String route, Access.Level level, Access access, ErrorMapper errors, ServerMetrics metrics, Gate gate,
+    private record VersionHeaders(ModelVersion version, String path, String name) {}
+
+    /**
+     * @param model the model a request is for, as its metrics label
+     */
+    Endpoint(Function<ServerRequest, String> model, String route, Access.Level level, ErrorMapper.Style style, Shared shared,
             Action action) {
         this.model = model;
         this.route = route;
         this.level = level;
-        this.access = access;
-        this.errors = errors;
-        this.metrics = metrics;
-        this.gate = gate;
+        this.style = style;
+        this.shared = shared;
         this.action = action;
     }
 
     @Override
     public void handle(ServerRequest req, ServerResponse res) {
-        if (!gate.enter()) {
+        if (!shared.gate().enter()) {
             res.header(HeaderNames.CONNECTION, "close");
-            send(res, errors.toReply(HttpError.unavailable("the server is shutting down"), route));
+            send(res, shared.errors().toReply(new ServerStoppingException("the server is shutting down"), route, style));
             return;
         }
         long t0 = System.nanoTime();
-        metrics.requestStarted();
+        shared.metrics().requestStarted();
         Reply reply = null;
         try {
             try {
-                access.check(level, req.headers().first(HeaderNames.AUTHORIZATION));
+                shared.access().check(level, req.headers().first(HeaderNames.AUTHORIZATION));
                 reply = action.handle(req);
             } catch (Exception e) {
-                reply = errors.toReply(e, req.prologue().method().text() + " " + req.path().path());
+                reply = shared.errors().toReply(e, req.prologue().method().text() + " " + req.path().path(), style);
             }
             send(res, reply);
         } finally {
-            metrics.requestFinished(model, route, reply == null ? 500 : reply.status(), System.nanoTime() - t0);
-            gate.exit();
+            shared.metrics().requestFinished(model.apply(req), route, reply == null ? 500 : reply.status(), System.nanoTime() - t0);
+            shared.gate().exit();
         }
     }
 
-    private static void send(ServerResponse res, Reply reply) {
+    private void send(ServerResponse res, Reply reply) {
         res.status(reply.status());
         res.header(HeaderNames.CONTENT_TYPE, reply.contentType());
         if (reply.version().isPresent()) {
-            ModelVersion v = reply.version().get();
-            res.header(GENERATION, Long.toString(v.generation()));
-            res.header(PATH, headerSafe(v.path().toString()));
+            VersionHeaders h = headers(reply.version().get());
+            res.header(GENERATION, Long.toString(h.version().generation()));
+            res.header(PATH, h.path());
+            res.header(VERSION, h.name());
         }
         reply.headers().forEach(res::header);
         res.send(reply.body());
+    }
+
+    private VersionHeaders headers(ModelVersion v) {
+        VersionHeaders h = last;
+        if (h.version() != v) {
+            h = new VersionHeaders(v, headerSafe(v.path().toString()), headerSafe(Versions.name(v)));
+            last = h;
+        }
+        return h;
     }
 
     /**

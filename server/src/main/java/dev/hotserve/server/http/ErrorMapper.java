@@ -1,11 +1,11 @@
 package dev.hotserve.server.http;
 
 import dev.hotserve.batch.QueueFullException;
-import dev.hotserve.core.NoModelException;
-import dev.hotserve.core.NoSuchVersionException;
+import dev.hotserve.core.ModelVersion;
 import dev.hotserve.core.NonFiniteOutputException;
-import dev.hotserve.core.ReloadFailedException;
-import dev.hotserve.engine.InferenceException;
+import dev.hotserve.server.inference.AccessDeniedException;
+import dev.hotserve.server.inference.FailedOnVersion;
+import dev.hotserve.server.inference.Failure;
 import io.helidon.http.RequestException;
 import io.helidon.webserver.CloseConnectionException;
 import java.io.UncheckedIOException;
@@ -13,27 +13,37 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * The one place where exceptions become status codes: the domain (core, engines) throws typed
- * exceptions and never speaks HTTP.
+ * Where exceptions become HTTP responses. The sorting itself is {@link Failure#of}, shared with
+ * the gRPC front end; this adds only what is HTTP's own:
  *
  * <ul>
- *   <li>{@link HttpError}: its own status (400, 401, 403, 404, 405, 413)
- *   <li>{@link NoModelException}: 503, no model loaded; the rest of the server keeps running
- *   <li>{@link QueueFullException}: 503 with {@code Retry-After}, the model's batch queue is full
- *   <li>{@link ReloadFailedException}: 409, an explicit reload or rollback was refused, the old model still serves
- *   <li>{@link NoSuchVersionException}: 404, a version that is not loaded
- *   <li>{@link NonFiniteOutputException}: 500 naming the version, a version on trial answered NaN (rollout)
- *   <li>{@link IllegalArgumentException}: 400, input the core refused
- *   <li>{@link IllegalStateException}: 503, the model is closed (the server is stopping)
- *   <li>{@link UncheckedIOException}, Helidon's {@link RequestException}, {@link CloseConnectionException}: 400, the request could not be
- *       read (client gone mid-body, broken chunking); logged without a stack trace
- *   <li>{@link InferenceException}: 500, the engine failed on a valid input
- *   <li>anything else: 500, logged with its stack trace; the response says only its type
+ *   <li>{@link HttpError}: its own status (400 malformed JSON, 404 no route, 405, 413 body, ...)
+ *   <li>{@link UncheckedIOException}, Helidon's {@link RequestException}, {@link CloseConnectionException}: 400, the
+ *       request could not be read (client gone mid-body, broken chunking); logged without a stack trace
+ *   <li>401 answers carry a {@code WWW-Authenticate} challenge; a full batch queue's 503 a {@code Retry-After}
+ *   <li>a failure while a version was leased ({@link FailedOnVersion}) names that version in the headers; a
+ *       {@link NonFiniteOutputException} names the version on trial that answered it
  * </ul>
+ * The body is {@code {"detail": ...}} on the native routes and {@code {"error": ...}} on the Open
+ * Inference Protocol's.
  */
 public final class ErrorMapper {
 
     private static final System.Logger LOG = System.getLogger(ErrorMapper.class.getName());
+
+    /** The error body's one field. */
+    public enum Style {
+        /** The native API: {@code {"detail": ...}} */
+        DETAIL("detail"),
+        /** The Open Inference Protocol: {@code {"error": ...}} */
+        ERROR("error");
+
+        final String field;
+
+        Style(String field) {
+            this.field = field;
+        }
+    }
 
     private final JsonCodec codec;
 
@@ -41,36 +51,43 @@ public final class ErrorMapper {
         this.codec = codec;
     }
 
-    public Reply toReply(Throwable t, String where) {
-        return switch (t) {
-            case HttpError e -> new Reply(e.status(), Reply.JSON, codec.detail(e.getMessage()), e.version(), e.headers());
-            case NoModelException e -> plain(503, e.getMessage());
-            case QueueFullException e -> new Reply(503, Reply.JSON, codec.detail(e.getMessage()), Optional.empty(), Map.of("Retry-After", "1"));
-            case ReloadFailedException e -> plain(409, e.getMessage());
-            case NoSuchVersionException e -> plain(404, e.getMessage());
-            case NonFiniteOutputException e -> new Reply(500, Reply.JSON, codec.detail(e.getMessage()), Optional.of(e.version()), Map.of());
-            case IllegalArgumentException e -> plain(400, e.getMessage());
-            case IllegalStateException e -> plain(503, e.getMessage());
-            case UncheckedIOException e -> unreadable(where, e);
-            case RequestException e -> unreadable(where, e);
-            case CloseConnectionException e -> unreadable(where, e);
-            case InferenceException e -> {
-                LOG.log(System.Logger.Level.WARNING, where + ": inference failed", e);
-                yield plain(500, "inference failed: " + e.getMessage());
+    public Reply toReply(Throwable t, String where, Style style) {
+        Throwable cause = t instanceof FailedOnVersion f && f.getCause() != null ? f.getCause() : t;
+        // A version on trial that answered NaN is named, not necessarily the one asked for.
+        ModelVersion version = cause instanceof NonFiniteOutputException n ? n.version() : t instanceof FailedOnVersion f ? f.version() : null;
+        switch (cause) {
+            case HttpError e -> {
+                return new Reply(e.status(), Reply.JSON, codec.message(style.field, e.getMessage()),
+                        e.version().or(() -> Optional.ofNullable(version)), e.headers());
+            }
+            case UncheckedIOException e -> {
+                return unreadable(where, e, style);
+            }
+            case RequestException e -> {
+                return unreadable(where, e, style);
+            }
+            case CloseConnectionException e -> {
+                return unreadable(where, e, style);
             }
             default -> {
-                LOG.log(System.Logger.Level.ERROR, where + ": unexpected error", t);
-                yield plain(500, "internal error (" + t.getClass().getSimpleName() + "); see the server log");
+                Failure f = Failure.of(cause, where);
+                Map<String, String> headers = Map.of();
+                if (f.kind() == Failure.Kind.UNAUTHENTICATED) {
+                    boolean invalid = f.accessReason() == AccessDeniedException.Reason.INVALID_KEY;
+                    headers = Map.of("WWW-Authenticate", "Bearer realm=\"hotserve\"" + (invalid ? ", error=\"invalid_token\"" : ""));
+                } else if (cause instanceof QueueFullException) {
+                    headers = Map.of("Retry-After", "1");
+                }
+                String message = f.message() == null ? "(no message)" : f.message();
+                return new Reply(f.kind().httpStatus(), Reply.JSON, codec.message(style.field, message), Optional.ofNullable(version),
+                        headers);
             }
-        };
+        }
     }
 
-    private Reply unreadable(String where, Exception e) {
+    private Reply unreadable(String where, Exception e, Style style) {
         LOG.log(System.Logger.Level.DEBUG, () -> where + ": request unreadable: " + e);
-        return plain(400, "the request could not be read: " + e.getMessage());
-    }
-
-    private Reply plain(int status, String detail) {
-        return new Reply(status, Reply.JSON, codec.detail(detail == null ? "(no message)" : detail), Optional.empty(), Map.of());
+        return new Reply(400, Reply.JSON, codec.message(style.field, "the request could not be read: " + e.getMessage()), Optional.empty(),
+                Map.of());
     }
 }

@@ -42,14 +42,6 @@ public final class JsonCodec {
             .enable(StreamReadFeature.USE_FAST_DOUBLE_PARSER)
             .build();
 
-    /**
-     * The last version's mtime as text: every response names it, and formatting an Instant per
-     * response showed in the profile. One entry, as versions change rarely.
-     */
-    private volatile MtimeText lastMtime = new MtimeText(null, "");
-
-    private record MtimeText(ModelVersion version, String text) {}
-
     /** {@code {"state": [...], "deterministic": true, "seed": 42}} */
     public record PredictRequest(float[] state, boolean deterministic, OptionalLong seed) {}
 
@@ -347,26 +339,32 @@ public final class JsonCodec {
     }
 
     public byte[] detail(String message) {
+        return message("detail", message);
+    }
+
+    /** {@code {"<field>": "<message>"}}: an error body. */
+    public byte[] message(String field, String message) {
         return write(64 + message.length(), g -> {
             g.writeStartObject();
-            g.writeStringField("detail", message);
+            g.writeStringField(field, message);
             g.writeEndObject();
         });
     }
 
     /** {@code action} is a number when an action has width 1, else an array (SPEC §5). */
-    public byte[] predict(float[] action, int actionDim, ModelVersion v, double latencyMs) {
+    /** @param mtimeText the version's mtime as text, cached per model (formatting it per response showed in the profile) */
+    public byte[] predict(float[] action, int actionDim, ModelVersion v, String mtimeText, double latencyMs) {
         return write(256, g -> {
             g.writeStartObject();
             g.writeFieldName("action");
             writeAction(g, action, 0, actionDim);
-            servedBy(g, v);
+            servedBy(g, v, mtimeText);
             g.writeNumberField("latency_ms", latencyMs);
             g.writeEndObject();
         });
     }
 
-    public byte[] predictBatch(float[] actions, int rows, int actionDim, ModelVersion v, double latencyMs) {
+    public byte[] predictBatch(float[] actions, int rows, int actionDim, ModelVersion v, String mtimeText, double latencyMs) {
         return write(256 + rows * actionDim * 12, g -> {
             g.writeStartObject();
             g.writeArrayFieldStart("actions");
@@ -375,7 +373,7 @@ public final class JsonCodec {
             }
             g.writeEndArray();
             g.writeNumberField("rows", rows);
-            servedBy(g, v);
+            servedBy(g, v, mtimeText);
             g.writeNumberField("latency_ms", latencyMs);
             g.writeEndObject();
         });
@@ -394,26 +392,17 @@ public final class JsonCodec {
     }
 
     /** The fields that name the checkpoint that answered. */
-    private void servedBy(JsonGenerator g, ModelVersion v) throws IOException {
+    private static void servedBy(JsonGenerator g, ModelVersion v, String mtimeText) throws IOException {
         g.writeStringField("model_path", v.path().toString());
-        g.writeStringField("model_mtime_utc", mtimeText(v));
+        g.writeStringField("model_mtime_utc", mtimeText);
         g.writeNumberField("generation", v.generation());
         g.writeBooleanField("jit_compiled", v.optimized());
-    }
-
-    private String mtimeText(ModelVersion v) {
-        MtimeText last = lastMtime;
-        if (last.version() != v) {
-            last = new MtimeText(v, v.mtime().toString());
-            lastMtime = last;
-        }
-        return last.text();
     }
 
     public byte[] benchmark(ModelVersion v, BenchmarkRequest req, List<BenchmarkResult> results) {
         return write(512 + results.size() * 200, g -> {
             g.writeStartObject();
-            servedBy(g, v);
+            servedBy(g, v, v.mtime().toString());
             g.writeStringField("engine", v.engine());
             g.writeNumberField("iterations", req.iterations());
             g.writeNumberField("warmup", req.warmup());

@@ -1,66 +1,110 @@
 package dev.hotserve.server.http;
 
-import dev.hotserve.core.HotModel;
 import dev.hotserve.server.config.AuthConfig;
-import dev.hotserve.server.config.Limits;
+import dev.hotserve.server.http.ErrorMapper.Style;
+import dev.hotserve.server.inference.Dispatcher;
+import dev.hotserve.server.inference.ModelRegistry;
 import dev.hotserve.server.metrics.ServerMetrics;
 import io.helidon.http.Method;
 import io.helidon.webserver.http.HttpRouting;
+import io.helidon.webserver.http.ServerRequest;
 import java.nio.charset.StandardCharsets;
-import java.util.HashMap;
+import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeSet;
+import java.util.function.Function;
+import java.util.regex.Pattern;
 
-/** Mounts every model's routes at {@code /<name>}, {@code /metrics}, and a JSON 404/405 for the rest. */
+/**
+ * Every HTTP route: the Open Inference Protocol's under {@code /v2}, each model's native routes at
+ * {@code /<name>} (matched by pattern and looked up in the registry per request, so models added
+ * or removed at run time gain or lose their routes at once), {@code /metrics}, and a JSON 404/405
+ * for the rest. The {@code /v2} routes come first; model names {@code v2}, {@code metrics} and
+ * {@code ui} are refused by the configuration, so no model shadows them.
+ */
 public final class Routes {
 
     private static final String SERVER = "_server";
+    private static final String UNKNOWN = "_unknown";
 
-    private final Access access;
     private final JsonCodec codec = new JsonCodec();
-    private final ErrorMapper errors = new ErrorMapper(codec);
     private final ServerMetrics metrics;
-    private final Limits limits;
+    private final Dispatcher dispatcher;
+    private final ModelRegistry registry;
     private final Gate gate = new Gate();
-    /** path -> allowed methods, for 405 answers */
-    private final Map<String, TreeSet<String>> known = new HashMap<>();
+    private final Endpoint.Shared shared;
+    private final Path workDir;
+    /** route templates as patterns, with their methods, for 405 answers */
+    private final List<Known> known = new ArrayList<>();
 
-    public Routes(AuthConfig auth, Limits limits, ServerMetrics metrics) {
-        this.access = new Access(auth);
-        this.limits = limits;
+    private record Known(Pattern path, String template, TreeSet<String> methods) {}
+
+    public Routes(AuthConfig auth, Dispatcher dispatcher, ServerMetrics metrics, Path workDir) {
         this.metrics = metrics;
+        this.dispatcher = dispatcher;
+        this.registry = dispatcher.registry();
+        this.workDir = workDir;
+        this.shared = new Endpoint.Shared(new Access(auth), new ErrorMapper(codec), metrics, gate);
     }
 
-    public void register(HttpRouting.Builder routing, List<HotModel> models) {
-        for (HotModel model : models) {
-            ModelRoutes r = new ModelRoutes(model, codec, limits);
-            String base = "/" + model.name();
-            add(routing, Method.GET, base, "/health", Access.Level.PUBLIC, model.name(), r::health);
-            add(routing, Method.GET, base, "/model/info", Access.Level.USER, model.name(), r::info);
-            add(routing, Method.GET, base, "/model/history", Access.Level.USER, model.name(), r::history);
-            add(routing, Method.GET, base, "/model/events", Access.Level.USER, model.name(), r::events);
-            add(routing, Method.POST, base, "/predict", Access.Level.USER, model.name(), r::predict);
-            add(routing, Method.POST, base, "/predict/batch", Access.Level.USER, model.name(), r::predictBatch);
-            add(routing, Method.POST, base, "/benchmark", Access.Level.ADMIN, model.name(), r::benchmark);
-            add(routing, Method.POST, base, "/model/reload", Access.Level.ADMIN, model.name(), r::reload);
-            add(routing, Method.POST, base, "/model/rollback", Access.Level.ADMIN, model.name(), r::rollback);
-            add(routing, Method.POST, base, "/model/unpin", Access.Level.ADMIN, model.name(), r::unpin);
-            add(routing, Method.POST, base, "/model/promote", Access.Level.ADMIN, model.name(), r::promote);
-            add(routing, Method.POST, base, "/model/reject", Access.Level.ADMIN, model.name(), r::reject);
+    public void register(HttpRouting.Builder routing) {
+        OipRoutes oip = new OipRoutes(dispatcher, workDir);
+        Function<ServerRequest, String> server = req -> SERVER;
+        add(routing, Method.GET, "/v2/health/live", Access.Level.PUBLIC, Style.ERROR, server, oip::live);
+        add(routing, Method.GET, "/v2/health/ready", Access.Level.PUBLIC, Style.ERROR, server, oip::ready);
+        add(routing, Method.GET, "/v2", Access.Level.USER, Style.ERROR, server, oip::serverMetadata);
+        add(routing, Method.POST, "/v2/repository/index", Access.Level.ADMIN, Style.ERROR, server, oip::repositoryIndex);
+        add(routing, Method.POST, "/v2/repository/models/{model}/load", Access.Level.ADMIN, Style.ERROR, server, oip::repositoryLoad);
+        add(routing, Method.POST, "/v2/repository/models/{model}/unload", Access.Level.ADMIN, Style.ERROR, server, oip::repositoryUnload);
+        for (String base : List.of("/v2/models/{model}", "/v2/models/{model}/versions/{version}")) {
+            add(routing, Method.GET, base, Access.Level.USER, Style.ERROR, this::modelLabel, oip::modelMetadata);
+            add(routing, Method.GET, base + "/ready", Access.Level.USER, Style.ERROR, this::modelLabel, oip::modelReady);
+            add(routing, Method.POST, base + "/infer", Access.Level.USER, Style.ERROR, this::modelLabel, oip::infer);
         }
-        add(routing, Method.GET, "", "/metrics", Access.Level.USER, SERVER, req -> new Reply(200, ServerMetrics.CONTENT_TYPE,
+
+        add(routing, Method.GET, "/metrics", Access.Level.USER, Style.DETAIL, server, req -> new Reply(200, ServerMetrics.CONTENT_TYPE,
                 metrics.scrape().getBytes(StandardCharsets.UTF_8), Optional.empty(), Map.of()));
-        routing.any(new Endpoint(SERVER, "unmatched", Access.Level.PUBLIC, access, errors, metrics, gate, req -> {
+
+        ModelRoutes r = new ModelRoutes(dispatcher, codec);
+        String base = "/{model}";
+        add(routing, Method.GET, base + "/health", Access.Level.PUBLIC, Style.DETAIL, this::modelLabel, r::health);
+        add(routing, Method.GET, base + "/model/info", Access.Level.USER, Style.DETAIL, this::modelLabel, r::info);
+        add(routing, Method.GET, base + "/model/history", Access.Level.USER, Style.DETAIL, this::modelLabel, r::history);
+        add(routing, Method.GET, base + "/model/events", Access.Level.USER, Style.DETAIL, this::modelLabel, r::events);
+        add(routing, Method.POST, base + "/predict", Access.Level.USER, Style.DETAIL, this::modelLabel, r::predict);
+        add(routing, Method.POST, base + "/predict/batch", Access.Level.USER, Style.DETAIL, this::modelLabel, r::predictBatch);
+        add(routing, Method.POST, base + "/benchmark", Access.Level.ADMIN, Style.DETAIL, this::modelLabel, r::benchmark);
+        add(routing, Method.POST, base + "/model/reload", Access.Level.ADMIN, Style.DETAIL, this::modelLabel, r::reload);
+        add(routing, Method.POST, base + "/model/rollback", Access.Level.ADMIN, Style.DETAIL, this::modelLabel, r::rollback);
+        add(routing, Method.POST, base + "/model/unpin", Access.Level.ADMIN, Style.DETAIL, this::modelLabel, r::unpin);
+        add(routing, Method.POST, base + "/model/promote", Access.Level.ADMIN, Style.DETAIL, this::modelLabel, r::promote);
+        add(routing, Method.POST, base + "/model/reject", Access.Level.ADMIN, Style.DETAIL, this::modelLabel, r::reject);
+
+        routing.any(new Endpoint(server, "unmatched", Access.Level.PUBLIC, Style.DETAIL, shared, req -> {
             String path = req.path().path();
-            TreeSet<String> allowed = known.get(path);
-            if (allowed != null) {
-                throw HttpError.methodNotAllowed(req.prologue().method().text() + " is not allowed on " + path + "; use " + String.join(", ", allowed),
-                        String.join(", ", allowed));
+            TreeSet<String> allowed = new TreeSet<>();
+            for (Known k : known) {
+                var m = k.path().matcher(path);
+                // A path of an unknown model is no route at all (404), not a wrong method.
+                if (m.matches() && (m.groupCount() == 0 || registry.find(m.group(1)).isPresent())) {
+                    allowed.addAll(k.methods());
+                }
+            }
+            if (!allowed.isEmpty()) {
+                throw HttpError.methodNotAllowed(req.prologue().method().text() + " is not allowed on " + path + "; use "
+                        + String.join(", ", allowed), String.join(", ", allowed));
             }
             throw HttpError.notFound("no route " + path);
         }));
+    }
+
+    /** A model's metrics label: its name when served (names of unknown models are the caller's text, unbounded). */
+    private String modelLabel(ServerRequest req) {
+        String name = req.path().pathParameters().contains("model") ? req.path().pathParameters().get("model") : null;
+        return name != null && registry.find(name).isPresent() ? name : UNKNOWN;
     }
 
     /** Admission of every route: {@code HotserveServer.stop()} closes it to drain. */
@@ -68,10 +112,16 @@ public final class Routes {
         return gate;
     }
 
-    private void add(HttpRouting.Builder routing, Method method, String base, String route, Access.Level level, String model,
-            Endpoint.Action action) {
-        String path = base + route;
-        known.computeIfAbsent(path, p -> new TreeSet<>()).add(method.text());
-        routing.route(method, path, new Endpoint(model, route, level, access, errors, metrics, gate, action));
+    private void add(HttpRouting.Builder routing, Method method, String template, Access.Level level, Style style,
+            Function<ServerRequest, String> model, Endpoint.Action action) {
+        Known k = known.stream().filter(x -> x.template().equals(template)).findFirst().orElseGet(() -> {
+            Known n = new Known(Pattern.compile(template.replace("{model}", "([^/]+)").replace("{version}", "[^/]+")), template,
+                    new TreeSet<>());
+            known.add(n);
+            return n;
+        });
+        k.methods().add(method.text());
+        routing.route(method, template, new Endpoint(model, template.startsWith("/{model}") ? template.substring("/{model}".length())
+                : template, level, style, shared, action));
     }
 }

@@ -153,6 +153,18 @@ public final class ServerMetrics {
         }
     }
 
+    /**
+     * Drops the model's gauges (they hold the model, and an unloaded model must not be kept alive
+     * by its meters); its counters stay, as history.
+     */
+    public void unbind(String model) {
+        for (io.micrometer.core.instrument.Meter m : registry.getMeters()) {
+            if (m instanceof Gauge && model.equals(m.getId().getTag("model"))) {
+                registry.remove(m);
+            }
+        }
+    }
+
     /** SPEC §11: the drift quantiles so far, and each side's requests, errors and non-finite answers. */
     private void bindRollout(HotModel model) {
         String name = model.name();

@@ -12,6 +12,7 @@ import dev.hotserve.server.config.ServerConfig;
 import dev.hotserve.server.http.Access;
 import dev.hotserve.server.http.ErrorMapper;
 import dev.hotserve.server.http.HttpError;
+import dev.hotserve.server.inference.AccessDeniedException;
 import dev.hotserve.server.http.JsonCodec;
 import dev.hotserve.server.http.Reply;
 import dev.hotserve.server.metrics.ServerMetrics;
@@ -211,7 +212,7 @@ public final class Dashboard implements AutoCloseable {
     private void stream(ServerRequest req, ServerResponse res) {
         try {
             access.check(Access.Level.USER, req.headers().first(HeaderNames.AUTHORIZATION));
-        } catch (HttpError e) {
+        } catch (AccessDeniedException e) {
             sendError(res, e, req);
             return;
         }
@@ -533,8 +534,8 @@ public final class Dashboard implements AutoCloseable {
         res.send();
     }
 
-    private void sendError(ServerResponse res, HttpError e, ServerRequest req) {
-        Reply r = errors.toReply(e, req.prologue().method().text() + " " + req.path().path());
+    private void sendError(ServerResponse res, RuntimeException e, ServerRequest req) {
+        Reply r = errors.toReply(e, req.prologue().method().text() + " " + req.path().path(), ErrorMapper.Style.DETAIL);
         res.status(r.status());
         res.header(HeaderNames.CONTENT_TYPE, r.contentType());
         r.headers().forEach(res::header);

@@ -170,4 +170,26 @@ class ConfigLoaderTest {
         assertThat(load(Map.of(), Map.of("HOTSERVE_POLL_INTERVAL", "PT1M")).models().get(0).pollInterval()).isEqualTo(Duration.ofMinutes(1));
         assertThat(load(Map.of(), Map.of("HOTSERVE_MAX_BODY_BYTES", "8MiB")).limits().maxBodyBytes()).isEqualTo(8L << 20);
     }
+
+    @Test
+    void theGrpcPortDefaultsTo8081AndMayBeAnyFreeOrOff() throws Exception {
+        assertThat(load(Map.of(), Map.of()).grpcPort()).hasValue(8081);
+        assertThat(load(Map.of(), Map.of("HOTSERVE_GRPC_PORT", "0")).grpcPort()).hasValue(0);
+        assertThat(load(Map.of(), Map.of("HOTSERVE_GRPC_PORT", "off")).grpcPort()).isEmpty();
+        assertThat(load(Map.of(), Map.of("HOTSERVE_CONFIG", file("grpc_port: 9001\n").toString())).grpcPort()).hasValue(9001);
+        assertThatThrownBy(() -> load(Map.of(), Map.of("HOTSERVE_GRPC_PORT", "grpc")))
+                .isInstanceOf(ConfigException.class).hasMessage("HOTSERVE_GRPC_PORT must be a port 0-65535 or 'off', was 'grpc'");
+    }
+
+    @Test
+    void aModelEntryGivenAtRunTimeIsCheckedLikeOneOfTheFile() throws Exception {
+        ModelConfig m = ConfigLoader.modelEntry("q", "{\"dir\": \"models/q\", \"reload_mode\": \"background\"}", work);
+        assertThat(m.name()).isEqualTo("q");
+        assertThat(m.source()).isEqualTo(new ModelSource.Directory(work.resolve("models/q"), Optional.empty()));
+        assertThat(m.mode()).isEqualTo(ReloadMode.BACKGROUND);
+        assertThatThrownBy(() -> ConfigLoader.modelEntry("q", "{\"name\": \"other\"}", work))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("name is 'other'");
+        assertThatThrownBy(() -> ConfigLoader.modelEntry("q", "{\"threads\": 0}", work))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("threads").hasMessageContaining("'0'");
+    }
 }

@@ -1,0 +1,275 @@
+package dev.hotserve.server.grpc;
+
+import com.google.protobuf.ByteString;
+import com.google.protobuf.UnsafeByteOperations;
+import dev.hotserve.engine.DataType;
+import dev.hotserve.engine.InvalidInputException;
+import dev.hotserve.engine.Tensor;
+import dev.hotserve.server.grpc.oip.InferParameter;
+import dev.hotserve.server.grpc.oip.InferTensorContents;
+import dev.hotserve.server.grpc.oip.ModelInferRequest;
+import dev.hotserve.server.grpc.oip.ModelInferResponse;
+import dev.hotserve.server.inference.Dispatcher;
+import dev.hotserve.server.inference.InferRequest;
+import dev.hotserve.server.inference.InferResult;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalLong;
+
+/**
+ * Between the protocol's messages and {@link InferRequest} / {@link InferResult}: typed
+ * {@code contents} or {@code raw_input_contents} (little-endian, row-major, one entry per input, in
+ * order) in; the same form out as came in. Shapes are checked ({@link Dispatcher#elements}) before
+ * anything is allocated, and raw contents must hold exactly the bytes the shape and datatype need.
+ */
+final class GrpcTensors {
+
+    private GrpcTensors() {}
+
+    static InferRequest request(ModelInferRequest req, Dispatcher dispatcher) {
+        boolean raw = req.getRawInputContentsCount() > 0;
+        if (raw && req.getRawInputContentsCount() != req.getInputsCount()) {
+            throw new InvalidInputException("raw_input_contents", "raw_input_contents has " + req.getRawInputContentsCount()
+                    + " entries for " + req.getInputsCount() + " inputs; give one per input, in order");
+        }
+        List<Tensor> inputs = new ArrayList<>(req.getInputsCount());
+        for (int i = 0; i < req.getInputsCount(); i++) {
+            ModelInferRequest.InferInputTensor in = req.getInputs(i);
+            String name = in.getName().isEmpty() ? "inputs[" + i + "]" : in.getName();
+            if (in.getName().isEmpty()) {
+                throw new InvalidInputException(name, name + " has no name");
+            }
+            DataType type = DataType.parse(in.getDatatype().isEmpty() ? null : in.getDatatype(), name);
+            long[] shape = new long[in.getShapeCount()];
+            for (int d = 0; d < shape.length; d++) {
+                shape[d] = in.getShape(d);
+            }
+            int count = dispatcher.elements(name, shape);
+            if (raw) {
+                if (in.hasContents() && in.getContents().getSerializedSize() > 0) {
+                    throw new InvalidInputException(name, "input '" + name + "' has both contents and raw_input_contents; give one");
+                }
+                inputs.add(fromRaw(name, type, shape, count, req.getRawInputContents(i)));
+            } else {
+                inputs.add(fromContents(name, type, shape, count, in.getContents()));
+            }
+        }
+        List<String> outputs = new ArrayList<>(req.getOutputsCount());
+        for (ModelInferRequest.InferRequestedOutputTensor o : req.getOutputsList()) {
+            outputs.add(o.getName());
+        }
+        boolean deterministic = true;
+        OptionalLong seed = OptionalLong.empty();
+        Optional<String> routingKey = Optional.empty();
+        for (Map.Entry<String, InferParameter> p : req.getParametersMap().entrySet()) {
+            InferParameter v = p.getValue();
+            switch (p.getKey()) {
+                case "deterministic" -> {
+                    if (v.getParameterChoiceCase() != InferParameter.ParameterChoiceCase.BOOL_PARAM) {
+                        throw new InvalidInputException("parameters.deterministic", "parameters.deterministic must be a bool_param, was "
+                                + v.getParameterChoiceCase());
+                    }
+                    deterministic = v.getBoolParam();
+                }
+                case "seed" -> {
+                    if (v.getParameterChoiceCase() == InferParameter.ParameterChoiceCase.INT64_PARAM) {
+                        seed = OptionalLong.of(v.getInt64Param());
+                    } else if (v.getParameterChoiceCase() == InferParameter.ParameterChoiceCase.UINT64_PARAM) {
+                        seed = OptionalLong.of(v.getUint64Param());
+                    } else {
+                        throw new InvalidInputException("parameters.seed", "parameters.seed must be an int64_param, was "
+                                + v.getParameterChoiceCase());
+                    }
+                }
+                case "routing_key" -> {
+                    if (v.getParameterChoiceCase() != InferParameter.ParameterChoiceCase.STRING_PARAM) {
+                        throw new InvalidInputException("parameters.routing_key", "parameters.routing_key must be a string_param, was "
+                                + v.getParameterChoiceCase());
+                    }
+                    routingKey = Optional.of(v.getStringParam());
+                }
+                default -> {
+                    // other parameters are not ours to refuse
+                }
+            }
+        }
+        Optional<String> id = req.getId().isEmpty() ? Optional.empty() : Optional.of(req.getId());
+        return new InferRequest(id, inputs, outputs, deterministic, seed, routingKey);
+    }
+
+    private static Tensor fromRaw(String name, DataType type, long[] shape, int count, ByteString bytes) {
+        long want = (long) count * type.byteSize();
+        if (bytes.size() != want) {
+            throw new InvalidInputException(name, "input '" + name + "': raw_input_contents holds " + bytes.size() + " bytes; shape "
+                    + Arrays.toString(shape) + " of " + type.wireName() + " needs " + want);
+        }
+        ByteBuffer b = bytes.asReadOnlyByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
+        return switch (type) {
+            case FP32 -> {
+                float[] a = new float[count];
+                b.asFloatBuffer().get(a);
+                yield Tensor.ofFloats(name, shape, a);
+            }
+            case FP64 -> {
+                double[] a = new double[count];
+                b.asDoubleBuffer().get(a);
+                yield Tensor.ofDoubles(name, shape, a);
+            }
+            case INT32 -> {
+                int[] a = new int[count];
+                b.asIntBuffer().get(a);
+                yield Tensor.ofInts(name, shape, a);
+            }
+            case INT64 -> {
+                long[] a = new long[count];
+                b.asLongBuffer().get(a);
+                yield Tensor.ofLongs(name, shape, a);
+            }
+            case BOOL -> {
+                boolean[] a = new boolean[count];
+                for (int i = 0; i < count; i++) {
+                    byte x = b.get(i);
+                    if (x != 0 && x != 1) {
+                        throw new InvalidInputException(name, i, "input '" + name + "': raw BOOL byte " + i + " is " + x + "; BOOL is 0 or 1");
+                    }
+                    a[i] = x == 1;
+                }
+                yield Tensor.ofBooleans(name, shape, a);
+            }
+        };
+    }
+
+    private static Tensor fromContents(String name, DataType type, long[] shape, int count, InferTensorContents c) {
+        int given = switch (type) {
+            case FP32 -> c.getFp32ContentsCount();
+            case FP64 -> c.getFp64ContentsCount();
+            case INT32 -> c.getIntContentsCount();
+            case INT64 -> c.getInt64ContentsCount();
+            case BOOL -> c.getBoolContentsCount();
+        };
+        if (given != count) {
+            String field = switch (type) {
+                case FP32 -> "fp32_contents";
+                case FP64 -> "fp64_contents";
+                case INT32 -> "int_contents";
+                case INT64 -> "int64_contents";
+                case BOOL -> "bool_contents";
+            };
+            String other = given == 0 && c.getSerializedSize() > 0 ? " (its values are in another field than the " + type.wireName()
+                    + " datatype's)" : "";
+            throw new InvalidInputException(name, "input '" + name + "': contents." + field + " has " + given + " values, shape "
+                    + Arrays.toString(shape) + " needs " + count + other);
+        }
+        return switch (type) {
+            case FP32 -> {
+                float[] a = new float[count];
+                for (int i = 0; i < count; i++) {
+                    a[i] = c.getFp32Contents(i);
+                }
+                yield Tensor.ofFloats(name, shape, a);
+            }
+            case FP64 -> {
+                double[] a = new double[count];
+                for (int i = 0; i < count; i++) {
+                    a[i] = c.getFp64Contents(i);
+                }
+                yield Tensor.ofDoubles(name, shape, a);
+            }
+            case INT32 -> {
+                int[] a = new int[count];
+                for (int i = 0; i < count; i++) {
+                    a[i] = c.getIntContents(i);
+                }
+                yield Tensor.ofInts(name, shape, a);
+            }
+            case INT64 -> {
+                long[] a = new long[count];
+                for (int i = 0; i < count; i++) {
+                    a[i] = c.getInt64Contents(i);
+                }
+                yield Tensor.ofLongs(name, shape, a);
+            }
+            case BOOL -> {
+                boolean[] a = new boolean[count];
+                for (int i = 0; i < count; i++) {
+                    a[i] = c.getBoolContents(i);
+                }
+                yield Tensor.ofBooleans(name, shape, a);
+            }
+        };
+    }
+
+    static ModelInferResponse response(InferResult r, Optional<String> id, boolean raw) {
+        ModelInferResponse.Builder b = ModelInferResponse.newBuilder().setModelName(r.model()).setModelVersion(r.versionName());
+        id.ifPresent(b::setId);
+        for (Tensor t : r.outputs()) {
+            ModelInferResponse.InferOutputTensor.Builder o = ModelInferResponse.InferOutputTensor.newBuilder()
+                    .setName(t.name()).setDatatype(t.type().wireName());
+            for (long d : t.shape()) {
+                o.addShape(d);
+            }
+            if (raw) {
+                b.addRawOutputContents(rawBytes(t));
+            } else {
+                o.setContents(contents(t));
+            }
+            b.addOutputs(o);
+        }
+        return b.build();
+    }
+
+    static ByteString rawBytes(Tensor t) {
+        byte[] bytes = new byte[t.size() * t.type().byteSize()];
+        ByteBuffer b = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
+        switch (t.type()) {
+            case FP32 -> b.asFloatBuffer().put(t.floats());
+            case FP64 -> b.asDoubleBuffer().put(t.doubles());
+            case INT32 -> b.asIntBuffer().put(t.ints());
+            case INT64 -> b.asLongBuffer().put(t.longs());
+            case BOOL -> {
+                boolean[] v = t.booleans();
+                for (int i = 0; i < v.length; i++) {
+                    bytes[i] = v[i] ? (byte) 1 : 0;
+                }
+            }
+        }
+        return UnsafeByteOperations.unsafeWrap(bytes); // ours alone from here: never written again
+    }
+
+    private static InferTensorContents contents(Tensor t) {
+        InferTensorContents.Builder c = InferTensorContents.newBuilder();
+        switch (t.type()) {
+            case FP32 -> {
+                for (float v : t.floats()) {
+                    c.addFp32Contents(v);
+                }
+            }
+            case FP64 -> {
+                for (double v : t.doubles()) {
+                    c.addFp64Contents(v);
+                }
+            }
+            case INT32 -> {
+                for (int v : t.ints()) {
+                    c.addIntContents(v);
+                }
+            }
+            case INT64 -> {
+                for (long v : t.longs()) {
+                    c.addInt64Contents(v);
+                }
+            }
+            case BOOL -> {
+                for (boolean v : t.booleans()) {
+                    c.addBoolContents(v);
+                }
+            }
+        }
+        return c.build();
+    }
+}

@@ -1,0 +1,170 @@
+package dev.hotserve.server.grpc;
+
+import dev.hotserve.core.Lease;
+import dev.hotserve.core.ModelVersion;
+import dev.hotserve.engine.DataType;
+import dev.hotserve.engine.TensorSpec;
+import dev.hotserve.server.grpc.oip.GRPCInferenceServiceGrpc;
+import dev.hotserve.server.grpc.oip.ModelInferRequest;
+import dev.hotserve.server.grpc.oip.ModelInferResponse;
+import dev.hotserve.server.grpc.oip.ModelMetadataRequest;
+import dev.hotserve.server.grpc.oip.ModelMetadataResponse;
+import dev.hotserve.server.grpc.oip.ModelReadyRequest;
+import dev.hotserve.server.grpc.oip.ModelReadyResponse;
+import dev.hotserve.server.grpc.oip.ServerLiveRequest;
+import dev.hotserve.server.grpc.oip.ServerLiveResponse;
+import dev.hotserve.server.grpc.oip.ServerMetadataRequest;
+import dev.hotserve.server.grpc.oip.ServerMetadataResponse;
+import dev.hotserve.server.grpc.oip.ServerReadyRequest;
+import dev.hotserve.server.grpc.oip.ServerReadyResponse;
+import dev.hotserve.server.http.Gate;
+import dev.hotserve.server.inference.Dispatcher;
+import dev.hotserve.server.inference.Failure;
+import dev.hotserve.server.inference.InferRequest;
+import dev.hotserve.server.inference.ModelRegistry;
+import dev.hotserve.server.inference.ServedModel;
+import dev.hotserve.server.inference.ServerStoppingException;
+import dev.hotserve.server.inference.Versions;
+import dev.hotserve.server.metrics.ServerMetrics;
+import io.grpc.stub.StreamObserver;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.Supplier;
+
+/**
+ * {@code inference.GRPCInferenceService}: the six RPCs of the Open Inference Protocol, over the
+ * same registry, {@link Dispatcher}, version routing and {@link Failure} sorting as REST. Every
+ * call is admitted by the server's gate (a stopping server refuses, UNAVAILABLE) and recorded in
+ * the request metrics with route {@code grpc:<Method>}.
+ */
+final class OipGrpcService extends GRPCInferenceServiceGrpc.GRPCInferenceServiceImplBase {
+
+    private static final String SERVER_NAME = "hotserve";
+    private static final String SERVER_VERSION = "0.1.0";
+    private static final List<String> EXTENSIONS = List.of("model_repository");
+
+    private final Dispatcher dispatcher;
+    private final ModelRegistry registry;
+    private final ServerMetrics metrics;
+    private final Gate gate;
+
+    OipGrpcService(Dispatcher dispatcher, ServerMetrics metrics, Gate gate) {
+        this.dispatcher = dispatcher;
+        this.registry = dispatcher.registry();
+        this.metrics = metrics;
+        this.gate = gate;
+    }
+
+    /** Runs one unary call through admission, metrics and the error sorting. */
+    private <T> void call(String method, String model, StreamObserver<T> out, Supplier<T> body) {
+        if (!gate.enter()) {
+            out.onError(GrpcStatus.of(Failure.of(new ServerStoppingException("the server is shutting down"), method)).asRuntimeException());
+            return;
+        }
+        long t0 = System.nanoTime();
+        metrics.requestStarted();
+        int status = 200;
+        try {
+            T result;
+            try {
+                result = body.get();
+            } catch (RuntimeException e) {
+                Failure f = Failure.of(e, "grpc " + method);
+                status = f.kind().httpStatus();
+                out.onError(GrpcStatus.of(f).asRuntimeException());
+                return;
+            }
+            out.onNext(result);
+            out.onCompleted();
+        } finally {
+            String label = model != null && registry.find(model).isPresent() ? model : "_server";
+            metrics.requestFinished(label, "grpc:" + method, status, System.nanoTime() - t0);
+            gate.exit();
+        }
+    }
+
+    private static Optional<String> version(String v) {
+        return v.isEmpty() ? Optional.empty() : Optional.of(v);
+    }
+
+    @Override
+    public void serverLive(ServerLiveRequest request, StreamObserver<ServerLiveResponse> out) {
+        call("ServerLive", null, out, () -> ServerLiveResponse.newBuilder().setLive(true).build());
+    }
+
+    @Override
+    public void serverReady(ServerReadyRequest request, StreamObserver<ServerReadyResponse> out) {
+        call("ServerReady", null, out, () -> ServerReadyResponse.newBuilder()
+                .setReady(registry.all().stream().allMatch(m -> m.model().current().isPresent())).build());
+    }
+
+    @Override
+    public void modelReady(ModelReadyRequest request, StreamObserver<ModelReadyResponse> out) {
+        call("ModelReady", request.getName(), out, () -> {
+            try (ServedModel.Use use = registry.use(request.getName())) {
+                ModelVersion v = use.model().current().orElse(null);
+                if (v == null) {
+                    return ModelReadyResponse.newBuilder().setReady(false).build();
+                }
+                Versions.check(use.served(), v, version(request.getVersion()));
+                return ModelReadyResponse.newBuilder().setReady(true).build();
+            }
+        });
+    }
+
+    @Override
+    public void serverMetadata(ServerMetadataRequest request, StreamObserver<ServerMetadataResponse> out) {
+        call("ServerMetadata", null, out, () -> ServerMetadataResponse.newBuilder().setName(SERVER_NAME).setVersion(SERVER_VERSION)
+                .addAllExtensions(EXTENSIONS).build());
+    }
+
+    @Override
+    public void modelMetadata(ModelMetadataRequest request, StreamObserver<ModelMetadataResponse> out) {
+        call("ModelMetadata", request.getName(), out, () -> {
+            try (ServedModel.Use use = registry.use(request.getName());
+                    Lease lease = Versions.acquire(use.served(), version(request.getVersion()), Optional.empty())) {
+                ModelVersion v = lease.version();
+                List<TensorSpec> outputs = new ArrayList<>(lease.signature().outputs());
+                if (lease.head().kind().equals("sac")) {
+                    outputs.add(TensorSpec.rows(InferRequest.ACTION, DataType.FP32, lease.head().actionDim()));
+                }
+                ModelMetadataResponse.Builder b = ModelMetadataResponse.newBuilder()
+                        .setName(use.served().name())
+                        .addVersions(use.served().text(v).name())
+                        .setPlatform(platform(v.engine()))
+                        .putAllProperties(Versions.properties(use.model(), v));
+                lease.signature().inputs().forEach(s -> b.addInputs(meta(s)));
+                outputs.forEach(s -> b.addOutputs(meta(s)));
+                return b.build();
+            }
+        });
+    }
+
+    @Override
+    public void modelInfer(ModelInferRequest request, StreamObserver<ModelInferResponse> out) {
+        boolean raw = request.getRawInputContentsCount() > 0;
+        call("ModelInfer", request.getModelName(), out, () -> {
+            InferRequest req = GrpcTensors.request(request, dispatcher); // first: the parameters carry the routing key
+            return dispatcher.infer(request.getModelName(), version(request.getModelVersion()), req.routingKey(), lease -> req,
+                    r -> GrpcTensors.response(r, req.id(), raw));
+        });
+    }
+
+    private static ModelMetadataResponse.TensorMetadata meta(TensorSpec s) {
+        ModelMetadataResponse.TensorMetadata.Builder b = ModelMetadataResponse.TensorMetadata.newBuilder()
+                .setName(s.name()).setDatatype(s.type().wireName());
+        for (long d : s.shape()) {
+            b.addShape(d);
+        }
+        return b.build();
+    }
+
+    static String platform(String engine) {
+        return switch (engine) {
+            case "onnx" -> "onnxruntime_onnx";
+            case "torchscript" -> "pytorch_torchscript";
+            default -> engine;
+        };
+    }
+}

@@ -1,0 +1,152 @@
+package dev.hotserve.server.http;
+
+import dev.hotserve.core.Lease;
+import dev.hotserve.core.ModelVersion;
+import dev.hotserve.engine.DataType;
+import dev.hotserve.engine.TensorSpec;
+import dev.hotserve.server.config.ConfigException;
+import dev.hotserve.server.config.ConfigLoader;
+import dev.hotserve.server.config.ModelConfig;
+import dev.hotserve.server.inference.Dispatcher;
+import dev.hotserve.server.inference.InferRequest;
+import dev.hotserve.server.inference.ModelRegistry;
+import dev.hotserve.server.inference.ServedModel;
+import dev.hotserve.server.inference.UnknownModelException;
+import dev.hotserve.server.inference.Versions;
+import io.helidon.webserver.http.ServerRequest;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The Open Inference Protocol v2 over REST (SPEC §8): health, metadata, readiness and inference for
+ * every served model, and Triton's model repository extension. Inference goes through the same
+ * {@link Dispatcher} as the native routes and gRPC.
+ */
+final class OipRoutes {
+
+    static final String SERVER_NAME = "hotserve";
+    static final String SERVER_VERSION = "0.1.0";
+    /** Only the extensions that work. */
+    static final List<String> EXTENSIONS = List.of("model_repository");
+
+    private final Dispatcher dispatcher;
+    private final ModelRegistry registry;
+    private final OipJson json = new OipJson();
+    private final Path workDir;
+
+    OipRoutes(Dispatcher dispatcher, Path workDir) {
+        this.dispatcher = dispatcher;
+        this.registry = dispatcher.registry();
+        this.workDir = workDir;
+    }
+
+    static Optional<String> version(ServerRequest req) {
+        var params = req.path().pathParameters();
+        return params.contains("version") ? Optional.of(params.get("version")) : Optional.empty();
+    }
+
+    /** The platform names of the protocol (Triton's). */
+    static String platform(String engine) {
+        return switch (engine) {
+            case "onnx" -> "onnxruntime_onnx";
+            case "torchscript" -> "pytorch_torchscript";
+            default -> engine;
+        };
+    }
+
+    Reply live(ServerRequest req) {
+        return Reply.json(200, json.ready("live", true, null), null);
+    }
+
+    /** 200 when every served model has a loaded version, else 503. */
+    Reply ready(ServerRequest req) {
+        boolean ready = registry.all().stream().allMatch(m -> m.model().current().isPresent());
+        return Reply.json(ready ? 200 : 503, json.ready("ready", ready, null), null);
+    }
+
+    Reply serverMetadata(ServerRequest req) {
+        return Reply.json(200, json.serverMetadata(SERVER_NAME, SERVER_VERSION, EXTENSIONS), null);
+    }
+
+    Reply modelMetadata(ServerRequest req) {
+        Optional<String> version = version(req);
+        try (ServedModel.Use use = registry.use(ModelRoutes.model(req)); Lease lease = Versions.acquire(use.served(), version, Optional.empty())) {
+            ModelVersion v = lease.version();
+            List<TensorSpec> outputs = new ArrayList<>(lease.signature().outputs());
+            if (lease.head().kind().equals("sac")) {
+                outputs.add(TensorSpec.rows(InferRequest.ACTION, DataType.FP32, lease.head().actionDim()));
+            }
+            return Reply.json(200, json.modelMetadata(use.served().name(), List.of(use.served().text(v).name()), platform(v.engine()),
+                    lease.signature().inputs(), outputs, Versions.properties(use.model(), v)), v);
+        }
+    }
+
+    /** 200 when the model serves the version asked for; 404 for an unknown model or version; 503 with none loaded. */
+    Reply modelReady(ServerRequest req) {
+        Optional<String> version = version(req);
+        try (ServedModel.Use use = registry.use(ModelRoutes.model(req))) {
+            ModelVersion v = use.model().current().orElse(null);
+            if (v == null) {
+                throw HttpError.unavailable("model '" + use.served().name() + "' has no loaded version yet");
+            }
+            Versions.check(use.served(), v, version);
+            return Reply.json(200, json.ready("ready", true, use.served().name()), v);
+        }
+    }
+
+    Reply infer(ServerRequest req) {
+        byte[] body = RequestBody.read(req, dispatcher.limits().maxBodyBytes());
+        // Parsed before a version is leased: the body carries the canary routing key. Its checks against the
+        // model's signature happen in the dispatcher, on the version that answers.
+        InferRequest request = json.parseInfer(body, dispatcher);
+        return dispatcher.infer(ModelRoutes.model(req), version(req), request.routingKey(), lease -> request,
+                r -> Reply.json(200, json.inferResponse(r, request.id()), r.version()));
+    }
+
+    Reply repositoryIndex(ServerRequest req) {
+        RequestBody.read(req, dispatcher.limits().maxBodyBytes()); // {"ready": ...} filters nothing here: every model is listed
+        List<OipJson.IndexEntry> entries = new ArrayList<>();
+        for (ServedModel m : registry.all()) {
+            ModelVersion v = m.model().current().orElse(null);
+            if (v != null) {
+                entries.add(new OipJson.IndexEntry(m.name(), m.text(v).name(), "READY", ""));
+            } else {
+                String reason = m.model().status().lastError().map(f -> "the last load failed: " + f.reason())
+                        .orElse("no checkpoint loaded yet from " + m.model().status().source());
+                entries.add(new OipJson.IndexEntry(m.name(), null, registry.loading(m.name()) ? "LOADING" : "UNAVAILABLE", reason));
+            }
+        }
+        return Reply.json(200, json.repositoryIndex(entries), null);
+    }
+
+    /** Adds or replaces the model with the config entry of the body; without one, rebuilds it from its current config. */
+    Reply repositoryLoad(ServerRequest req) {
+        String name = ModelRoutes.model(req);
+        Optional<String> configJson = json.parseLoadConfig(RequestBody.read(req, dispatcher.limits().maxBodyBytes()));
+        ModelConfig config;
+        if (configJson.isPresent()) {
+            try {
+                config = ConfigLoader.modelEntry(name, configJson.get(), workDir);
+            } catch (ConfigException e) {
+                throw HttpError.badRequest(e.getMessage());
+            }
+        } else {
+            config = registry.find(name).map(ServedModel::config).orElseThrow(() -> HttpError.badRequest("model '" + name
+                    + "' is not served, so its config must be given: {\"parameters\": {\"config\": \"{\\\"dir\\\": \\\"...\\\"}\"}}"));
+        }
+        ServedModel m = registry.load(config);
+        ModelVersion v = m.model().current().orElse(null);
+        return Reply.json(200, json.emptyObject(), v);
+    }
+
+    Reply repositoryUnload(ServerRequest req) {
+        String name = ModelRoutes.model(req);
+        if (registry.find(name).isEmpty()) {
+            throw new UnknownModelException(name, registry.names());
+        }
+        registry.unload(name);
+        return Reply.json(200, json.emptyObject(), null);
+    }
+}

@@ -1,0 +1,136 @@
+package dev.hotserve.server.inference;
+
+import dev.hotserve.core.HotModel;
+import dev.hotserve.server.config.ModelConfig;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The models the server serves now, by name. Requests look a model up here on every call, so a
+ * model loaded at run time is served at once by every front end, and one unloaded disappears from
+ * all of them.
+ *
+ * <p><b>Unload without failing a request.</b> A request admits itself into its model
+ * ({@link #use}) before it leases a version, and leaves when it is done. {@link #unload} first
+ * removes the model from the map (new requests get 404), then waits for the admitted ones to
+ * finish (the drain), and only then closes the model. Loads and unloads are serialised; requests
+ * take no lock.
+ */
+public final class ModelRegistry implements AutoCloseable {
+
+    private static final System.Logger LOG = System.getLogger(ModelRegistry.class.getName());
+
+    private final ConcurrentHashMap<String, ServedModel> models = new ConcurrentHashMap<>();
+    private final Set<String> loading = ConcurrentHashMap.newKeySet();
+    private final ModelFactory factory;
+    private final Duration drainGrace;
+    private final Object changes = new Object();
+
+    public ModelRegistry(ModelFactory factory, Duration drainGrace) {
+        this.factory = factory;
+        this.drainGrace = drainGrace;
+    }
+
+    /** Admits a request into the named model; close the use when done. */
+    public ServedModel.Use use(String name) {
+        ServedModel m = models.get(name);
+        if (m == null || !m.enter()) {
+            throw new UnknownModelException(name, names());
+        }
+        return m.use();
+    }
+
+    public Optional<ServedModel> find(String name) {
+        return Optional.ofNullable(models.get(name));
+    }
+
+    /** Every served model, by name. */
+    public List<ServedModel> all() {
+        List<ServedModel> all = new ArrayList<>(models.values());
+        all.sort(Comparator.comparing(ServedModel::name));
+        return all;
+    }
+
+    public Set<String> names() {
+        return new TreeSet<>(models.keySet());
+    }
+
+    /** Whether a model of that name is being loaded by {@link #load} right now. */
+    public boolean loading(String name) {
+        return loading.contains(name);
+    }
+
+    /**
+     * Adds the model, or replaces the one of the same name: the new one is built (and tries its
+     * first load) before it is swapped in, then the old one is drained and closed.
+     */
+    public ServedModel load(ModelConfig config) {
+        ServedModel old;
+        ServedModel added;
+        synchronized (changes) {
+            loading.add(config.name());
+            try {
+                HotModel model = factory.create(config);
+                added = new ServedModel(config, model);
+                old = models.put(config.name(), added);
+            } finally {
+                loading.remove(config.name());
+            }
+        }
+        if (old != null) {
+            retire(old);
+        }
+        return added;
+    }
+
+    /**
+     * Removes the model: new requests get 404 at once, admitted ones finish, then it is closed.
+     *
+     * @throws UnknownModelException when no model has that name
+     */
+    public void unload(String name) {
+        ServedModel old;
+        synchronized (changes) {
+            old = models.remove(name);
+        }
+        if (old == null) {
+            throw new UnknownModelException(name, names());
+        }
+        retire(old);
+    }
+
+    private void retire(ServedModel old) {
+        try {
+            if (!old.drain(drainGrace)) {
+                LOG.log(System.Logger.Level.WARNING, "model {0}: requests still running after {1}; closing it anyway (their leases keep"
+                        + " the engine open until they end)", old.name(), drainGrace);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            factory.release(old.model());
+        }
+    }
+
+    /** Closes every model (the server is stopping; its requests have drained already). */
+    @Override
+    public void close() {
+        synchronized (changes) {
+            for (ServedModel m : models.values()) {
+                try {
+                    factory.release(m.model());
+                } catch (RuntimeException e) {
+                    LOG.log(System.Logger.Level.WARNING, "closing model " + m.name(), e);
+                }
+            }
+            models.clear();
+        }
+        factory.close();
+    }
+}
