@@ -34,7 +34,9 @@ SIGNATURES = [
     ("the model: ONNX Runtime `OrtSession.run`", lambda fr: any("OrtSession.run" in f for f in fr)),
     ("socket writes (`write0`, top frame)", lambda fr: bool(fr) and "write0" in fr[0]),
     ("socket reads (`read0`, top frame)", lambda fr: bool(fr) and "read0" in fr[0]),
-    ("freshness check: `HotModel.freshen` (its `stat` calls)", lambda fr: any("HotModel.freshen" in f for f in fr)),
+    # Core v2 (issue 8) names first, the round-1 names after them, so old recordings still match.
+    ("freshness check: `Reloader.onRequest` (its `stat` calls; `HotModel.freshen` before core v2)",
+     lambda fr: any("Reloader.onRequest" in f or "HotModel.freshen" in f for f in fr)),
     ("JSON numbers through the JDK's `FloatingDecimal` (`Double.parseDouble`: Jackson's default path)",
      lambda fr: any("FloatingDecimal" in f for f in fr)),
     ("JSON numbers through FastDoubleParser (Jackson's `USE_FAST_DOUBLE_PARSER` path)",
@@ -49,7 +51,10 @@ SIGNATURES = [
     ("metrics (`ServerMetrics`)", lambda fr: any("ServerMetrics" in f for f in fr)),
     ("directory re-listing on request threads (`Resolver.relist` under `HotModel.acquire`)",
      lambda fr: any("Resolver.relist" in f for f in fr) and any("HotModel.acquire" in f for f in fr)),
-    ("checkpoint loads (`HotModel.loadLocked`: hash, engine load, smoke run)", lambda fr: any("HotModel.loadLocked" in f for f in fr)),
+    ("checkpoint loads (`Reloader.loadLocked`: format check, hash, engine load, smoke run)",
+     lambda fr: any("Reloader.loadLocked" in f or "HotModel.loadLocked" in f for f in fr)),
+    ("format checks of a checkpoint (`CheckpointFormat.check`: ONNX fields, ZIP end record)",
+     lambda fr: any("OnnxFormat.check" in f or "ZipFormat.check" in f for f in fr)),
 ]
 
 FRAME = re.compile(r"^\s+(?P<method>[\w$.<>/+-]+\(.*?\))(?:\s+line:\s*\d+)?(?:\s+bci:\s*\d+)?\s*$")

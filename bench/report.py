@@ -33,7 +33,7 @@ def splice(section_file, target):
     else:
         lines = text.split("\n")
         at = 1 if lines and lines[0].startswith("# ") else 0
-        text = "\n".join(lines[:at] + ["", section, "# Round 1 (issue 5): the full run it was measured against", ""] + lines[at:])
+        text = "\n".join(lines[:at] + ["", section, "# Round 1 (issue 5): the full run it was measured against, and the sections added since"] + lines[at:])
     with open(target, "w", encoding="utf-8") as f:
         f.write(text)
 
@@ -264,7 +264,7 @@ def pickup():
         files = set(r.get("files") or [])
         loads = []
         before, after = [], []
-        if name in ("blocking", "background"):
+        if name != "seed":
             ev = read_json(f"events-reload-{name}.json")
             ev = ev.get("events") if isinstance(ev, dict) else ev
             by_file = {}
@@ -311,7 +311,7 @@ def round2():
       "The machine was shared with three other agents building and testing at the same time: the load average (1, 5, 15 min) "
       f"was {meta.get('loadavg_start', '?')} at the start and {meta.get('loadavg_end', '?')} at the end, and is given per phase "
       "beside each figure (on 2 cores, anything above ~2 means the benchmark shared its cores). Goals are ratios of figures "
-      f"from this one run. Durations: {meta.get('durations', '?')}; run time {meta.get('total_s', '?')} s.")
+      f"from this one run. Run time {meta.get('total_s', '?')} s.")
     o("")
 
     # pickup
@@ -366,11 +366,16 @@ def round2():
                      "reported", "—", phase_load(meta, "jmh")))
 
     # c64
-    ceil, pred = wrk_rounds("ceiling-c64"), wrk_rounds("predict-c64")
+    ceil, pred, base = wrk_rounds("ceiling-c64"), wrk_rounds("predict-c64"), wrk_rounds("baseline-c64")
     q64 = ratio(pred["rps"] if pred else None, ceil["rps"] if ceil else None)
     if ceil and pred:
         rows.append(("Native `/sac/predict` c64 req/s / ceiling", f"{fmt(q64, 2, '×')} ({fmt(pred['rps'], 0)} vs {fmt(ceil['rps'], 0)} req/s)",
                      "≥ 0.54×", verdict(None if q64 is None else q64 >= 0.54), phase_load(meta, "http")))
+    if ceil and base:
+        qb = ratio(base["rps"], ceil["rps"])
+        rows.append((f"The same for the baseline build ({meta.get('baseline', '?')}), same rounds",
+                     f"{fmt(qb, 2, '×')} ({fmt(base['rps'], 0)} req/s); this build / baseline {fmt(ratio(pred['rps'] if pred else None, base['rps']), 2, '×')}",
+                     "reference", "—", phase_load(meta, "http")))
 
     o("| item | figure | goal | | load average (phase start → end) |")
     o("|---|---|---|---|---|")
@@ -385,29 +390,45 @@ def round2():
       "`/sac/predict` back to back on one keep-alive connection until the body's `model_path` names the new file; the time runs "
       "from just before the rename to the end of that answer. Before each trial: 300 ms pause, 20 warm requests. hotserve serves "
       "the SAC actor as ONNX (`fixtures/sac/actor_seed{0,1,2}.onnx`), the seed the same network as `torch.save` dicts made by its "
-      "own `save_checkpoint`; background mode polls every 100 ms. Load = the reload log's duration of the trial files' loads "
+      "own `save_checkpoint`; background mode polls every 100 ms; the `HOTSERVE_JIT=0` row (not a goal) shows what ONNX Runtime's "
+      "graph optimisation (on by default) adds to a load. Load = the reload log's duration of the trial files' loads "
       "(stage + format check + engine load + checks), the seed's = its own log's `loaded … in X ms`.")
     o("")
     o("| server | seen | p50 ms | max ms | min ms | load p50 ms | load max ms | p50 − load p50 | rename → load start (median) "
       "| load end → answer (median) | answers by the old model before |")
     o("|---|---|---|---|---|---|---|---|---|---|---|")
-    for name in ("blocking", "background", "seed"):
+    for name in ("blocking", "background", "blocking-jit0", "seed"):
         r = P.get(name)
         if not r:
             continue
         loads = r.get("loads_ms") or []
         polls = r.get("requests_until_seen") or []
         old = [n - 1 for n in polls]
-        o(f"| {'hotserve, ' + name if name != 'seed' else 'seed (Python, FastAPI + torch)'} | {r['seen']}/{r['trials']} "
+        label = {"seed": "seed (Python, FastAPI + torch)", "blocking-jit0": "hotserve, blocking, `HOTSERVE_JIT=0`"}.get(name, "hotserve, " + name)
+        o(f"| {label} | {r['seen']}/{r['trials']} "
           f"| {fmt(r['p50_ms'])} | {fmt(r['max_ms'])} | {fmt(r['min_ms'])} | {fmt(r.get('load_p50_ms'))} "
           f"| {fmt(loads[-1] if loads else None)} | {fmt(r['p50_ms'] - r['load_p50_ms'] if r.get('load_p50_ms') is not None else None)} "
           f"| {fmt(r.get('before_load_ms'))} | {fmt(r.get('after_load_ms'))} "
           f"| median {fmt(statistics.median(old) if old else None, 0)}, max {max(old) if old else NA} |")
     o("")
-    for name in ("blocking", "background", "seed"):
+    for name in ("blocking", "background", "blocking-jit0", "seed"):
         r = P.get(name)
         if r:
             o(f"- {name}: {', '.join(str(x) for x in r.get('latencies_ms', []))} ms")
+    lb = [(opt, read_json(f"load-breakdown-optimize-{opt}.json")) for opt in ("true", "false")]
+    if any(d for _, d in lb):
+        o("")
+        o("Where a load's time goes (`LoadBreakdown`: the steps of a swap timed one by one, in-process, 30 loads 300 ms apart, "
+          "right after the trials; ms):")
+        o("")
+        o("| graph optimisation | format check | sha256 | engine load (session + its warm-up run) | smoke run | close previous | total p50 (p90) |")
+        o("|---|---|---|---|---|---|---|")
+        for opt, d in lb:
+            if d:
+                o(f"| {'on (default)' if opt == 'true' else 'off (`HOTSERVE_JIT=0`)'} | "
+                  + " | ".join(fmt(d[k]['p50_ms']) for k in ("format_check", "sha256", "engine_load", "smoke_run", "close_previous"))
+                  + f" | {fmt(d['total']['p50_ms'])} ({fmt(d['total']['p90_ms'])}) |")
+        o("")
     la = read("pickup-loadavg.txt")
     if la:
         o(f"- load average before and after the trials: {' → '.join(l.split(' ', 1)[1] for l in la.strip().splitlines())}")
@@ -468,21 +489,25 @@ def round2():
 
     o("### `/sac/predict` at 64 connections vs the ceiling")
     o("")
-    o("`wrk -t1 -c64`, interleaved rounds (ceiling, predict, batch, again); the ceiling is a bare Helidon server answering a "
+    o("`wrk -t1 -c64`, interleaved rounds (ceiling, predict, the baseline build when given, again); the ceiling is a bare Helidon server answering a "
       "constant JSON of the same shape, same JVM options.")
     o("")
     o("| server | req/s | p50 ms | p99 ms | rounds req/s | non-2xx + socket errors |")
     o("|---|---|---|---|---|---|")
-    for label, r in (("ceiling", ceil), ("hotserve /sac/predict", pred)):
+    for label, r in (("ceiling", ceil), ("hotserve /sac/predict", pred), (f"baseline {meta.get('baseline', '')} /sac/predict", base)):
         if r:
             o(f"| {label} | {fmt(r['rps'], 0)} | {fmt(r['p50'])} | {fmt(r['p99'])} | {', '.join(fmt(x, 0) for x in r.get('rounds_rps', [r['rps']]))} "
               f"| {r['non2xx'] + r['sock_total']} |")
     o("")
-    f2 = os.path.join(HERE, "findings-round2.md")
-    if os.path.exists(f2):
-        with open(f2, encoding="utf-8") as f:
-            o(f.read().strip())
-        o("")
+    # bench/findings.md's round-2 part (between its round2-findings markers): what missed and why.
+    fpath = os.path.join(HERE, "findings.md")
+    if os.path.exists(fpath):
+        with open(fpath, encoding="utf-8") as f:
+            text = f.read()
+        a, b = "<!-- round2-findings -->", "<!-- /round2-findings -->"
+        if a in text and b in text:
+            o(text[text.index(a) + len(a):text.index(b)].strip())
+            o("")
     o(f"Raw outputs: `bench/results/{os.path.basename(os.path.normpath(R))}/` (git-ignored). Reproduce with `bench/run --round2`.")
     o("")
     o(ROUND2_END)
@@ -761,7 +786,7 @@ w("")
 w("| server | trials | seen | p50 ms | max ms | min ms | load p50 ms | non-2xx | requests until seen |")
 w("|---|---|---|---|---|---|---|---|---|")
 PU = pickup()
-for rmode in ("blocking", "background", "seed"):
+for rmode in ("blocking", "background", "blocking-jit0", "seed"):
     r = PU.get(rmode)
     if r:
         w(f"| {rmode} | {r['trials']} | {r['seen']} | {fmt(r['p50_ms'])} | {fmt(r['max_ms'])} | {fmt(r['min_ms'])} | {fmt(r.get('load_p50_ms'))} "
@@ -1034,7 +1059,11 @@ if jn:
 findings = os.path.join(HERE, "findings.md")
 if os.path.exists(findings):
     with open(findings, encoding="utf-8") as f:
-        w(f.read().strip())
+        text = f.read()
+    a, b = "<!-- round2-findings -->", "<!-- /round2-findings -->"
+    if a in text and b in text:
+        text = text[:text.index(a)] + text[text.index(b) + len(b):]
+    w(text.strip())
     w("")
 
 # ------------------------------------------------------------------------------------- summary
