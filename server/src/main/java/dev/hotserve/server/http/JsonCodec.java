@@ -306,7 +306,8 @@ public final class JsonCodec {
         return (int) v;
     }
 
-    private static String describe(JsonToken t) {
+    /** A token in words, for error messages ("an array", "a string"); OIP's parser says it the same way. */
+    static String describe(JsonToken t) {
         if (t == null) {
             return "nothing";
         }
@@ -323,12 +324,18 @@ public final class JsonCodec {
 
     // ---------------------------------------------------------------- writing
 
+    /** Writes one JSON document with a generator. */
     @FunctionalInterface
-    private interface Body {
+    interface Body {
         void write(JsonGenerator g) throws IOException;
     }
 
     private byte[] write(int sizeHint, Body body) {
+        return write(factory, sizeHint, body);
+    }
+
+    /** One JSON document into a byte array of about {@code sizeHint} bytes. */
+    static byte[] write(JsonFactory factory, int sizeHint, Body body) {
         ByteArrayOutputStream out = new ByteArrayOutputStream(sizeHint);
         try (JsonGenerator g = factory.createGenerator(out)) {
             body.write(g);

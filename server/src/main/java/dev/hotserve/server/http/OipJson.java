@@ -1,5 +1,7 @@
 package dev.hotserve.server.http;
 
+import static dev.hotserve.server.http.JsonCodec.describe;
+
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
@@ -406,36 +408,10 @@ final class OipJson {
                 + config.getNodeType().name().toLowerCase(Locale.ROOT));
     }
 
-    private static String describe(JsonToken t) {
-        if (t == null) {
-            return "nothing";
-        }
-        return switch (t) {
-            case START_ARRAY -> "an array";
-            case START_OBJECT -> "an object";
-            case VALUE_STRING -> "a string";
-            case VALUE_TRUE, VALUE_FALSE -> "a boolean";
-            case VALUE_NULL -> "null";
-            case VALUE_NUMBER_INT, VALUE_NUMBER_FLOAT -> "a number";
-            default -> t.name().toLowerCase(Locale.ROOT);
-        };
-    }
-
     // ---------------------------------------------------------------- writing
 
-    @FunctionalInterface
-    private interface Body {
-        void write(JsonGenerator g) throws IOException;
-    }
-
-    private byte[] write(int sizeHint, Body body) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream(sizeHint);
-        try (JsonGenerator g = factory.createGenerator(out)) {
-            body.write(g);
-        } catch (IOException e) {
-            throw new UncheckedIOException("writing JSON to memory", e);
-        }
-        return out.toByteArray();
+    private byte[] write(int sizeHint, JsonCodec.Body body) {
+        return JsonCodec.write(factory, sizeHint, body);
     }
 
     byte[] inferResponse(InferResult r, Optional<String> id) {
