@@ -91,13 +91,8 @@ public final class JsonCodec {
             if (p.nextToken() != null) {
                 throw HttpError.badRequest("malformed JSON: unexpected content after the object");
             }
-        } catch (InputCoercionException e) {
-            throw HttpError.badRequest("a number is out of range: " + e.getOriginalMessage());
-        } catch (JsonProcessingException e) {
-            throw HttpError.badRequest("malformed JSON: " + e.getOriginalMessage()
-                    + (e.getLocation() == null ? "" : " (line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + ")"));
         } catch (IOException e) {
-            throw new UncheckedIOException("reading a request body held in memory", e);
+            throw JsonCodec.unreadable(e);
         }
     }
 
@@ -304,6 +299,16 @@ public final class JsonCodec {
             throw HttpError.badRequest(where + " must be " + min + "-" + max + " (limit " + limitName + "), was " + v);
         }
         return (int) v;
+    }
+
+    /** What a failed read of a body held in memory means: a client's bad JSON (400), or our bug. */
+    static RuntimeException unreadable(IOException e) {
+        return switch (e) {
+            case InputCoercionException c -> HttpError.badRequest("a number is out of range: " + c.getOriginalMessage());
+            case JsonProcessingException j -> HttpError.badRequest("malformed JSON: " + j.getOriginalMessage()
+                    + (j.getLocation() == null ? "" : " (line " + j.getLocation().getLineNr() + ", column " + j.getLocation().getColumnNr() + ")"));
+            default -> new UncheckedIOException("reading a request body held in memory", e);
+        };
     }
 
     /** A token in words, for error messages ("an array", "a string"); OIP's parser says it the same way. */

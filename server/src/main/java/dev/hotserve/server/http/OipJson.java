@@ -5,10 +5,8 @@ import static dev.hotserve.server.http.JsonCodec.describe;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadFeature;
-import com.fasterxml.jackson.core.exc.InputCoercionException;
 import com.fasterxml.jackson.core.json.JsonReadFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -21,7 +19,6 @@ import dev.hotserve.server.inference.InferRequest;
 import dev.hotserve.server.inference.InferResult;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -116,13 +113,8 @@ final class OipJson {
             if (p.nextToken() != null) {
                 throw HttpError.badRequest("malformed JSON: unexpected content after the object");
             }
-        } catch (InputCoercionException e) {
-            throw HttpError.badRequest("a number is out of range: " + e.getOriginalMessage());
-        } catch (JsonProcessingException e) {
-            throw HttpError.badRequest("malformed JSON: " + e.getOriginalMessage()
-                    + (e.getLocation() == null ? "" : " (line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + ")"));
         } catch (IOException e) {
-            throw new UncheckedIOException("reading a request body held in memory", e);
+            throw JsonCodec.unreadable(e);
         }
         if (r.inputs == null) {
             throw new InvalidInputException("inputs", "missing field 'inputs': an array of {name, shape, datatype, data}");
