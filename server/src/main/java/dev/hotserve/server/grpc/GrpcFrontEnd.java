@@ -18,22 +18,36 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The gRPC server: the Open Inference Protocol's {@code inference.GRPCInferenceService}
- * ({@link OipGrpcService}) behind the auth interceptor, plus gRPC's standard health service and
- * server reflection (both public). Calls run on virtual threads: a call may block on a load (in
- * blocking reload mode) or wait for its batch, which must not stall Netty's event loop. The largest message accepted is
- * the body limit, so a request too large for REST is too large here too.
+ * ({@link OipGrpcService}) behind the auth interceptor, plus gRPC's standard health and reflection
+ * services (both public). The largest message accepted is the body limit, so a request too large
+ * for REST is too large here too.
+ *
+ * <p><b>Threads.</b> Calls run on the Netty event loop that read them ({@code directExecutor}): a
+ * unary call is read, answered and written by one thread, where an executor would cost three
+ * hand-offs per call (the call's start, its message and half-close, then the write back to the
+ * event loop). On this project's 2-core machine that was worth about 15 µs of server CPU per call
+ * (BENCHMARKS.md, "Open Inference Protocol"). A call that may have to wait is handed to a virtual
+ * thread by {@link OipGrpcService} instead (a model with dynamic batching, whose batch is filled by
+ * other calls the event loop must go on reading, or a model with nothing serving yet): see
+ * {@link OipGrpcService#modelInfer}.
+ *
+ * <p><b>Flow control.</b> A fixed window of 1 MiB per stream instead of gRPC's default automatic
+ * tuning, which sends a PING with the first DATA frame of every round trip to measure the
+ * bandwidth-delay product: with unary calls one at a time per connection that is one PING, one
+ * PING ack and an extra socket write per call. 1 MiB is about 9,000 rows of the SAC state in flight
+ * before a sender waits for a window update; a larger message just takes more round trips.
  */
 public final class GrpcFrontEnd {
 
     private static final System.Logger LOG = System.getLogger(GrpcFrontEnd.class.getName());
 
     private final Server server;
-    private final ExecutorService executor;
+    private final ExecutorService waiting;
     private final HealthStatusManager health;
 
-    private GrpcFrontEnd(Server server, ExecutorService executor, HealthStatusManager health) {
+    private GrpcFrontEnd(Server server, ExecutorService waiting, HealthStatusManager health) {
         this.server = server;
-        this.executor = executor;
+        this.waiting = waiting;
         this.health = health;
     }
 
@@ -44,28 +58,25 @@ public final class GrpcFrontEnd {
      */
     public static GrpcFrontEnd start(String host, int port, Dispatcher dispatcher, Access access,
             dev.hotserve.server.http.Gate gate, ServerMetrics metrics, Limits limits) {
-        // Virtual threads, measured against a fixed pool of platform threads and Netty's own event loop
-        // (directExecutor) on this machine: about twice the calls per second of either at 64 connections
-        // (BENCHMARKS.md, "Open Inference Protocol"). The event loop is also unsafe here: a call may wait
-        // for a load or a batch, and Netty could not read the requests that would fill that batch.
-        ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
+        ExecutorService waiting = Executors.newVirtualThreadPerTaskExecutor();
         HealthStatusManager health = new HealthStatusManager();
         int maxMessage = (int) Math.min(Integer.MAX_VALUE - 1024, limits.maxBodyBytes() + 1024);
         Server server = NettyServerBuilder.forAddress(new InetSocketAddress(host, port))
-                .executor(executor)
+                .directExecutor()
+                .flowControlWindow(NettyServerBuilder.DEFAULT_FLOW_CONTROL_WINDOW)
                 .maxInboundMessageSize(maxMessage)
-                .addService(ServerInterceptors.intercept(new OipGrpcService(dispatcher, metrics, gate), new AuthInterceptor(access)))
+                .addService(ServerInterceptors.intercept(new OipGrpcService(dispatcher, metrics, gate, waiting), new AuthInterceptor(access)))
                 .addService(health.getHealthService())
                 .addService(ProtoReflectionServiceV1.newInstance())
                 .build();
         try {
             server.start();
         } catch (IOException e) {
-            executor.shutdownNow();
+            waiting.shutdownNow();
             throw new dev.hotserve.server.HotserveServer.ServerStartException("cannot listen for gRPC on " + host + ":" + port
                     + " (is the port taken? set HOTSERVE_GRPC_PORT, or 'off'): " + e.getMessage(), e);
         }
-        return new GrpcFrontEnd(server, executor, health);
+        return new GrpcFrontEnd(server, waiting, health);
     }
 
     public int port() {
@@ -88,6 +99,6 @@ public final class GrpcFrontEnd {
     /** Cancels whatever still runs and releases the threads. */
     public void shutdownNow() {
         server.shutdownNow();
-        executor.shutdownNow();
+        waiting.shutdownNow();
     }
 }

@@ -30,6 +30,8 @@ import io.grpc.stub.StreamObserver;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.function.Supplier;
 
 /**
@@ -37,6 +39,11 @@ import java.util.function.Supplier;
  * same registry, {@link Dispatcher}, version routing and {@link Failure} sorting as REST. Every
  * call is admitted by the server's gate (a stopping server refuses, UNAVAILABLE) and recorded in
  * the request metrics with route {@code grpc:<Method>}.
+ *
+ * <p>Calls arrive on the Netty event loop that read them ({@link GrpcFrontEnd}) and are answered
+ * there when they cannot wait on anything but the engine; a call that may wait is handed to a
+ * virtual thread of {@code waiting} first, so the event loop goes on reading the calls of its other
+ * connections.
  */
 final class OipGrpcService extends GRPCInferenceServiceGrpc.GRPCInferenceServiceImplBase {
 
@@ -48,12 +55,40 @@ final class OipGrpcService extends GRPCInferenceServiceGrpc.GRPCInferenceService
     private final ModelRegistry registry;
     private final ServerMetrics metrics;
     private final Gate gate;
+    private final Executor waiting;
 
-    OipGrpcService(Dispatcher dispatcher, ServerMetrics metrics, Gate gate) {
+    OipGrpcService(Dispatcher dispatcher, ServerMetrics metrics, Gate gate, Executor waiting) {
         this.dispatcher = dispatcher;
         this.registry = dispatcher.registry();
         this.metrics = metrics;
         this.gate = gate;
+        this.waiting = waiting;
+    }
+
+    /** Runs {@code call} on a virtual thread; UNAVAILABLE when the server is past taking any. */
+    private void handOff(String method, StreamObserver<?> out, Runnable call) {
+        try {
+            waiting.execute(call);
+        } catch (RejectedExecutionException e) {
+            out.onError(GrpcStatus.of(Failure.of(new ServerStoppingException("the server is shutting down"), method)).asRuntimeException());
+        }
+    }
+
+    /**
+     * Whether an infer call on this model may wait for something other than its own engine call,
+     * and so must leave the event loop: with dynamic batching a call waits for the batch that other
+     * calls fill (the event loop must go on reading them) or for the engine call another request
+     * leads; with nothing serving yet, the call may wait out a checkpoint's settle window before
+     * its first load. An unknown model fails at once, on the event loop.
+     *
+     * <p>Not counted as waiting: in blocking reload mode, the call that finds a newer checkpoint
+     * loads it (and other calls of that model wait for the load, on whatever thread, by that mode's
+     * contract). That load then runs on the event loop, and the other calls of its connections wait
+     * for it too.
+     */
+    private boolean mayWait(String model) {
+        ServedModel m = registry.find(model).orElse(null);
+        return m != null && (m.model().batching().enabled() || m.model().current().isEmpty());
     }
 
     /** Runs one unary call through admission, metrics and the error sorting. */
@@ -121,6 +156,11 @@ final class OipGrpcService extends GRPCInferenceServiceGrpc.GRPCInferenceService
 
     @Override
     public void modelMetadata(ModelMetadataRequest request, StreamObserver<ModelMetadataResponse> out) {
+        // Leases a version, so may load one (blocking reload mode, or nothing serving yet); rare: never on the event loop.
+        handOff("ModelMetadata", out, () -> modelMetadataNow(request, out));
+    }
+
+    private void modelMetadataNow(ModelMetadataRequest request, StreamObserver<ModelMetadataResponse> out) {
         call("ModelMetadata", request.getName(), out, () -> {
             try (ServedModel.Use use = registry.use(request.getName());
                     Lease lease = Versions.acquire(use.served(), version(request.getVersion()), Optional.empty())) {
@@ -143,6 +183,14 @@ final class OipGrpcService extends GRPCInferenceServiceGrpc.GRPCInferenceService
 
     @Override
     public void modelInfer(ModelInferRequest request, StreamObserver<ModelInferResponse> out) {
+        if (mayWait(request.getModelName())) {
+            handOff("ModelInfer", out, () -> modelInferNow(request, out));
+        } else {
+            modelInferNow(request, out);
+        }
+    }
+
+    private void modelInferNow(ModelInferRequest request, StreamObserver<ModelInferResponse> out) {
         boolean raw = request.getRawInputContentsCount() > 0;
         call("ModelInfer", request.getModelName(), out, () -> {
             InferRequest req = GrpcTensors.request(request, dispatcher); // first: the parameters carry the routing key
