@@ -7,6 +7,16 @@ import dev.hotserve.server.metrics.ServerMetrics;
 import io.grpc.Server;
 import io.grpc.ServerInterceptors;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
+import io.grpc.netty.shaded.io.netty.channel.IoHandlerFactory;
+import io.grpc.netty.shaded.io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.grpc.netty.shaded.io.netty.channel.ServerChannel;
+import io.grpc.netty.shaded.io.netty.channel.epoll.Epoll;
+import io.grpc.netty.shaded.io.netty.channel.epoll.EpollIoHandler;
+import io.grpc.netty.shaded.io.netty.channel.epoll.EpollServerSocketChannel;
+import io.grpc.netty.shaded.io.netty.channel.nio.NioIoHandler;
+import io.grpc.netty.shaded.io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.grpc.netty.shaded.io.netty.util.concurrent.DefaultThreadFactory;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import java.io.IOException;
@@ -23,32 +33,46 @@ import java.util.concurrent.TimeUnit;
  * for REST is too large here too.
  *
  * <p><b>Threads.</b> Calls run on the Netty event loop that read them ({@code directExecutor}): a
- * unary call is read, answered and written by one thread, where an executor would cost three
- * hand-offs per call (the call's start, its message and half-close, then the write back to the
- * event loop). On this project's 2-core machine that was worth about 15 µs of server CPU per call
- * (BENCHMARKS.md, "Open Inference Protocol"). A call that may have to wait is handed to a virtual
- * thread by {@link OipGrpcService} instead (a model with dynamic batching, whose batch is filled by
- * other calls the event loop must go on reading, or a model with nothing serving yet): see
- * {@link OipGrpcService#modelInfer}.
- *
- * <p><b>Flow control.</b> A fixed window of 1 MiB per stream instead of gRPC's default automatic
- * tuning, which sends a PING with the first DATA frame of every round trip to measure the
- * bandwidth-delay product: with unary calls one at a time per connection that is one PING, one
- * PING ack and an extra socket write per call. 1 MiB is about 9,000 rows of the SAC state in flight
- * before a sender waits for a window update; a larger message just takes more round trips.
+ * unary call is read, answered and written by one thread, where an executor costs three hand-offs
+ * per call (the call's start, its message and half-close, then the write back to the event loop).
+ * There is one event loop per core (gRPC's shared default has two per core): an event loop that
+ * runs the model is busy, not waiting, and more of them than cores only take turns. A call that
+ * may have to wait is handed to a virtual thread by {@link OipGrpcService} instead (a model with
+ * dynamic batching, whose batch is filled by calls the event loop must go on reading, or a model
+ * with nothing serving yet). Measured on this project's 2-core machine: BENCHMARKS.md, "Open
+ * Inference Protocol".
  */
 public final class GrpcFrontEnd {
 
     private static final System.Logger LOG = System.getLogger(GrpcFrontEnd.class.getName());
 
     private final Server server;
+    private final EventLoops loops;
     private final ExecutorService waiting;
     private final HealthStatusManager health;
 
-    private GrpcFrontEnd(Server server, ExecutorService waiting, HealthStatusManager health) {
+    private GrpcFrontEnd(Server server, EventLoops loops, ExecutorService waiting, HealthStatusManager health) {
         this.server = server;
+        this.loops = loops;
         this.waiting = waiting;
         this.health = health;
+    }
+
+    /** The accepting thread and the connections' event loops: epoll where Netty has it, else NIO. */
+    private record EventLoops(EventLoopGroup boss, EventLoopGroup workers, Class<? extends ServerChannel> channel) {
+
+        static EventLoops create(int threads) {
+            boolean epoll = Epoll.isAvailable();
+            IoHandlerFactory io = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
+            return new EventLoops(new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("hotserve-grpc-accept", true), io),
+                    new MultiThreadIoEventLoopGroup(threads, new DefaultThreadFactory("hotserve-grpc", true), io),
+                    epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class);
+        }
+
+        void shutdown() {
+            boss.shutdownGracefully(0, 5, TimeUnit.SECONDS);
+            workers.shutdownGracefully(0, 5, TimeUnit.SECONDS);
+        }
     }
 
     /**
@@ -59,11 +83,14 @@ public final class GrpcFrontEnd {
     public static GrpcFrontEnd start(String host, int port, Dispatcher dispatcher, Access access,
             dev.hotserve.server.http.Gate gate, ServerMetrics metrics, Limits limits) {
         ExecutorService waiting = Executors.newVirtualThreadPerTaskExecutor();
+        EventLoops loops = EventLoops.create(Runtime.getRuntime().availableProcessors());
         HealthStatusManager health = new HealthStatusManager();
         int maxMessage = (int) Math.min(Integer.MAX_VALUE - 1024, limits.maxBodyBytes() + 1024);
         Server server = NettyServerBuilder.forAddress(new InetSocketAddress(host, port))
+                .bossEventLoopGroup(loops.boss())
+                .workerEventLoopGroup(loops.workers())
+                .channelType(loops.channel())
                 .directExecutor()
-                .flowControlWindow(NettyServerBuilder.DEFAULT_FLOW_CONTROL_WINDOW)
                 .maxInboundMessageSize(maxMessage)
                 .addService(ServerInterceptors.intercept(new OipGrpcService(dispatcher, metrics, gate, waiting), new AuthInterceptor(access)))
                 .addService(health.getHealthService())
@@ -73,10 +100,11 @@ public final class GrpcFrontEnd {
             server.start();
         } catch (IOException e) {
             waiting.shutdownNow();
+            loops.shutdown();
             throw new dev.hotserve.server.HotserveServer.ServerStartException("cannot listen for gRPC on " + host + ":" + port
                     + " (is the port taken? set HOTSERVE_GRPC_PORT, or 'off'): " + e.getMessage(), e);
         }
-        return new GrpcFrontEnd(server, waiting, health);
+        return new GrpcFrontEnd(server, loops, waiting, health);
     }
 
     public int port() {
@@ -100,5 +128,11 @@ public final class GrpcFrontEnd {
     public void shutdownNow() {
         server.shutdownNow();
         waiting.shutdownNow();
+        try {
+            server.awaitTermination(5, TimeUnit.SECONDS); // the connections close on their event loops: let them, then stop the loops
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        loops.shutdown();
     }
 }
