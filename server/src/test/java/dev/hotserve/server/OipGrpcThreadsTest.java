@@ -34,9 +34,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * gRPC calls run on Netty's event loops, and a call that may wait leaves its event loop first
- * (GrpcFrontEnd, OipGrpcService): dynamic batching fed by gRPC, and the drain on stop. Both hold a
- * call in the batcher with a queue delay far longer than the test, so nothing depends on timing: a
- * batch runs when it is full.
+ * (GrpcFrontEnd, OipGrpcService): dynamic batching fed by gRPC, the drain on stop, and a blocking
+ * reload found by a call on an event loop. The first two hold a call in the batcher with a queue
+ * delay far longer than the test, so nothing depends on timing: a batch runs when it is full.
  */
 class OipGrpcThreadsTest {
 
@@ -46,13 +46,16 @@ class OipGrpcThreadsTest {
     private TestServer server;
     private final List<ManagedChannel> channels = new ArrayList<>();
 
+    /** With batching when {@code maxBatchSize} > 0. */
     private TestServer start(int maxBatchSize) {
         Checkpoints.publish(dir, "actor_seed0.onnx", "model_1.onnx", 1);
         Map<String, String> env = new HashMap<>();
         env.put("HOTSERVE_MODEL_DIR", dir.toString());
         env.put("HOTSERVE_GRPC_PORT", "0");
-        env.put("HOTSERVE_MAX_BATCH_SIZE", Integer.toString(maxBatchSize));
-        env.put("HOTSERVE_MAX_QUEUE_DELAY", "10m"); // a batch runs when full; a test that needs the delay fails by its deadline
+        if (maxBatchSize > 0) {
+            env.put("HOTSERVE_MAX_BATCH_SIZE", Integer.toString(maxBatchSize));
+            env.put("HOTSERVE_MAX_QUEUE_DELAY", "10m"); // a batch runs when full; a test that needs the delay fails by its deadline
+        }
         env.put("HOTSERVE_SHUTDOWN_GRACE", "5m");
         server = TestServer.start(dir, env);
         return server;
@@ -146,6 +149,19 @@ class OipGrpcThreadsTest {
         assertThat((double) action(answer)).isCloseTo(ref.get("action").get(0).get(0).asDouble(), within(1e-5));
         stopping.get(60, TimeUnit.SECONDS);
         assertThat(model.current()).isEmpty();
+    }
+
+    @Test
+    void aCallThatFindsANewerCheckpointLoadsItAndIsAnsweredByIt() throws Exception {
+        // Blocking reload mode (the default), no batching: the call runs on its event loop, loads there.
+        JsonNode ref = Oip.reference("actor_seed0").get("batch64");
+        start(0);
+        var stub = GRPCInferenceServiceGrpc.newBlockingStub(channel()).withDeadlineAfter(60, TimeUnit.SECONDS);
+        assertThat(stub.modelInfer(infer(row(ref, 0))).getModelVersion()).isEqualTo("model_1");
+        Checkpoints.publish(dir, "actor_seed1.onnx", "model_2.onnx", 2);
+        ModelInferResponse answer = stub.withDeadlineAfter(60, TimeUnit.SECONDS).modelInfer(infer(row(ref, 0)));
+        assertThat(answer.getModelVersion()).isEqualTo("model_2");
+        assertThat(server.server.models().get("sac").current().orElseThrow().path().getFileName()).hasToString("model_2.onnx");
     }
 
     private static boolean refused(GRPCInferenceServiceGrpc.GRPCInferenceServiceBlockingStub stub) {
