@@ -104,7 +104,7 @@ public final class HotModel implements AutoCloseable {
         this.log = new VersionLog(name, b.historySize, b.eventLogSize, b.listeners);
         this.reloader = new Reloader(name, state, source, loading, log, mode, b.clock, b.sleeper, b.settleWindow,
                 b.executor != null ? b.executor : runtime.loader(), b.files, b.batching, b.batchObserver, b.rollout,
-                b.shadowExecutor != null ? b.shadowExecutor : runtime.shadow());
+                new ShadowQueue.Settings(b.shadowExecutor != null ? b.shadowExecutor : runtime.shadow(), runtime.shadowQueue()));
         this.rollout = reloader.rollout();
         if (!b.rollout.immediate()) {
             reloader.restoreStable();

@@ -261,8 +261,10 @@ public final class HotModelBuilder {
     }
 
     /**
-     * Where shadow comparisons run; default: the runtime's bounded shadow queue, which skips when
-     * busy. Tests pass {@code Runnable::run} to compare on the request thread, deterministically.
+     * Where shadow comparisons run: the executor is handed one drain of the model's sample queue at
+     * a time (a batch of up to {@value ShadowQueue#MAX_BATCH_ROWS} rows); the queue's size is the
+     * runtime's {@link HotserveRuntime.Builder#shadowQueue}. Default: the runtime's one shadow
+     * thread. Tests pass {@code Runnable::run} to compare on the request thread, deterministically.
      */
     public HotModelBuilder shadowExecutor(Executor executor) {
         this.shadowExecutor = Objects.requireNonNull(executor, "shadowExecutor");

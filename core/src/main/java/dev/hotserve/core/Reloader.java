@@ -54,7 +54,7 @@ final class Reloader {
 
     Reloader(String name, AtomicReference<ModelState> state, CheckpointSource source, CheckpointLoading loading, VersionLog log,
             ReloadMode mode, InstantSource clock, HotModel.Sleeper sleeper, Duration settleWindow, Executor background,
-            CheckpointFiles files, Batching batching, BatchObserver batchObserver, RolloutPolicy rolloutPolicy, Executor shadow) {
+            CheckpointFiles files, Batching batching, BatchObserver batchObserver, RolloutPolicy rolloutPolicy, ShadowQueue.Settings shadow) {
         this.name = name;
         this.state = state;
         this.source = source;
