@@ -33,7 +33,7 @@ public final class HotserveRuntime implements AutoCloseable {
     private final Engines engines;
     private final ThreadPoolExecutor loader;
     private final ScheduledThreadPoolExecutor scheduler;
-    private final ThreadPoolExecutor shadow;
+    private final ShadowThread shadow;
     private final int shadowQueue;
     private final LeakWatch leaks = new LeakWatch();
 
@@ -43,10 +43,9 @@ public final class HotserveRuntime implements AutoCloseable {
                 daemons("hotserve-loader-"));
         loader.allowCoreThreadTimeOut(true);
         // Shadow comparisons (rollout) of every model: one thread. Its tasks are drains of the
-        // models' bounded sample queues (ShadowQueue), at most one waiting per model, so this queue
-        // is bounded by the number of models; a full sample queue skips, a response never waits.
-        this.shadow = new ThreadPoolExecutor(1, 1, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), daemons("hotserve-shadow-"));
-        shadow.allowCoreThreadTimeOut(true);
+        // models' bounded sample queues (ShadowQueue), at most one waiting per model, so its own
+        // queue is bounded by the number of models; a full sample queue skips, a response never waits.
+        this.shadow = new ShadowThread("hotserve-shadow-1");
         this.shadowQueue = b.shadowQueue;
         this.scheduler = new ScheduledThreadPoolExecutor(1, daemons("hotserve-scheduler-"));
         scheduler.setRemoveOnCancelPolicy(true);
@@ -115,15 +114,14 @@ public final class HotserveRuntime implements AutoCloseable {
         }
     }
 
-    /** Stops the loader and the scheduler; their threads end. Close the models first. Idempotent. */
+    /** Stops the loader, the scheduler and the shadow thread; their threads end. Close the models first. Idempotent. */
     @Override
     public void close() {
         scheduler.shutdownNow();
         loader.shutdownNow();
-        shadow.shutdownNow();
+        shadow.close();
         try {
-            if (!scheduler.awaitTermination(5, TimeUnit.SECONDS) || !loader.awaitTermination(5, TimeUnit.SECONDS)
-                    || !shadow.awaitTermination(5, TimeUnit.SECONDS)) {
+            if (!scheduler.awaitTermination(5, TimeUnit.SECONDS) || !loader.awaitTermination(5, TimeUnit.SECONDS)) {
                 LOG.log(System.Logger.Level.WARNING, "hotserve runtime: a loader or scheduler thread did not stop within 5 s");
             }
         } catch (InterruptedException e) {
