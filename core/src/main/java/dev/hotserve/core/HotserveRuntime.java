@@ -35,6 +35,7 @@ public final class HotserveRuntime implements AutoCloseable {
     private final ScheduledThreadPoolExecutor scheduler;
     private final ThreadPoolExecutor shadow;
     private final LeakWatch leaks = new LeakWatch();
+    private final DirectoryWatch watch = new DirectoryWatch();
 
     private HotserveRuntime(Builder b) {
         this.engines = b.engines != null ? b.engines : Engines.discover();
@@ -92,6 +93,11 @@ public final class HotserveRuntime implements AutoCloseable {
         return leaks;
     }
 
+    /** Wakes models whose directory changed; its one thread starts with the first watched directory. */
+    DirectoryWatch watch() {
+        return watch;
+    }
+
     /**
      * Reports and releases the leases found dropped without {@code close()} since the last check
      * (the scheduler does this every second); returns how many.
@@ -111,6 +117,7 @@ public final class HotserveRuntime implements AutoCloseable {
     /** Stops the loader and the scheduler; their threads end. Close the models first. Idempotent. */
     @Override
     public void close() {
+        watch.close();
         scheduler.shutdownNow();
         loader.shutdownNow();
         shadow.shutdownNow();
