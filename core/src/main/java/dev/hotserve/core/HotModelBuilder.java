@@ -35,7 +35,8 @@ public final class HotModelBuilder {
     int historySize = 32;
     int eventLogSize = 256;
     ModelLoader loader;
-    InstantSource clock = InstantSource.system();
+    private static final InstantSource SYSTEM_CLOCK = InstantSource.system();
+    InstantSource clock = SYSTEM_CLOCK;
     HotModel.Sleeper sleeper = d -> Thread.sleep(d);
     Executor executor;
     ScheduledExecutorService scheduler;
@@ -50,6 +51,7 @@ public final class HotModelBuilder {
     BatchObserver batchObserver = BatchObserver.NONE;
     CheckpointSource customSource;
     HotserveRuntime runtime;
+    Boolean watch; // null: decided in build() from what was injected
     final List<CheckpointFormat> formats = new ArrayList<>(CheckpointFormat.builtIn());
 
     HotModelBuilder() {}
@@ -210,6 +212,25 @@ public final class HotModelBuilder {
     public HotModelBuilder checkOnAcquire(boolean check) {
         this.checkOnAcquire = check;
         return this;
+    }
+
+    /**
+     * Whether a local directory (or a file's directory) is watched, so a checkpoint renamed in
+     * starts loading at once, before a request or poll notices it. Only an accelerator: freshness
+     * is still checked on every request and poll. Default: on for the real file system and clock,
+     * off when a test injects a file system, clock or executor (its loads stay deterministic).
+     */
+    public HotModelBuilder watch(boolean on) {
+        this.watch = on;
+        return this;
+    }
+
+    /** The {@link #watch} setting in effect. */
+    boolean watchesFiles() {
+        if (watch != null) {
+            return watch;
+        }
+        return customSource == null && files instanceof CheckpointFiles.SystemFiles && clock == SYSTEM_CLOCK && executor == null;
     }
 
     /**

@@ -36,6 +36,7 @@ public final class HotserveRuntime implements AutoCloseable {
     private final ShadowThread shadow;
     private final int shadowQueue;
     private final LeakWatch leaks = new LeakWatch();
+    private final DirectoryWatch watch = new DirectoryWatch();
 
     private HotserveRuntime(Builder b) {
         this.engines = b.engines != null ? b.engines : Engines.discover();
@@ -98,6 +99,11 @@ public final class HotserveRuntime implements AutoCloseable {
         return leaks;
     }
 
+    /** Wakes models whose directory changed; its one thread starts with the first watched directory. */
+    DirectoryWatch watch() {
+        return watch;
+    }
+
     /**
      * Reports and releases the leases found dropped without {@code close()} since the last check
      * (the scheduler does this every second); returns how many.
@@ -117,6 +123,7 @@ public final class HotserveRuntime implements AutoCloseable {
     /** Stops the loader, the scheduler and the shadow thread; their threads end. Close the models first. Idempotent. */
     @Override
     public void close() {
+        watch.close();
         scheduler.shutdownNow();
         loader.shutdownNow();
         shadow.close();
