@@ -22,10 +22,15 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.OptionalInt;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.FutureTask;
+import java.util.concurrent.RejectedExecutionException;
 
 /**
  * Turns one fingerprinted file into a verified model, or says why not (SPEC §3): the sidecars are
- * read, the bytes hashed (and checked against {@code <file>.sha256}), the engine loads the file, and
+ * read, the bytes hashed (and checked against {@code <file>.sha256} or an expected digest before
+ * the engine sees them; with nothing to check against, hashed while the engine loads), and
  * the result must pass the width checks, a smoke run on a zero batch and the golden check of
  * {@code <file>.json}. Whatever fails, a model that was loaded is closed before the outcome leaves.
  */
@@ -38,9 +43,12 @@ final class CheckpointLoading {
     private final LoadOptions options;
     private final int expectedStateDim; // 0: not configured
     private final CheckpointFiles files;
+    private final Executor hasher;
     private final ObjectMapper json = new ObjectMapper();
 
-    CheckpointLoading(ModelLoader loader, LoadOptions options, int expectedStateDim, CheckpointFiles files) {
+    /** @param hasher where the bytes are hashed while the engine loads; a refusal hashes on the loading thread */
+    CheckpointLoading(ModelLoader loader, LoadOptions options, int expectedStateDim, CheckpointFiles files, Executor hasher) {
+        this.hasher = hasher;
         this.loader = loader;
         this.options = options;
         this.expectedStateDim = expectedStateDim;
@@ -81,17 +89,25 @@ final class CheckpointLoading {
     Outcome load(StagedCheckpoint staged, String expectedSha256) {
         Path file = staged.file();
         LoadedModel model = null;
+        FutureTask<Digest> hashing = null;
         try {
             Sidecar sidecar = readJsonSidecar(file, staged.jsonSidecar());
-            long[] size = {staged.ref().size()};
-            String sha = staged.verifiedSha256().isPresent() ? staged.verifiedSha256().get() : sha256(file, size);
             String declared = readShaSidecar(staged.sha256Sidecar());
-            if (declared != null && !declared.equals(sha)) {
-                throw new Refused("sha256 of " + file + " is " + sha + " but " + staged.sha256Sidecar().get() + " says " + declared);
-            }
-            if (expectedSha256 != null && !expectedSha256.equalsIgnoreCase(sha)) {
-                throw new Refused(file + " changed since it was loaded, or is not the expected checkpoint: sha256 " + sha + ", expected "
-                        + expectedSha256.toLowerCase(Locale.ROOT));
+            if (staged.verifiedSha256().isEmpty()) {
+                long expectedSize = staged.ref().size();
+                hashing = new FutureTask<>(() -> sha256(file, expectedSize));
+                if (declared != null || expectedSha256 != null) {
+                    // A digest to check: the bytes are proved before a native parser sees them.
+                    checkDigest(file, staged, declared, expectedSha256, digestOf(hashing));
+                } else {
+                    // Nothing to check against: hashed beside the engine's load (on another loader
+                    // thread when one is free), so the digest costs the load no time.
+                    try {
+                        hasher.execute(hashing);
+                    } catch (RejectedExecutionException e) {
+                        // hashed below, on this thread
+                    }
+                }
             }
             LoadOptions opts = sidecar.stateDim.isPresent() ? options.withStateDim(sidecar.stateDim.getAsInt()) : options;
             Engines.Loaded loaded;
@@ -103,8 +119,10 @@ final class CheckpointLoading {
                 throw new Refused("loading " + file + " failed: " + e, e);
             }
             model = loaded.model();
+            Digest digest = hashing != null ? digestOf(hashing) : new Digest(staged.verifiedSha256().get(), staged.ref().size());
+            checkDigest(file, staged, declared, expectedSha256, digest);
             PolicyHead head = verify(file, model, sidecar);
-            return new Ok(loaded.engine(), model, head, sha, size[0]);
+            return new Ok(loaded.engine(), model, head, digest.sha256(), digest.size());
         } catch (Refused e) {
             closeQuietly(model, e);
             return new Failed(e.getMessage(), e.getCause());
@@ -114,6 +132,52 @@ final class CheckpointLoading {
         } catch (RuntimeException | Error e) {
             closeQuietly(model, e);
             throw e;
+        } finally {
+            if (hashing != null) {
+                hashing.cancel(false); // a load that failed first does not need the digest
+            }
+        }
+    }
+
+    private static void checkDigest(Path file, StagedCheckpoint staged, String declared, String expectedSha256, Digest digest)
+            throws Refused {
+        String sha = digest.sha256();
+        if (declared != null && !declared.equals(sha)) {
+            throw new Refused("sha256 of " + file + " is " + sha + " but " + staged.sha256Sidecar().get() + " says " + declared);
+        }
+        if (expectedSha256 != null && !expectedSha256.equalsIgnoreCase(sha)) {
+            throw new Refused(file + " changed since it was loaded, or is not the expected checkpoint: sha256 " + sha + ", expected "
+                    + expectedSha256.toLowerCase(Locale.ROOT));
+        }
+    }
+
+    /** A file's sha256 and the bytes hashed. */
+    private record Digest(String sha256, long size) {}
+
+    /** Runs the hash here unless a loader thread took it, and waits for it. */
+    private static Digest digestOf(FutureTask<Digest> hashing) throws IOException, Refused {
+        hashing.run(); // a no-op when a loader thread runs or ran it
+        boolean interrupted = false;
+        try {
+            for (;;) {
+                try {
+                    return hashing.get();
+                } catch (InterruptedException e) {
+                    interrupted = true; // the load finishes; the interrupt is kept for the caller
+                }
+            }
+        } catch (ExecutionException e) {
+            switch (e.getCause()) {
+                case IOException io -> throw io;
+                case Refused r -> throw r;
+                case RuntimeException re -> throw re;
+                case Error err -> throw err;
+                default -> throw new IllegalStateException(e.getCause());
+            }
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 
@@ -271,8 +335,8 @@ final class CheckpointLoading {
         return file.resolveSibling(file.getFileName() + suffix);
     }
 
-    /** Hashes {@code file}; {@code size[0]}: the byte count expected (-1: any), set to the count read. */
-    private String sha256(Path file, long[] size) throws IOException, Refused {
+    /** Hashes {@code file}; {@code expectedSize}: the byte count it must have (-1: any). */
+    private Digest sha256(Path file, long expectedSize) throws IOException, Refused {
         MessageDigest md;
         try {
             md = MessageDigest.getInstance("SHA-256");
@@ -288,11 +352,10 @@ final class CheckpointLoading {
                 total += n;
             }
         }
-        if (size[0] >= 0 && total != size[0]) {
-            throw new Refused(file + " changed while it was being read: " + total + " bytes read, " + size[0] + " expected");
+        if (expectedSize >= 0 && total != expectedSize) {
+            throw new Refused(file + " changed while it was being read: " + total + " bytes read, " + expectedSize + " expected");
         }
-        size[0] = total;
-        return HexFormat.of().formatHex(md.digest());
+        return new Digest(HexFormat.of().formatHex(md.digest()), total);
     }
 
     /** The digest of the {@code .sha256} sidecar in lower case, or null when there is none. */

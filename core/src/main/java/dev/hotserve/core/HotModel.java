@@ -85,6 +85,7 @@ public final class HotModel implements AutoCloseable {
     private final Consumer<LeakedLease> leakListener;
     private final int leakSampling;
     private final ScheduledFuture<?> poller;
+    private final AutoCloseable watching;
     private final AtomicBoolean pollQueued = new AtomicBoolean();
     private final Batching batching;
     private final RolloutController rollout;
@@ -100,11 +101,11 @@ public final class HotModel implements AutoCloseable {
         this.runtime = b.runtime != null ? b.runtime : HotserveRuntime.create();
         this.source = b.source();
         ModelLoader loader = b.loader != null ? b.loader : runtime.engines()::load;
-        CheckpointLoading loading = new CheckpointLoading(loader, b.loadOptions, b.expectedStateDim, b.files);
+        CheckpointLoading loading = new CheckpointLoading(loader, b.loadOptions, b.expectedStateDim, b.files, runtime.loader());
         this.log = new VersionLog(name, b.historySize, b.eventLogSize, b.listeners);
         this.reloader = new Reloader(name, state, source, loading, log, mode, b.clock, b.sleeper, b.settleWindow,
                 b.executor != null ? b.executor : runtime.loader(), b.files, b.batching, b.batchObserver, b.rollout,
-                b.shadowExecutor != null ? b.shadowExecutor : runtime.shadow());
+                new ShadowQueue.Settings(b.shadowExecutor != null ? b.shadowExecutor : runtime.shadow(), runtime.shadowQueue()));
         this.rollout = reloader.rollout();
         if (!b.rollout.immediate()) {
             reloader.restoreStable();
@@ -120,6 +121,8 @@ public final class HotModel implements AutoCloseable {
         } else {
             this.poller = null;
         }
+        this.watching = b.watchesFiles() && source instanceof LocalSource local
+                ? local.watch(runtime.watch(), reloader::scheduleBackground) : () -> {};
     }
 
     public static HotModelBuilder builder() {
@@ -322,6 +325,11 @@ public final class HotModel implements AutoCloseable {
         }
         if (poller != null) {
             poller.cancel(false);
+        }
+        try {
+            watching.close();
+        } catch (Exception e) {
+            LOG.log(System.Logger.Level.WARNING, "model '" + name + "': ending the directory watch failed", e);
         }
         reloader.close();
         source.close();

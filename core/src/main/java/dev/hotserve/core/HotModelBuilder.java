@@ -35,7 +35,8 @@ public final class HotModelBuilder {
     int historySize = 32;
     int eventLogSize = 256;
     ModelLoader loader;
-    InstantSource clock = InstantSource.system();
+    private static final InstantSource SYSTEM_CLOCK = InstantSource.system();
+    InstantSource clock = SYSTEM_CLOCK;
     HotModel.Sleeper sleeper = d -> Thread.sleep(d);
     Executor executor;
     ScheduledExecutorService scheduler;
@@ -50,6 +51,7 @@ public final class HotModelBuilder {
     BatchObserver batchObserver = BatchObserver.NONE;
     CheckpointSource customSource;
     HotserveRuntime runtime;
+    Boolean watch; // null: decided in build() from what was injected
     final List<CheckpointFormat> formats = new ArrayList<>(CheckpointFormat.builtIn());
 
     HotModelBuilder() {}
@@ -213,6 +215,25 @@ public final class HotModelBuilder {
     }
 
     /**
+     * Whether a local directory (or a file's directory) is watched, so a checkpoint renamed in
+     * starts loading at once, before a request or poll notices it. Only an accelerator: freshness
+     * is still checked on every request and poll. Default: on for the real file system and clock,
+     * off when a test injects a file system, clock or executor (its loads stay deterministic).
+     */
+    public HotModelBuilder watch(boolean on) {
+        this.watch = on;
+        return this;
+    }
+
+    /** The {@link #watch} setting in effect. */
+    boolean watchesFiles() {
+        if (watch != null) {
+            return watch;
+        }
+        return customSource == null && files instanceof CheckpointFiles.SystemFiles && clock == SYSTEM_CLOCK && executor == null;
+    }
+
+    /**
      * Tier 0: where checkpoints come from, when neither a local {@link #file} nor a {@link #directory}
      * says it (an object store). The model closes the source when it closes.
      */
@@ -261,8 +282,10 @@ public final class HotModelBuilder {
     }
 
     /**
-     * Where shadow comparisons run; default: the runtime's bounded shadow queue, which skips when
-     * busy. Tests pass {@code Runnable::run} to compare on the request thread, deterministically.
+     * Where shadow comparisons run: the executor is handed one drain of the model's sample queue at
+     * a time (a batch of up to {@value ShadowQueue#MAX_BATCH_ROWS} rows); the queue's size is the
+     * runtime's {@link HotserveRuntime.Builder#shadowQueue}. Default: the runtime's one shadow
+     * thread. Tests pass {@code Runnable::run} to compare on the request thread, deterministically.
      */
     public HotModelBuilder shadowExecutor(Executor executor) {
         this.shadowExecutor = Objects.requireNonNull(executor, "shadowExecutor");

@@ -33,19 +33,21 @@ public final class HotserveRuntime implements AutoCloseable {
     private final Engines engines;
     private final ThreadPoolExecutor loader;
     private final ScheduledThreadPoolExecutor scheduler;
-    private final ThreadPoolExecutor shadow;
+    private final ShadowThread shadow;
+    private final int shadowQueue;
     private final LeakWatch leaks = new LeakWatch();
+    private final DirectoryWatch watch = new DirectoryWatch();
 
     private HotserveRuntime(Builder b) {
         this.engines = b.engines != null ? b.engines : Engines.discover();
         this.loader = new ThreadPoolExecutor(b.loaderThreads, b.loaderThreads, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(),
                 daemons("hotserve-loader-"));
         loader.allowCoreThreadTimeOut(true);
-        // Shadow comparisons (rollout) of every model: one thread, a bounded queue, and a refusal
-        // when full that the caller counts as a skipped comparison: a response never waits for one.
-        this.shadow = new ThreadPoolExecutor(1, 1, 30, TimeUnit.SECONDS, new java.util.concurrent.ArrayBlockingQueue<>(b.shadowQueue),
-                daemons("hotserve-shadow-"), new ThreadPoolExecutor.AbortPolicy());
-        shadow.allowCoreThreadTimeOut(true);
+        // Shadow comparisons (rollout) of every model: one thread. Its tasks are drains of the
+        // models' bounded sample queues (ShadowQueue), at most one waiting per model, so its own
+        // queue is bounded by the number of models; a full sample queue skips, a response never waits.
+        this.shadow = new ShadowThread("hotserve-shadow-1");
+        this.shadowQueue = b.shadowQueue;
         this.scheduler = new ScheduledThreadPoolExecutor(1, daemons("hotserve-scheduler-"));
         scheduler.setRemoveOnCancelPolicy(true);
         long every = b.leakCheckInterval.toNanos();
@@ -79,9 +81,14 @@ public final class HotserveRuntime implements AutoCloseable {
         return loader;
     }
 
-    /** Runs shadow comparisons; refuses (RejectedExecutionException) when its queue is full. */
+    /** Runs the shadow comparisons of every model, one batch at a time; refuses only once closed. */
     Executor shadow() {
         return shadow;
+    }
+
+    /** Sampled requests that may wait for the shadow comparison, per model; more are skipped. */
+    int shadowQueue() {
+        return shadowQueue;
     }
 
     ScheduledExecutorService scheduler() {
@@ -90,6 +97,11 @@ public final class HotserveRuntime implements AutoCloseable {
 
     LeakWatch leaks() {
         return leaks;
+    }
+
+    /** Wakes models whose directory changed; its one thread starts with the first watched directory. */
+    DirectoryWatch watch() {
+        return watch;
     }
 
     /**
@@ -108,15 +120,15 @@ public final class HotserveRuntime implements AutoCloseable {
         }
     }
 
-    /** Stops the loader and the scheduler; their threads end. Close the models first. Idempotent. */
+    /** Stops the loader, the scheduler and the shadow thread; their threads end. Close the models first. Idempotent. */
     @Override
     public void close() {
+        watch.close();
         scheduler.shutdownNow();
         loader.shutdownNow();
-        shadow.shutdownNow();
+        shadow.close();
         try {
-            if (!scheduler.awaitTermination(5, TimeUnit.SECONDS) || !loader.awaitTermination(5, TimeUnit.SECONDS)
-                    || !shadow.awaitTermination(5, TimeUnit.SECONDS)) {
+            if (!scheduler.awaitTermination(5, TimeUnit.SECONDS) || !loader.awaitTermination(5, TimeUnit.SECONDS)) {
                 LOG.log(System.Logger.Level.WARNING, "hotserve runtime: a loader or scheduler thread did not stop within 5 s");
             }
         } catch (InterruptedException e) {
@@ -157,7 +169,11 @@ public final class HotserveRuntime implements AutoCloseable {
             return this;
         }
 
-        /** Shadow comparisons that may wait; more are skipped. Default 256. */
+        /**
+         * Sampled requests of one model that may wait for the shadow comparison (SPEC §11); more are
+         * skipped. The shadow thread compares them up to {@value ShadowQueue#MAX_BATCH_ROWS} rows
+         * per engine call. Default 256.
+         */
         public Builder shadowQueue(int size) {
             if (size < 1) {
                 throw new IllegalArgumentException("shadow queue must be at least 1, was " + size);

@@ -32,11 +32,19 @@ public final class Lease implements AutoCloseable {
     /**
      * Watches what a lease's model answers while a rollout or guard is under way (SPEC §11): counts
      * requests and errors per version, feeds the shadow comparison, withholds non-finite answers.
+     * Every way of running a lease reports, so no front end escapes the rollout's watch.
      */
     interface Observer {
         /** After a prediction; may throw {@link NonFiniteOutputException} to withhold the answer. */
         void served(Snapshot s, float[] rows, int rowCount, boolean deterministic, float[] actions);
 
+        /** After a row model answered with its raw outputs; may throw {@link NonFiniteOutputException}. */
+        void servedOutputs(Snapshot s, float[] rows, int rowCount, float[][] outputs);
+
+        /** After a model of named tensors (not rows) answered; may throw {@link NonFiniteOutputException}. */
+        void servedTensors(Snapshot s, List<Tensor> outputs);
+
+        /** The model failed on an input the signature accepted. */
         void failed(Snapshot s, RuntimeException e);
     }
 
@@ -114,7 +122,7 @@ public final class Lease implements AutoCloseable {
     /** The engine's raw outputs, one array per output of {@link #signature()}. */
     public float[][] run(float[] rows, int rowCount) {
         checkWidth(rows.length, rowCount);
-        return snapshot.run(rows, rowCount);
+        return outputs(rows, rowCount);
     }
 
     /**
@@ -130,9 +138,37 @@ public final class Lease implements AutoCloseable {
             // Rows take the row path, so they share the version's batcher with every other row request.
             Tensor in = sig.check(inputs).get(0);
             int rows = Math.toIntExact(in.dim(0));
-            return LoadedModel.rowOutputs(sig, snapshot.run(in.floats(), rows), rows);
+            return LoadedModel.rowOutputs(sig, outputs(in.floats(), rows), rows);
         }
-        return snapshot.model.run(inputs);
+        if (observer == null) {
+            return snapshot.model.run(inputs);
+        }
+        List<Tensor> outputs;
+        try {
+            outputs = snapshot.model.run(inputs);
+        } catch (InvalidInputException e) {
+            throw e; // the caller's input, not the version's failure
+        } catch (RuntimeException e) {
+            observer.failed(snapshot, e);
+            throw e;
+        }
+        observer.servedTensors(snapshot, outputs);
+        return outputs;
+    }
+
+    private float[][] outputs(float[] rows, int rowCount) {
+        if (observer == null) {
+            return snapshot.run(rows, rowCount);
+        }
+        float[][] out;
+        try {
+            out = snapshot.run(rows, rowCount);
+        } catch (RuntimeException e) {
+            observer.failed(snapshot, e);
+            throw e;
+        }
+        observer.servedOutputs(snapshot, rows, rowCount, out);
+        return out;
     }
 
     private float[] actions(float[] rows, int rowCount, boolean deterministic, RandomGenerator rng) {

@@ -62,6 +62,11 @@ final class LocalSource implements CheckpointSource {
         return resolver.isDirectory();
     }
 
+    /** Asks {@code watch} to call {@code onChange} when a file that may become current appears or changes. */
+    AutoCloseable watch(DirectoryWatch watch, Runnable onChange) {
+        return resolver.watch(watch, onChange);
+    }
+
     @Override
     public String describe() {
         return resolver.describe();

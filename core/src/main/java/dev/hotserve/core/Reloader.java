@@ -51,10 +51,12 @@ final class Reloader {
     private final ReentrantLock lock = new ReentrantLock();
     private final AtomicBoolean queued = new AtomicBoolean();
     private final AtomicInteger openModels = new AtomicInteger();
+    /** The snapshot a swap replaced, retired once the lock is released; guarded by the lock. */
+    private Snapshot replaced;
 
     Reloader(String name, AtomicReference<ModelState> state, CheckpointSource source, CheckpointLoading loading, VersionLog log,
             ReloadMode mode, InstantSource clock, HotModel.Sleeper sleeper, Duration settleWindow, Executor background,
-            CheckpointFiles files, Batching batching, BatchObserver batchObserver, RolloutPolicy rolloutPolicy, Executor shadow) {
+            CheckpointFiles files, Batching batching, BatchObserver batchObserver, RolloutPolicy rolloutPolicy, ShadowQueue.Settings shadow) {
         this.name = name;
         this.state = state;
         this.source = source;
@@ -168,7 +170,7 @@ final class Reloader {
                 default -> { }
             }
         } finally {
-            lock.unlock();
+            unlock();
         }
     }
 
@@ -220,6 +222,19 @@ final class Reloader {
         }
     }
 
+    /** Releases the lock; the last release retires what a swap replaced. */
+    private void unlock() {
+        Snapshot r = null;
+        if (lock.getHoldCount() == 1) {
+            r = replaced;
+            replaced = null;
+        }
+        lock.unlock();
+        if (r != null) {
+            r.retire();
+        }
+    }
+
     // ---------------------------------------------------------------- explicit operations
 
     /** Loads the current checkpoint again even if unchanged (the pinned file while pinned). */
@@ -241,7 +256,7 @@ final class Reloader {
             ref = currentForExplicit().orElseThrow(() -> new NoModelException("model '" + name + "': no checkpoint found at " + source.describe()));
             return loadLocked(ref, ReloadKind.FORCED, "forced reload", null, true).version;
         } finally {
-            lock.unlock();
+            unlock();
         }
     }
 
@@ -275,7 +290,7 @@ final class Reloader {
                     "pinned by the rollback to generation " + generation, Duration.ZERO, null));
             return s.version;
         } finally {
-            lock.unlock();
+            unlock();
         }
     }
 
@@ -307,7 +322,7 @@ final class Reloader {
                 }
             }
         } finally {
-            lock.unlock();
+            unlock();
         }
     }
 
@@ -318,7 +333,7 @@ final class Reloader {
             requireOpen();
             return rollout.promoteByHandLocked();
         } finally {
-            lock.unlock();
+            unlock();
         }
     }
 
@@ -329,7 +344,7 @@ final class Reloader {
             requireOpen();
             return rollout.rejectByHandLocked();
         } finally {
-            lock.unlock();
+            unlock();
         }
     }
 
@@ -350,7 +365,7 @@ final class Reloader {
                 LOG.log(System.Logger.Level.WARNING, "model ''{0}'': cannot restore the stable version {1}: {2}", name, stable.path(),
                         e.getMessage());
             } finally {
-                lock.unlock();
+                unlock();
             }
         });
     }
@@ -376,7 +391,7 @@ final class Reloader {
                 before.guard().previous().retire();
             }
         } finally {
-            lock.unlock();
+            unlock();
         }
     }
 
@@ -515,7 +530,12 @@ final class Reloader {
             }
         } while (!state.compareAndSet(prev, prev.serve(next)));
         if (prev.serving() != null) {
-            prev.serving().retire();
+            // Retired (and closed, when no lease holds it) after the lock is released: a request
+            // waiting for this load is answered while the old model's native memory is freed.
+            if (replaced != null) {
+                replaced.retire();
+            }
+            replaced = prev.serving();
         }
         log.loaded(v);
         log.record(new ReloadEvent(end, kind, prev.generation(), newGen, staged.file(), reason, took, null));

@@ -71,6 +71,15 @@ final class Resolver {
         return directory != null;
     }
 
+    /** Registers {@code onChange} for the directory (or the file's directory) and the names that may become current. */
+    AutoCloseable watch(DirectoryWatch watch, Runnable onChange) {
+        if (file != null) {
+            Path name = file.getFileName();
+            return file.getParent() == null ? () -> {} : watch.register(file.getParent(), name::equals, onChange);
+        }
+        return watch.register(directory, this::isCandidateName, onChange);
+    }
+
     /** {@code "file /x/y.onnx"} or {@code "directory /x (model_*.{onnx,pt})"}. */
     String describe() {
         return description;

@@ -10,10 +10,9 @@ import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
+import dev.hotserve.engine.Tensor;
+import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.Executor;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.ReentrantLock;
@@ -29,6 +28,12 @@ import java.util.concurrent.locks.ReentrantLock;
  * after the candidate was replaced decides nothing. At most two versions are loaded: a candidate
  * is retired before the next one loads, and new checkpoints wait while a guard holds the previous
  * version. A retired candidate closes by the lease rule like any model.
+ *
+ * <p>Every way a lease answers reports here while a rollout or guard is under way: the policy's
+ * actions, a row model's raw outputs and any model's named tensors. Each counts as a request of
+ * its version, a non-finite value in it as a non-finite output (withheld, when the version is on
+ * trial), a failure as an error; answers of rows are also offered to the shadow comparison
+ * ({@link ShadowQueue}).
  */
 final class RolloutController {
 
@@ -39,7 +44,7 @@ final class RolloutController {
     private final AtomicReference<ModelState> state;
     private final VersionLog log;
     private final InstantSource clock;
-    private final Executor shadow;
+    private final ShadowQueue shadow;
     private final ReentrantLock lock;
     private final Runnable onClose;
     private final AtomicLong canaryCounter = new AtomicLong();
@@ -48,7 +53,23 @@ final class RolloutController {
     final Lease.Observer observer = new Lease.Observer() {
         @Override
         public void served(Snapshot s, float[] rows, int rowCount, boolean deterministic, float[] actions) {
-            onServed(s, rows, rowCount, deterministic, actions);
+            ModelState.Rollout shadowed = onServed(s, allFinite(actions));
+            if (shadowed != null) {
+                shadow.offer(shadowed, s, rows, rowCount, deterministic ? actions : null, null);
+            }
+        }
+
+        @Override
+        public void servedOutputs(Snapshot s, float[] rows, int rowCount, float[][] outputs) {
+            ModelState.Rollout shadowed = onServed(s, allFinite(outputs));
+            if (shadowed != null) {
+                shadow.offer(shadowed, s, rows, rowCount, null, outputs);
+            }
+        }
+
+        @Override
+        public void servedTensors(Snapshot s, List<Tensor> outputs) {
+            onServed(s, allFinite(outputs)); // no rows to run again: counted and guarded, not shadowed
         }
 
         @Override
@@ -58,15 +79,32 @@ final class RolloutController {
     };
 
     RolloutController(String name, RolloutPolicy policy, AtomicReference<ModelState> state, VersionLog log, InstantSource clock,
-            Executor shadow, ReentrantLock lock, Runnable onClose) {
+            ShadowQueue.Settings shadow, ReentrantLock lock, Runnable onClose) {
         this.name = name;
         this.policy = policy;
         this.state = state;
         this.log = log;
         this.clock = clock;
-        this.shadow = shadow;
         this.lock = lock;
         this.onClose = onClose;
+        this.shadow = new ShadowQueue(shadow, policy, new ShadowQueue.Decisions() {
+            @Override
+            public boolean current(ModelState.Rollout r) {
+                return state.get().rollout() == r;
+            }
+
+            @Override
+            public void decide(ModelState.Rollout r) {
+                lock.lock();
+                try {
+                    if (state.get().rollout() == r) {
+                        decideShadowLocked(r);
+                    }
+                } finally {
+                    lock.unlock();
+                }
+            }
+        });
     }
 
     RolloutPolicy policy() {
@@ -172,9 +210,15 @@ final class RolloutController {
         }
     }
 
-    private void onServed(Snapshot s, float[] rows, int rowCount, boolean deterministic, float[] actions) {
+    /**
+     * Counts an answer of {@code s}, withholds it when it is not finite and {@code s} is on trial, and
+     * returns the rollout whose shadow should see it (stable answered during a shadow phase), else null.
+     *
+     * @throws NonFiniteOutputException when {@code s} is the candidate, or the version under guard, and
+     *     answered a non-finite value
+     */
+    private ModelState.Rollout onServed(Snapshot s, boolean finite) {
         ModelState st = state.get();
-        boolean finite = allFinite(actions);
         ModelState.Rollout r = st.rollout();
         if (r != null) {
             if (s == r.candidate()) {
@@ -184,16 +228,13 @@ final class RolloutController {
                     throw new NonFiniteOutputException(s.version, "candidate " + s.version.name() + " (generation " + s.version.generation()
                             + ") answered with a non-finite value; the answer is withheld and counted against it");
                 }
-                return;
+                return null;
             }
             r.stats().stable.requests.increment();
             if (!finite) {
                 r.stats().stable.nonFinite.increment();
             }
-            if (r.phase() == ModelState.Phase.SHADOW) {
-                shadowCompare(r, s, rows, rowCount, deterministic ? actions : null);
-            }
-            return;
+            return r.phase() == ModelState.Phase.SHADOW ? r : null;
         }
         ModelState.Guard g = st.guard();
         if (g != null && s == st.serving()) {
@@ -205,6 +246,7 @@ final class RolloutController {
                         + ") answered with a non-finite value during its guard; rolled back to " + g.previous().version.name());
             }
         }
+        return null;
     }
 
     private void onFailed(Snapshot s, RuntimeException e) {
@@ -220,61 +262,6 @@ final class RolloutController {
             if (g.stats().candidate.errorRate() > g.previousErrorRate()) {
                 rollBack(g, s, "error rate " + g.stats().candidate.errorRate() + " during its guard, above the previous version's "
                         + g.previousErrorRate() + " (" + e + ")");
-            }
-        }
-    }
-
-    private void shadowCompare(ModelState.Rollout r, Snapshot stable, float[] rows, int rowCount, float[] stableActions) {
-        if (policy.shadowFraction() < 1 && ThreadLocalRandom.current().nextDouble() >= policy.shadowFraction()) {
-            return;
-        }
-        if (r.stats().comparisons() >= policy.shadowSamples()) {
-            return; // enough: the decision is being made
-        }
-        float[] input = rows.clone(); // the caller may reuse its array once answered
-        float[] known = stableActions == null ? null : stableActions.clone();
-        try {
-            shadow.execute(() -> compare(r, stable, input, rowCount, known));
-        } catch (RejectedExecutionException e) {
-            r.stats().skipped.increment(); // busy: skip, never slow a response
-        }
-    }
-
-    /** Runs off the response path: both sides' deterministic actions on one input, and their largest difference. */
-    private void compare(ModelState.Rollout r, Snapshot stable, float[] rows, int rowCount, float[] stableActions) {
-        Snapshot candidate = r.candidate();
-        if (!candidate.tryAcquire()) {
-            return; // replaced meanwhile
-        }
-        float drift;
-        try {
-            if (!stable.tryAcquire()) {
-                return;
-            }
-            try {
-                float[] a = stableActions != null ? stableActions : stable.head.actions(stable.run(rows, rowCount), rowCount, true, null);
-                float[] b = candidate.head.actions(candidate.run(rows, rowCount), rowCount, true, null);
-                drift = maxAbsDiff(a, b);
-                if (!allFinite(b)) {
-                    r.stats().candidate.nonFinite.increment();
-                }
-            } catch (RuntimeException e) {
-                r.stats().candidate.errors.increment();
-                drift = Float.NaN;
-            } finally {
-                stable.release();
-            }
-        } finally {
-            candidate.release();
-        }
-        if (r.stats().recordDrift(drift) == policy.shadowSamples()) {
-            lock.lock();
-            try {
-                if (state.get().rollout() == r) {
-                    decideShadowLocked(r);
-                }
-            } finally {
-                lock.unlock();
             }
         }
     }
@@ -485,20 +472,23 @@ final class RolloutController {
         return true;
     }
 
-    /** The largest absolute difference; NaN when either side has a non-finite value or the widths differ. */
-    static float maxAbsDiff(float[] a, float[] b) {
-        if (a.length != b.length) {
-            return Float.NaN;
-        }
-        float max = 0;
-        for (int i = 0; i < a.length; i++) {
-            float d = Math.abs(a[i] - b[i]);
-            if (Float.isNaN(d)) {
-                return Float.NaN;
+    static boolean allFinite(float[][] outputs) {
+        for (float[] o : outputs) {
+            if (!allFinite(o)) {
+                return false;
             }
-            max = Math.max(max, d);
         }
-        return max;
+        return true;
+    }
+
+    /** Whether every floating-point tensor holds only finite values (integer and boolean ones always do). */
+    static boolean allFinite(List<Tensor> outputs) {
+        for (Tensor t : outputs) {
+            if (t.firstNonFinite() >= 0) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static String percent(double f) {

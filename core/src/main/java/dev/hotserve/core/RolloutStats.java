@@ -54,15 +54,19 @@ final class RolloutStats {
         return comparisons.get();
     }
 
-    /** p50, p99 and max of the drifts recorded so far; NaN when none (or when any was NaN). */
+    /**
+     * How many comparisons so far, and p50, p99 and max of their drifts (of the kept sample beyond
+     * {@link #MAX_KEPT}); NaN when none (or when any was NaN).
+     */
     Drift drift() {
-        int n = Math.min(comparisons.get(), drifts.length);
+        int total = comparisons.get();
+        int n = Math.min(total, drifts.length);
         if (n == 0) {
             return new Drift(0, Double.NaN, Double.NaN, Double.NaN);
         }
         float[] sorted = Arrays.copyOf(drifts, n);
         Arrays.sort(sorted); // NaN sorts last, so a NaN drift shows as the max
-        return new Drift(n, sorted[(int) Math.ceil(0.50 * n) - 1], sorted[(int) Math.ceil(0.99 * n) - 1], sorted[n - 1]);
+        return new Drift(total, sorted[(int) Math.ceil(0.50 * n) - 1], sorted[(int) Math.ceil(0.99 * n) - 1], sorted[n - 1]);
     }
 
     /** Drift figures of a rollout (the largest absolute difference of deterministic actions per comparison). */

@@ -24,7 +24,8 @@ final class OnnxFormat implements CheckpointFormat {
         boolean irVersion = false;
         boolean graph = false;
         boolean opset = false;
-        try (InputStream in = file.open()) {
+        // Buffered: tags and lengths are read a byte at a time, and each would be a read(2) of its own.
+        try (InputStream in = new java.io.BufferedInputStream(file.open(), 256)) {
             long pos = 0;
             boolean first = true;
             while (pos < size) {

@@ -16,11 +16,17 @@ import java.util.HexFormat;
 /**
  * The bytes of a {@link FakeEngine} checkpoint: a one-line header
  * {@code HSFAKE1 state=4 action=1 bias=1.0 nan=false payload=N} and {@code N} payload bytes
- * standing for the weights. {@code bias} tells tests which file answered.
+ * standing for the weights. {@code bias} tells tests which file answered; {@code gain} (in the
+ * header only when it is not 1) scales the state's part of the action, so two checkpoints of
+ * different gains differ by an amount that depends on the state.
  */
-public record FakeCheckpoint(int stateDim, int actionDim, float bias, boolean nan, int payload) {
+public record FakeCheckpoint(int stateDim, int actionDim, float bias, boolean nan, int payload, float gain) {
 
     public static final String MAGIC = "HSFAKE1";
+
+    public FakeCheckpoint(int stateDim, int actionDim, float bias, boolean nan, int payload) {
+        this(stateDim, actionDim, bias, nan, payload, 1f);
+    }
 
     /** A 4-input, 1-action checkpoint answering {@code bias} for a zero state, with a small payload. */
     public static FakeCheckpoint of(float bias) {
@@ -28,20 +34,25 @@ public record FakeCheckpoint(int stateDim, int actionDim, float bias, boolean na
     }
 
     public FakeCheckpoint withStateDim(int dim) {
-        return new FakeCheckpoint(dim, actionDim, bias, nan, payload);
+        return new FakeCheckpoint(dim, actionDim, bias, nan, payload, gain);
     }
 
     public FakeCheckpoint withNan() {
-        return new FakeCheckpoint(stateDim, actionDim, bias, true, payload);
+        return new FakeCheckpoint(stateDim, actionDim, bias, true, payload, gain);
     }
 
     public FakeCheckpoint withPayload(int bytes) {
-        return new FakeCheckpoint(stateDim, actionDim, bias, nan, bytes);
+        return new FakeCheckpoint(stateDim, actionDim, bias, nan, bytes, gain);
+    }
+
+    /** Action {@code j} of a row becomes {@code bias + j + gain * sum(row) / 1000}. */
+    public FakeCheckpoint withGain(float g) {
+        return new FakeCheckpoint(stateDim, actionDim, bias, nan, payload, g);
     }
 
     public byte[] bytes() {
-        byte[] header = (MAGIC + " state=" + stateDim + " action=" + actionDim + " bias=" + bias + " nan=" + nan + " payload=" + payload + "\n")
-                .getBytes(StandardCharsets.US_ASCII);
+        byte[] header = (MAGIC + " state=" + stateDim + " action=" + actionDim + " bias=" + bias + " nan=" + nan
+                + (gain != 1f ? " gain=" + gain : "") + " payload=" + payload + "\n").getBytes(StandardCharsets.US_ASCII);
         byte[] out = Arrays.copyOf(header, header.length + payload);
         for (int i = 0; i < payload; i++) {
             out[header.length + i] = (byte) ('a' + (i % 26));

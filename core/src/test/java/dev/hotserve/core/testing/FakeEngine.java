@@ -127,13 +127,14 @@ public final class FakeEngine implements Engine {
             int actionDim = Integer.parseInt(h.get("action"));
             float bias = Float.parseFloat(h.get("bias"));
             boolean nan = Boolean.parseBoolean(h.get("nan"));
+            float gain = Float.parseFloat(h.getOrDefault("gain", "1"));
             long payload = Long.parseLong(h.get("payload"));
             long have = bytes.length - (nl + 1L);
             if (strict && have != payload) {
                 throw new ModelLoadException(file + " is truncated: " + have + " of " + payload + " payload bytes");
             }
             duringLoad.accept(file);
-            FakeModel m = new FakeModel(file, stateDim, actionDim, bias, nan, violations, () -> duringRun.run());
+            FakeModel m = new FakeModel(file, stateDim, actionDim, bias, gain, nan, violations, () -> duringRun.run());
             models.add(m);
             return m;
         } catch (NullPointerException | NumberFormatException e) {

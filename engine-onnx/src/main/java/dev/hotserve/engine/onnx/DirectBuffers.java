@@ -2,8 +2,8 @@ package dev.hotserve.engine.onnx;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 
 /**
  * Direct memory that ONNX Runtime reads inputs from and writes outputs to, reused across calls
@@ -15,6 +15,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * pool belongs to the engine, not to a model, so hot reloads (new model, same engine) reuse the
  * buffers too. It holds at most {@code capacity} buffers of at most {@link #MAX_POOLED_BYTES}
  * each, so what it keeps is bounded; a larger request gets a buffer of its own, left to the GC.
+ *
+ * <p>The pool is a few slots taken and filled by compare-and-set, never a lock: request threads
+ * and the shadow thread borrow from it at once, and a queue's lock (not fair) left the shadow's
+ * platform thread parked for seconds behind virtual threads, and requests queued behind it.
  */
 final class DirectBuffers {
 
@@ -24,13 +28,14 @@ final class DirectBuffers {
     /** The smallest buffer handed out: a batch-1 call of a small model fits many times over. */
     private static final int MIN_BYTES = 4 << 10;
 
-    private final ArrayBlockingQueue<ByteBuffer> free;
+    /** Free buffers; a null slot is empty. */
+    private final AtomicReferenceArray<ByteBuffer> free;
 
     /** Buffers allocated so far; counted off the hot path (only when a borrow must allocate). */
     private final AtomicLong allocations = new AtomicLong();
 
     DirectBuffers(int capacity) {
-        this.free = new ArrayBlockingQueue<>(capacity);
+        this.free = new AtomicReferenceArray<>(capacity);
     }
 
     /** Enough for every core to have a call in flight, twice over. */
@@ -40,7 +45,7 @@ final class DirectBuffers {
 
     /** A native-order direct buffer of at least {@code bytes} bytes; hand it back with {@link #giveBack}. */
     ByteBuffer borrow(long bytes) {
-        ByteBuffer b = free.poll();
+        ByteBuffer b = take();
         if (b != null && b.capacity() >= bytes) {
             return b.clear();
         }
@@ -61,9 +66,25 @@ final class DirectBuffers {
     }
 
     void giveBack(ByteBuffer b) {
-        if (b.capacity() <= MAX_POOLED_BYTES) {
-            free.offer(b);
+        if (b.capacity() > MAX_POOLED_BYTES) {
+            return;
         }
+        for (int i = 0; i < free.length(); i++) {
+            if (free.get(i) == null && free.compareAndSet(i, null, b)) {
+                return;
+            }
+        }
+        // Every slot full: this one is left to the GC.
+    }
+
+    private ByteBuffer take() {
+        for (int i = 0; i < free.length(); i++) {
+            ByteBuffer b = free.get(i);
+            if (b != null && free.compareAndSet(i, b, null)) {
+                return b;
+            }
+        }
+        return null;
     }
 
     /** How many direct buffers this pool has allocated since it was made (for tests that prove reuse). */
@@ -73,6 +94,10 @@ final class DirectBuffers {
 
     /** How many buffers are pooled now (for tests). */
     int pooled() {
-        return free.size();
+        int n = 0;
+        for (int i = 0; i < free.length(); i++) {
+            n += free.get(i) != null ? 1 : 0;
+        }
+        return n;
     }
 }

@@ -57,6 +57,33 @@ class DirectBuffersTest {
     }
 
     @Test
+    void concurrentBorrowersNeverShareABufferAndThePoolStaysBounded() throws Exception {
+        DirectBuffers pool = new DirectBuffers(4);
+        // By identity: a ByteBuffer's equals and hashCode are those of its contents.
+        java.util.Set<Integer> inUse = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        java.util.Map<ByteBuffer, Integer> ids = java.util.Collections.synchronizedMap(new java.util.IdentityHashMap<>());
+        java.util.concurrent.atomic.AtomicInteger nextId = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.atomic.AtomicInteger shared = new java.util.concurrent.atomic.AtomicInteger();
+        try (var threads = java.util.concurrent.Executors.newFixedThreadPool(8)) {
+            for (int t = 0; t < 8; t++) {
+                threads.submit(() -> {
+                    for (int i = 0; i < 20_000; i++) {
+                        ByteBuffer b = pool.borrow(64 + (i % 3) * 5000);
+                        int id = ids.computeIfAbsent(b, x -> nextId.incrementAndGet());
+                        if (!inUse.add(id)) {
+                            shared.incrementAndGet(); // two borrowers hold the same buffer
+                        }
+                        inUse.remove(id);
+                        pool.giveBack(b);
+                    }
+                });
+            }
+        }
+        assertThat(shared.get()).as("a buffer lent to two callers at once").isZero();
+        assertThat(pool.pooled()).isBetween(1, 4);
+    }
+
+    @Test
     void reloadsAndCallsAllocateNoDirectMemoryOnceWarm() throws Exception {
         // Issue 3 item 8 in miniature: the same engine reloading and serving in a loop allocates no
         // new direct buffers, so nothing waits on the GC to free native memory. Counted at the pool,
