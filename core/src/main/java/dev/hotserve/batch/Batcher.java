@@ -19,10 +19,7 @@ import java.util.function.LongSupplier;
  * wakes it. A lone request therefore runs at once on its own thread, with no hand-off: batching
  * costs it a queue insert and two atomic operations. Callers that arrive while a batch runs wait
  * and form the next one. With a queue delay the leader first waits up to that long for the batch
- * to fill, but only when the previous batch was shared: requests are arriving faster than calls
- * run, so waiting gathers more of them. A lone client's requests never share a batch, so they never
- * wait; the first batch after a quiet spell runs at once and the waiting resumes when callers pile
- * up behind it.
+ * to fill.
  *
  * <p><b>No caller is stranded.</b> A leader clears the running flag before it looks at the queue
  * and wakes the oldest waiter if the queue is not empty; a caller queues before it tries to lead.
@@ -49,8 +46,6 @@ public final class Batcher {
     private final ConcurrentLinkedQueue<Request> queue = new ConcurrentLinkedQueue<>();
     private final AtomicInteger queued = new AtomicInteger();
     private final AtomicBoolean running = new AtomicBoolean();
-    /** Whether the last batch carried more than one request; only then does a leader wait for more. */
-    private volatile boolean lastBatchShared;
 
     public Batcher(Engine engine, int inputWidth, int[] outputWidths, Batching settings, BatchObserver observer, LongSupplier nanoTime) {
         if (!settings.enabled()) {
@@ -133,7 +128,7 @@ public final class Batcher {
 
     /** Takes what is waiting (up to the batch size, in order), runs it, hands out the rows. */
     private void lead() {
-        if (!settings.maxQueueDelay().isZero() && lastBatchShared) {
+        if (!settings.maxQueueDelay().isZero()) {
             waitForMore();
         }
         List<Request> batch = new ArrayList<>();
@@ -148,7 +143,6 @@ public final class Batcher {
             return;
         }
         queued.addAndGet(-batch.size());
-        lastBatchShared = batch.size() > 1;
         long oldest = nanoTime.getAsLong() - batch.get(0).queuedAt;
         try {
             float[][] out = runBatch(batch, rows);

@@ -8,9 +8,8 @@ import java.util.Objects;
  *
  * @param maxBatchSize the most rows one engine call may take; 0 or 1 turns batching off. A single
  *     request with more rows runs alone.
- * @param maxQueueDelay how long a batch may wait for more requests, and only after a batch that
- *     was shared, so a lone client's requests never wait; zero (the default) takes only what is
- *     already waiting
+ * @param maxQueueDelay how long a batch may wait for more requests; zero (the default) takes only
+ *     what is already waiting and never waits, so a lone request is not slowed down
  * @param maxQueuedRequests requests that may wait at once; one more is refused
  *     ({@link QueueFullException}) rather than left to wait without bound
  */

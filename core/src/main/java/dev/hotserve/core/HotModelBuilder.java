@@ -35,8 +35,7 @@ public final class HotModelBuilder {
     int historySize = 32;
     int eventLogSize = 256;
     ModelLoader loader;
-    private static final InstantSource SYSTEM_CLOCK = InstantSource.system();
-    InstantSource clock = SYSTEM_CLOCK;
+    InstantSource clock = InstantSource.system();
     HotModel.Sleeper sleeper = d -> Thread.sleep(d);
     Executor executor;
     ScheduledExecutorService scheduler;
@@ -51,7 +50,7 @@ public final class HotModelBuilder {
     BatchObserver batchObserver = BatchObserver.NONE;
     CheckpointSource customSource;
     HotserveRuntime runtime;
-    Boolean watch; // null: decided in build() from what was injected
+    boolean watch;
     final List<CheckpointFormat> formats = new ArrayList<>(CheckpointFormat.builtIn());
 
     HotModelBuilder() {}
@@ -217,20 +216,17 @@ public final class HotModelBuilder {
     /**
      * Whether a local directory (or a file's directory) is watched, so a checkpoint renamed in
      * starts loading at once, before a request or poll notices it. Only an accelerator: freshness
-     * is still checked on every request and poll. Default: on for the real file system and clock,
-     * off when a test injects a file system, clock or executor (its loads stay deterministic).
+     * is still checked on every request and poll. Off by default in the library, so loads happen
+     * only when a caller or the poller asks (deterministic for tests); the server turns it on.
      */
     public HotModelBuilder watch(boolean on) {
         this.watch = on;
         return this;
     }
 
-    /** The {@link #watch} setting in effect. */
+    /** The {@link #watch} setting in effect: only a local source on the real file system can be watched. */
     boolean watchesFiles() {
-        if (watch != null) {
-            return watch;
-        }
-        return customSource == null && files instanceof CheckpointFiles.SystemFiles && clock == SYSTEM_CLOCK && executor == null;
+        return watch && customSource == null && files instanceof CheckpointFiles.SystemFiles;
     }
 
     /**

@@ -79,53 +79,6 @@ class BatcherTest {
         callers.shutdownNow();
     }
 
-    /** A batcher whose leader would wait an hour for a batch to fill: time is a counter that never gets there. */
-    Batcher patientBatcher() {
-        return new Batcher((in, rows) -> engine.run(in, rows), WIDTH, new int[] {1, 2}, new Batching(8, Duration.ofHours(1), 100),
-                (requests, rows, wait) -> observed.add(new int[] {requests, rows}), ticks::incrementAndGet);
-    }
-
-    @Test
-    @org.junit.jupiter.api.Timeout(60) // a guard against a hang, not a speed check: a wait would never end
-    void aLoneClientNeverWaitsForTheQueueDelay() {
-        holdFirst = false;
-        Batcher b = patientBatcher();
-        for (int i = 0; i < 3; i++) {
-            assertThat(b.run(rows(i, 2), 2)).isDeepEqualTo(compute(rows(i, 2), 2));
-        }
-        assertThat(callSizes).as("each request its own call, at once").containsExactly(2, 2, 2);
-    }
-
-    @Test
-    @org.junit.jupiter.api.Timeout(60)
-    void afterASharedBatchTheLeaderWaitsForTheBatchToFill() throws Exception {
-        Batcher b = patientBatcher();
-        // The held first call makes two callers pile up: they share the next call.
-        Future<float[][]> held = callers.submit(() -> b.run(rows(0, 1), 1));
-        await().atMost(Duration.ofSeconds(10)).until(() -> callSizes.size() == 1);
-        Future<float[][]> a = callers.submit(() -> b.run(rows(1, 1), 1));
-        Future<float[][]> c = callers.submit(() -> b.run(rows(2, 1), 1));
-        await().atMost(Duration.ofSeconds(10)).until(() -> b.queueDepth() == 2);
-        release.countDown();
-        held.get(10, TimeUnit.SECONDS);
-        a.get(10, TimeUnit.SECONDS);
-        c.get(10, TimeUnit.SECONDS);
-        assertThat(callSizes).containsExactly(1, 2);
-
-        // Now a leader waits: nothing runs until 8 rows are queued.
-        Future<float[][]> first = callers.submit(() -> b.run(rows(3, 3), 3));
-        await().atMost(Duration.ofSeconds(10)).until(() -> b.queueDepth() == 1);
-        Future<float[][]> second = callers.submit(() -> b.run(rows(4, 3), 3));
-        await().atMost(Duration.ofSeconds(10)).until(() -> b.queueDepth() == 2);
-        assertThat(callSizes).as("6 of 8 rows queued: the leader still waits").containsExactly(1, 2);
-        Future<float[][]> third = callers.submit(() -> b.run(rows(5, 2), 2));
-
-        assertThat(first.get(10, TimeUnit.SECONDS)).isDeepEqualTo(compute(rows(3, 3), 3));
-        assertThat(second.get(10, TimeUnit.SECONDS)).isDeepEqualTo(compute(rows(4, 3), 3));
-        assertThat(third.get(10, TimeUnit.SECONDS)).isDeepEqualTo(compute(rows(5, 2), 2));
-        assertThat(callSizes).as("one call for the three, made when the batch was full").containsExactly(1, 2, 8);
-    }
-
     @Test
     void rowsSplitBackToTheRightCallersUnder32ConcurrentCallers() throws Exception {
         Batcher b = batcher(64, 100);

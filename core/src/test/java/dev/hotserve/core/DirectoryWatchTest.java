@@ -38,7 +38,7 @@ class DirectoryWatchTest {
         Path dir = Files.createDirectories(root.resolve("m"));
         publish(dir, 1);
         // Background mode and no poll interval: nothing but the watch can start this load.
-        try (HotModel model = HotModel.builder().directory(dir).loader(engine.loader()).mode(ReloadMode.BACKGROUND).build()) {
+        try (HotModel model = HotModel.builder().directory(dir).loader(engine.loader()).mode(ReloadMode.BACKGROUND).watch(true).build()) {
             assertThat(model.current().orElseThrow().generation()).isEqualTo(1);
 
             publish(dir, 2);
@@ -53,7 +53,7 @@ class DirectoryWatchTest {
     void aWatchedFileWakesItsModelWhenWrittenAgain() throws Exception {
         Path dir = Files.createDirectories(root.resolve("f"));
         Path file = FakeCheckpoint.of(1).writeTo(dir.resolve("policy.onnx"), base);
-        try (HotModel model = HotModel.builder().file(file).loader(engine.loader()).mode(ReloadMode.BACKGROUND).build()) {
+        try (HotModel model = HotModel.builder().file(file).loader(engine.loader()).mode(ReloadMode.BACKGROUND).watch(true).build()) {
             Path tmp = FakeCheckpoint.of(7).writeTo(dir.resolve(".policy.onnx.tmp"), base.plusSeconds(5));
             Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
 
@@ -99,7 +99,7 @@ class DirectoryWatchTest {
                 Path dir = Files.createDirectories(root.resolve("m" + i));
                 publish(dir, 1);
                 models.add(HotModel.builder().name("m" + i).directory(dir).runtime(runtime).loader(engine.loader())
-                        .mode(ReloadMode.BACKGROUND).build());
+                        .mode(ReloadMode.BACKGROUND).watch(true).build());
             }
             publish(root.resolve("m49"), 2);
             await().atMost(Duration.ofSeconds(10)).until(() -> models.get(49).current().orElseThrow().generation() == 2);

@@ -45,6 +45,7 @@ public final class ModelFactory implements AutoCloseable {
                 .loadOptions(new LoadOptions(m.jit(), m.threads(), OptionalInt.empty()))
                 .mode(m.mode())
                 .pollInterval(m.pollInterval())
+                .watch(true)
                 .batching(m.batching())
                 .rollout(m.rollout())
                 .batchObserver(metrics.batchObserver(m.name()))
