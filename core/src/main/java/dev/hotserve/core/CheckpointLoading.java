@@ -93,20 +93,21 @@ final class CheckpointLoading {
         try {
             Sidecar sidecar = readJsonSidecar(file, staged.jsonSidecar());
             String declared = readShaSidecar(staged.sha256Sidecar());
-            if (staged.verifiedSha256().isEmpty()) {
+            Digest known = staged.verifiedSha256().isPresent() ? new Digest(staged.verifiedSha256().get(), staged.ref().size()) : null;
+            if (known == null && (declared != null || expectedSha256 != null)) {
+                known = sha256(file, staged.ref().size()); // a digest to check: proved before a native parser sees the bytes
+            }
+            if (known != null) {
+                checkDigest(file, staged, declared, expectedSha256, known);
+            } else {
+                // Nothing to check against: hashed beside the engine's load (on another loader
+                // thread when one is free), so the digest costs the load no time.
                 long expectedSize = staged.ref().size();
                 hashing = new FutureTask<>(() -> sha256(file, expectedSize));
-                if (declared != null || expectedSha256 != null) {
-                    // A digest to check: the bytes are proved before a native parser sees them.
-                    checkDigest(file, staged, declared, expectedSha256, digestOf(hashing));
-                } else {
-                    // Nothing to check against: hashed beside the engine's load (on another loader
-                    // thread when one is free), so the digest costs the load no time.
-                    try {
-                        hasher.execute(hashing);
-                    } catch (RejectedExecutionException e) {
-                        // hashed below, on this thread
-                    }
+                try {
+                    hasher.execute(hashing);
+                } catch (RejectedExecutionException e) {
+                    // hashed below, on this thread
                 }
             }
             LoadOptions opts = sidecar.stateDim.isPresent() ? options.withStateDim(sidecar.stateDim.getAsInt()) : options;
@@ -119,8 +120,7 @@ final class CheckpointLoading {
                 throw new Refused("loading " + file + " failed: " + e, e);
             }
             model = loaded.model();
-            Digest digest = hashing != null ? digestOf(hashing) : new Digest(staged.verifiedSha256().get(), staged.ref().size());
-            checkDigest(file, staged, declared, expectedSha256, digest);
+            Digest digest = known != null ? known : digestOf(hashing);
             PolicyHead head = verify(file, model, sidecar);
             return new Ok(loaded.engine(), model, head, digest.sha256(), digest.size());
         } catch (Refused e) {
