@@ -23,6 +23,14 @@ public interface CheckpointFiles {
     /** Attributes of {@code path}, or null when it does not exist. */
     Stat stat(Path path) throws IOException;
 
+    /**
+     * Whether {@code path} exists, following links. Sidecars are asked for on every load and are
+     * mostly absent: the system implementation asks without building an exception for "no".
+     */
+    default boolean exists(Path path) throws IOException {
+        return stat(path) != null;
+    }
+
     /** The entries of a directory (full paths), in no particular order. */
     List<Path> list(Path directory) throws IOException;
 
@@ -46,6 +54,11 @@ public interface CheckpointFiles {
             } catch (NoSuchFileException e) {
                 return null;
             }
+        }
+
+        @Override
+        public boolean exists(Path path) {
+            return Files.exists(path);
         }
 
         @Override

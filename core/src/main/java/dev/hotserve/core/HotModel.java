@@ -11,6 +11,7 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 
 /**
@@ -102,8 +103,9 @@ public final class HotModel implements AutoCloseable {
         this.source = b.source();
         ModelLoader loader = b.loader != null ? b.loader : runtime.engines()::load;
         CheckpointLoading loading = new CheckpointLoading(loader, b.loadOptions, b.expectedStateDim, b.files, runtime.loader());
-        this.log = new VersionLog(name, b.historySize, b.eventLogSize, b.listeners);
-        this.reloader = new Reloader(name, state, source, loading, log, mode, b.clock, b.sleeper, b.settleWindow,
+        ReentrantLock reloadLock = new ReentrantLock();
+        this.log = new VersionLog(name, b.historySize, b.eventLogSize, b.listeners, reloadLock);
+        this.reloader = new Reloader(name, state, reloadLock, source, loading, log, mode, b.clock, b.sleeper, b.settleWindow,
                 b.executor != null ? b.executor : runtime.loader(), b.files, b.batching, b.batchObserver, b.rollout,
                 new ShadowQueue.Settings(b.shadowExecutor != null ? b.shadowExecutor : runtime.shadow(), runtime.shadowQueue()));
         this.rollout = reloader.rollout();

@@ -207,8 +207,8 @@ final class LocalSource implements CheckpointSource {
         private static Optional<Path> sidecar(CheckpointFiles files, Path file, String suffix) throws SourceException {
             Path p = file.resolveSibling(file.getFileName() + suffix);
             try {
-                CheckpointFiles.Stat st = files.stat(p);
-                return st == null || st.directory() ? Optional.empty() : Optional.of(p);
+                // A directory of that name is found here and ignored when read (no text).
+                return files.exists(p) ? Optional.of(p) : Optional.empty();
             } catch (IOException e) {
                 throw new SourceException("cannot stat " + p + ": " + e, e);
             }

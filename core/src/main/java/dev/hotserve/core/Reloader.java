@@ -48,17 +48,18 @@ final class Reloader {
     private final Batching batching;
     private final BatchObserver batchObserver;
     private final RolloutController rollout;
-    private final ReentrantLock lock = new ReentrantLock();
+    private final ReentrantLock lock;
     private final AtomicBoolean queued = new AtomicBoolean();
     private final AtomicInteger openModels = new AtomicInteger();
     /** The snapshot a swap replaced, retired once the lock is released; guarded by the lock. */
     private Snapshot replaced;
 
-    Reloader(String name, AtomicReference<ModelState> state, CheckpointSource source, CheckpointLoading loading, VersionLog log,
+    Reloader(String name, AtomicReference<ModelState> state, ReentrantLock lock, CheckpointSource source, CheckpointLoading loading, VersionLog log,
             ReloadMode mode, InstantSource clock, HotModel.Sleeper sleeper, Duration settleWindow, Executor background,
             CheckpointFiles files, Batching batching, BatchObserver batchObserver, RolloutPolicy rolloutPolicy, ShadowQueue.Settings shadow) {
         this.name = name;
         this.state = state;
+        this.lock = lock;
         this.source = source;
         this.local = source instanceof LocalSource l ? l : null;
         this.freshness = new Freshness(local != null && local.isDirectory(), clock);
@@ -222,14 +223,19 @@ final class Reloader {
         }
     }
 
-    /** Releases the lock; the last release retires what a swap replaced. */
+    /**
+     * Releases the lock; the last release tells the listeners what happened under it and retires
+     * what a swap replaced, both outside the lock (a request waiting on it goes on meanwhile).
+     */
     private void unlock() {
-        Snapshot r = null;
-        if (lock.getHoldCount() == 1) {
-            r = replaced;
-            replaced = null;
+        if (lock.getHoldCount() != 1) {
+            lock.unlock();
+            return;
         }
+        Snapshot r = replaced;
+        replaced = null;
         lock.unlock();
+        log.deliver();
         if (r != null) {
             r.retire();
         }

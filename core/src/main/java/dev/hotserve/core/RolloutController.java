@@ -101,7 +101,7 @@ final class RolloutController {
                         decideShadowLocked(r);
                     }
                 } finally {
-                    lock.unlock();
+                    unlock();
                 }
             }
         });
@@ -191,7 +191,7 @@ final class RolloutController {
                         decideCanaryLocked(r);
                     }
                 } finally {
-                    lock.unlock();
+                    unlock();
                 }
             }
         }
@@ -204,7 +204,7 @@ final class RolloutController {
                         endGuardLocked("its " + policy.guardDuration().toSeconds() + " s passed");
                     }
                 } finally {
-                    lock.unlock();
+                    unlock();
                 }
             }
         }
@@ -392,7 +392,15 @@ final class RolloutController {
                     Duration.ZERO, null));
             persist(again);
         } finally {
-            lock.unlock();
+            unlock();
+        }
+    }
+
+    /** Releases the reload lock; the last release tells the listeners what was recorded under it. */
+    private void unlock() {
+        lock.unlock();
+        if (!lock.isHeldByCurrentThread()) {
+            log.deliver();
         }
     }
 

@@ -4,13 +4,20 @@ import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 
 /**
  * A model's memory of what happened: the bounded history of loaded versions and the bounded reload
  * log, newest first, and the listeners told about each event. Writes come from the reloader (under
  * its lock) and from explicit operations; reads from any thread.
+ *
+ * <p>An event recorded under the reload lock is told to the listeners once the lock is released
+ * ({@link #deliver()}), still before the operation returns: a request waiting for a load is answered
+ * while the reload log line is written and the meters updated, not after. Listeners hear events in
+ * the order they were recorded, one event at a time.
  */
 final class VersionLog {
 
@@ -22,12 +29,17 @@ final class VersionLog {
     private final Deque<ModelVersion> history = new ArrayDeque<>();
     private final Deque<ReloadEvent> events = new ArrayDeque<>();
     private final List<Consumer<ReloadEvent>> listeners = new CopyOnWriteArrayList<>();
+    private final ReentrantLock reloadLock;
+    private final ConcurrentLinkedQueue<ReloadEvent> undelivered = new ConcurrentLinkedQueue<>();
+    private final ReentrantLock delivery = new ReentrantLock();
 
-    VersionLog(String model, int historySize, int eventLogSize, List<Consumer<ReloadEvent>> listeners) {
+    /** @param reloadLock while the recording thread holds it, listeners hear of an event only at {@link #deliver()} */
+    VersionLog(String model, int historySize, int eventLogSize, List<Consumer<ReloadEvent>> listeners, ReentrantLock reloadLock) {
         this.model = model;
         this.historySize = historySize;
         this.eventLogSize = eventLogSize;
         this.listeners.addAll(listeners);
+        this.reloadLock = reloadLock;
     }
 
     void loaded(ModelVersion v) {
@@ -39,19 +51,40 @@ final class VersionLog {
         }
     }
 
-    /** Logs {@code e}, then tells every listener on this thread; a failing listener is logged, not fatal. */
+    /** Logs {@code e}, then tells the listeners on this thread, at once or when the reload lock is released. */
     void record(ReloadEvent e) {
         synchronized (events) {
             events.addFirst(e);
             while (events.size() > eventLogSize) {
                 events.removeLast();
             }
+            undelivered.add(e); // in the order of the log
         }
-        for (Consumer<ReloadEvent> l : listeners) {
+        if (!reloadLock.isHeldByCurrentThread()) {
+            deliver();
+        }
+    }
+
+    /**
+     * Tells the listeners every event not yet told, oldest first; a failing listener is logged, not
+     * fatal. One thread delivers at a time, which keeps the order; a thread that finds another
+     * delivering leaves its events to it rather than wait (the deliverer looks again after it is done).
+     */
+    void deliver() {
+        while (!undelivered.isEmpty() && delivery.tryLock()) {
             try {
-                l.accept(e);
-            } catch (RuntimeException ex) {
-                LOG.log(System.Logger.Level.WARNING, "model '" + model + "': a reload listener failed on " + e.kind(), ex);
+                ReloadEvent e;
+                while ((e = undelivered.poll()) != null) {
+                    for (Consumer<ReloadEvent> l : listeners) {
+                        try {
+                            l.accept(e);
+                        } catch (RuntimeException ex) {
+                            LOG.log(System.Logger.Level.WARNING, "model '" + model + "': a reload listener failed on " + e.kind(), ex);
+                        }
+                    }
+                }
+            } finally {
+                delivery.unlock();
             }
         }
     }

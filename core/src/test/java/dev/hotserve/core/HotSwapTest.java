@@ -179,6 +179,93 @@ class HotSwapTest {
     }
 
     @Test
+    void aRequestWaitingForALoadIsAnsweredWhileTheListenersStillRun() throws Exception {
+        FakeCheckpoint.of(1).writeTo(dir.resolve("model_1.onnx"), base.plusSeconds(1));
+        java.util.concurrent.CountDownLatch loading = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch finishLoad = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch listening = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.ExecutorService requests = java.util.concurrent.Executors.newSingleThreadExecutor();
+        try (HotModel model = builder().build()) {
+            model.addListener(e -> {
+                if (e.newGeneration() == 2) {
+                    listening.countDown();
+                    await(release);
+                }
+            });
+            engine.duringLoad(file -> {
+                if (file.getFileName().toString().equals("model_2.onnx")) {
+                    loading.countDown();
+                    await(finishLoad);
+                }
+            });
+            FakeCheckpoint.of(2).writeTo(dir.resolve("model_2.onnx"), base.plusSeconds(2));
+            Thread loader = new Thread(model::refresh, "test-loader");
+            loader.start();
+            assertThat(loading.await(10, java.util.concurrent.TimeUnit.SECONDS)).as("the load started").isTrue();
+            java.util.concurrent.atomic.AtomicReference<Thread> requestThread = new java.util.concurrent.atomic.AtomicReference<>();
+            java.util.concurrent.Future<Float> request = requests.submit(() -> {
+                requestThread.set(Thread.currentThread());
+                return answer(model);
+            });
+            // The request found the newer file and waits for the load under way.
+            while (requestThread.get() == null || requestThread.get().getState() != Thread.State.WAITING) {
+                Thread.onSpinWait();
+            }
+            finishLoad.countDown();
+            assertThat(listening.await(10, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+            assertThat(request.get(10, java.util.concurrent.TimeUnit.SECONDS)).as("answered while the listener runs").isEqualTo(2f);
+            assertThat(loader.isAlive()).as("the loading thread is still in the listener").isTrue();
+            release.countDown();
+            loader.join(10_000);
+            assertThat(loader.isAlive()).isFalse();
+            assertThat(engine.models().get(0).closeCount()).as("the replaced model is retired after the listeners").isEqualTo(1);
+        } finally {
+            release.countDown();
+            finishLoad.countDown();
+            requests.shutdownNow();
+        }
+    }
+
+    private static void await(java.util.concurrent.CountDownLatch latch) {
+        try {
+            if (!latch.await(30, java.util.concurrent.TimeUnit.SECONDS)) {
+                throw new IllegalStateException("the test never released the latch");
+            }
+        } catch (InterruptedException ie) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    @Test
+    void listenersHearEventsInTheOrderTheyWereRecorded() {
+        FakeCheckpoint.of(1).writeTo(dir.resolve("model_1.onnx"), base);
+        java.util.List<Long> heard = new java.util.concurrent.CopyOnWriteArrayList<>();
+        try (HotModel model = builder().listener(e -> heard.add(e.newGeneration())).build()) {
+            java.util.List<Thread> threads = new java.util.ArrayList<>();
+            for (int t = 0; t < 4; t++) {
+                Thread th = new Thread(() -> {
+                    for (int i = 0; i < 25; i++) {
+                        model.reload();
+                    }
+                });
+                threads.add(th);
+                th.start();
+            }
+            for (Thread th : threads) {
+                try {
+                    th.join(30_000);
+                } catch (InterruptedException e) {
+                    throw new AssertionError(e);
+                }
+                assertThat(th.isAlive()).isFalse();
+            }
+            assertThat(heard).hasSize(101).isSorted();
+            assertThat(heard.get(100)).isEqualTo(101L);
+        }
+    }
+
+    @Test
     void aListenerGivenToTheBuilderHearsTheFirstLoad() {
         FakeCheckpoint.of(1).writeTo(dir.resolve("model_1.onnx"), base);
         java.util.List<ReloadEvent> heard = new java.util.concurrent.CopyOnWriteArrayList<>();
