@@ -388,7 +388,7 @@ def round2():
     o("`ReloadProbe`, 20 trials per server, taken in turn (the order rotating each trial) so drifting load hits all alike: "
       "write the new checkpoint to a hidden `.tmp` file in the watched directory, rename it to `model_<n>.<ext>`, then POST "
       "`/sac/predict` back to back on one keep-alive connection until the body's `model_path` names the new file; the time runs "
-      "from just before the rename to the end of that answer. Before each trial: 300 ms pause, 20 warm requests. hotserve serves "
+      "from just before the rename to the end of that answer. Before the trials each server answers requests for 3 s on the probe's connection (a production server has served before a checkpoint arrives, so hotserve's request path is JIT-compiled as it would be there; Python has no JIT); before each trial: 300 ms pause, 20 warm requests. hotserve serves "
       "the SAC actor as ONNX (`fixtures/sac/actor_seed{0,1,2}.onnx`), the seed the same network as `torch.save` dicts made by its "
       "own `save_checkpoint`; background mode polls every 100 ms; the `HOTSERVE_JIT=0` row (not a goal) shows what ONNX Runtime's "
       "graph optimisation (on by default) adds to a load. Load = the reload log's duration of the trial files' loads "

@@ -26,8 +26,11 @@ import java.util.regex.Pattern;
  * read from the body's {@code model_path}, which both hotserve and the seed's Python server send,
  * so every server is measured the same way.
  *
- * <p>Before each trial: a pause ({@code --gap-ms}, lets a previous background load finish) and
- * {@code --warm} requests on the connection (as the seed's own probe does). Every wait is bounded
+ * <p>Before the first trial, each server answers requests for {@code --warm-seconds} (a server in
+ * production has served for a while before a checkpoint arrives: hotserve's request path is then
+ * compiled by the JIT; the seed's Python has no JIT, so it is not affected). Before each trial: a
+ * pause ({@code --gap-ms}, lets a previous background load finish) and {@code --warm} requests on
+ * the connection (as the seed's own probe does). Every wait is bounded
  * ({@code --timeout-ms} per trial); a trial that times out is counted, not retried. Prints one JSON
  * object: per target, the latencies and their p50/max.
  */
@@ -51,6 +54,7 @@ public final class ReloadProbe {
         long timeoutMs = args.getLong("timeout-ms", 10_000);
         long gapMs = args.getLong("gap-ms", 300);
         int warm = args.getInt("warm", 20);
+        long warmSeconds = args.getLong("warm-seconds", 3);
         byte[] body = ("{\"state\":" + zeros(args.getInt("state-dim", 28)) + ",\"deterministic\":true}")
                 .getBytes(StandardCharsets.UTF_8);
 
@@ -69,6 +73,12 @@ public final class ReloadProbe {
                     new ArrayList<>(), new ArrayList<>(), new ArrayList<>(), new ArrayList<>(), new int[2]));
         }
         try {
+            for (Target target : targets) {
+                long until = System.nanoTime() + warmSeconds * 1_000_000_000L;
+                while (System.nanoTime() < until) {
+                    target.http().post("/sac/predict", body);
+                }
+            }
             for (int t = 0; t < trials; t++) {
                 for (int k = 0; k < targets.size(); k++) {
                     trial(targets.get((t + k) % targets.size()), start + t, body, gapMs, warm, timeoutMs);

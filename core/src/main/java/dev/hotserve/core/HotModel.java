@@ -107,7 +107,8 @@ public final class HotModel implements AutoCloseable {
         this.log = new VersionLog(name, b.historySize, b.eventLogSize, b.listeners, reloadLock);
         this.reloader = new Reloader(name, state, reloadLock, source, loading, log, mode, b.clock, b.sleeper, b.settleWindow,
                 b.executor != null ? b.executor : runtime.loader(), b.files, b.batching, b.batchObserver, b.rollout,
-                new ShadowQueue.Settings(b.shadowExecutor != null ? b.shadowExecutor : runtime.shadow(), runtime.shadowQueue()));
+                new ShadowQueue.Settings(b.shadowExecutor != null ? b.shadowExecutor : runtime.shadow(), runtime.shadowQueue()),
+                b.followUpOnLoader ? runtime.loader() : null);
         this.rollout = reloader.rollout();
         if (!b.rollout.immediate()) {
             reloader.restoreStable();

@@ -51,6 +51,7 @@ public final class HotModelBuilder {
     CheckpointSource customSource;
     HotserveRuntime runtime;
     boolean watch;
+    boolean followUpOnLoader;
     final List<CheckpointFormat> formats = new ArrayList<>(CheckpointFormat.builtIn());
 
     HotModelBuilder() {}
@@ -221,6 +222,18 @@ public final class HotModelBuilder {
      */
     public HotModelBuilder watch(boolean on) {
         this.watch = on;
+        return this;
+    }
+
+    /**
+     * Whether a load that a request made (blocking mode) leaves its follow-up to the runtime's loader
+     * threads: telling the listeners (log line, meters) and retiring the model it replaced. The
+     * request is then answered by the new model first. Off by default in the library (the request's
+     * thread does both once the load lock is released: deterministic for tests); the server turns
+     * it on.
+     */
+    public HotModelBuilder followUpOnLoader(boolean on) {
+        this.followUpOnLoader = on;
         return this;
     }
 

@@ -15,6 +15,8 @@ import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -51,12 +53,17 @@ final class Reloader {
     private final ReentrantLock lock;
     private final AtomicBoolean queued = new AtomicBoolean();
     private final AtomicInteger openModels = new AtomicInteger();
+    /** Where a request's swap leaves its follow-up (listeners, retiring); null: the request's own thread. */
+    private final Executor followUp;
+    /** Replaced snapshots handed to {@link #followUp} and not yet retired: {@link #close()} retires them. */
+    private final Set<Snapshot> handedOff = ConcurrentHashMap.newKeySet();
     /** The snapshot a swap replaced, retired once the lock is released; guarded by the lock. */
     private Snapshot replaced;
 
     Reloader(String name, AtomicReference<ModelState> state, ReentrantLock lock, CheckpointSource source, CheckpointLoading loading, VersionLog log,
             ReloadMode mode, InstantSource clock, HotModel.Sleeper sleeper, Duration settleWindow, Executor background,
-            CheckpointFiles files, Batching batching, BatchObserver batchObserver, RolloutPolicy rolloutPolicy, ShadowQueue.Settings shadow) {
+            CheckpointFiles files, Batching batching, BatchObserver batchObserver, RolloutPolicy rolloutPolicy, ShadowQueue.Settings shadow,
+            Executor followUp) {
         this.name = name;
         this.state = state;
         this.lock = lock;
@@ -73,6 +80,7 @@ final class Reloader {
         this.files = files;
         this.batching = batching;
         this.batchObserver = batchObserver;
+        this.followUp = followUp;
         this.rollout = new RolloutController(name, rolloutPolicy, state, log, clock, shadow, lock, openModels::decrementAndGet);
     }
 
@@ -121,7 +129,7 @@ final class Reloader {
                     scheduleBackground();
                     return;
                 }
-                loadLatest();
+                loadLatest(true);
                 ModelState after = state.get();
                 if (after.serving() == null && after.pending() != null && mode == ReloadMode.BLOCKING) {
                     waitThenRefresh(after.pending());
@@ -141,11 +149,15 @@ final class Reloader {
                 return;
             }
         }
-        loadLatest();
+        loadLatest(true);
     }
 
-    /** Looks again under the lock and loads what the source names if it is still news (single flight). */
-    private void loadLatest() {
+    /**
+     * Looks again under the lock and loads what the source names if it is still news (single flight).
+     *
+     * @param request whether a request waits for this (its swap's follow-up may be handed off)
+     */
+    private void loadLatest(boolean request) {
         lock.lock();
         try {
             ModelState st = state.get();
@@ -171,7 +183,7 @@ final class Reloader {
                 default -> { }
             }
         } finally {
-            unlock();
+            unlock(request);
         }
     }
 
@@ -180,7 +192,7 @@ final class Reloader {
         if (state.get().closed()) {
             return;
         }
-        loadLatest();
+        loadLatest(false);
     }
 
     /** The poller's round: a remote source asks its store first. */
@@ -189,7 +201,7 @@ final class Reloader {
             return;
         }
         source.poll();
-        loadLatest();
+        loadLatest(false);
     }
 
     void scheduleBackground() {
@@ -228,16 +240,43 @@ final class Reloader {
      * what a swap replaced, both outside the lock (a request waiting on it goes on meanwhile).
      */
     private void unlock() {
+        unlock(false);
+    }
+
+    /** As {@link #unlock()}; after a request's swap the follow-up may go to {@link #followUp}. */
+    private void unlock(boolean request) {
         if (lock.getHoldCount() != 1) {
             lock.unlock();
             return;
         }
         Snapshot r = replaced;
         replaced = null;
+        boolean recorded = log.takeRecordedUnderLock();
         lock.unlock();
-        log.deliver();
+        if (request && r != null && followUp != null && handOff(r)) {
+            return;
+        }
+        if (recorded) {
+            log.deliver();
+        }
         if (r != null) {
             r.retire();
+        }
+    }
+
+    /** Leaves telling the listeners and retiring {@code r} to {@link #followUp}; false when it refused. */
+    private boolean handOff(Snapshot r) {
+        handedOff.add(r);
+        try {
+            followUp.execute(() -> {
+                log.deliver();
+                r.retire();
+                handedOff.remove(r);
+            });
+            return true;
+        } catch (RejectedExecutionException e) {
+            handedOff.remove(r);
+            return false;
         }
     }
 
@@ -396,6 +435,7 @@ final class Reloader {
             if (before.guard() != null) {
                 before.guard().previous().retire();
             }
+            handedOff.forEach(Snapshot::retire); // a follow-up the loader has not run yet (or never will, once shut down)
         } finally {
             unlock();
         }
@@ -489,7 +529,8 @@ final class Reloader {
     private Snapshot loadStaged(StagedCheckpoint staged, ReloadKind kind, String reason, String expectedSha256, Instant start) {
         CheckpointRef ref = staged.ref();
         String expected = expectedSha256 != null ? expectedSha256 : ref.sha256().orElse(null);
-        switch (loading.load(staged, expected)) {
+        var outcome = loading.load(staged, expected);
+        switch (outcome) {
             case CheckpointLoading.Failed f -> {
                 recordFailure(ref, f.reason(), start, true);
                 throw new ReloadFailedException(f.reason(), f.cause());

@@ -398,8 +398,9 @@ final class RolloutController {
 
     /** Releases the reload lock; the last release tells the listeners what was recorded under it. */
     private void unlock() {
+        boolean recorded = lock.getHoldCount() == 1 && log.takeRecordedUnderLock();
         lock.unlock();
-        if (!lock.isHeldByCurrentThread()) {
+        if (recorded) {
             log.deliver();
         }
     }

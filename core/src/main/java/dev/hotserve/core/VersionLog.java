@@ -32,6 +32,8 @@ final class VersionLog {
     private final ReentrantLock reloadLock;
     private final ConcurrentLinkedQueue<ReloadEvent> undelivered = new ConcurrentLinkedQueue<>();
     private final ReentrantLock delivery = new ReentrantLock();
+    /** Whether the reload lock's holder recorded an event it has yet to deliver; guarded by that lock. */
+    private boolean recordedUnderLock;
 
     /** @param reloadLock while the recording thread holds it, listeners hear of an event only at {@link #deliver()} */
     VersionLog(String model, int historySize, int eventLogSize, List<Consumer<ReloadEvent>> listeners, ReentrantLock reloadLock) {
@@ -60,9 +62,22 @@ final class VersionLog {
             }
             undelivered.add(e); // in the order of the log
         }
-        if (!reloadLock.isHeldByCurrentThread()) {
+        if (reloadLock.isHeldByCurrentThread()) {
+            recordedUnderLock = true;
+        } else {
             deliver();
         }
+    }
+
+    /**
+     * For the reload lock's holder about to release it for the last time: whether it recorded events
+     * there, which it then delivers. A holder that recorded nothing leaves the queue to the thread
+     * whose events are in it (a request that waited for a load does not run the loader's listeners).
+     */
+    boolean takeRecordedUnderLock() {
+        boolean r = recordedUnderLock;
+        recordedUnderLock = false;
+        return r;
     }
 
     /**

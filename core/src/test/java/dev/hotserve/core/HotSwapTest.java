@@ -209,9 +209,8 @@ class HotSwapTest {
                 return answer(model);
             });
             // The request found the newer file and waits for the load under way.
-            while (requestThread.get() == null || requestThread.get().getState() != Thread.State.WAITING) {
-                Thread.onSpinWait();
-            }
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10))
+                    .until(() -> requestThread.get() != null && requestThread.get().getState() == Thread.State.WAITING);
             finishLoad.countDown();
             assertThat(listening.await(10, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
             assertThat(request.get(10, java.util.concurrent.TimeUnit.SECONDS)).as("answered while the listener runs").isEqualTo(2f);
@@ -225,6 +224,35 @@ class HotSwapTest {
             finishLoad.countDown();
             requests.shutdownNow();
         }
+    }
+
+    @Test
+    void withFollowUpOnLoaderTheRequestThatLoadsIsAnsweredBeforeTheListenersRun() throws Exception {
+        FakeCheckpoint.of(1).writeTo(dir.resolve("model_1.onnx"), base.plusSeconds(1));
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        java.util.List<String> listenedOn = new java.util.concurrent.CopyOnWriteArrayList<>();
+        java.util.concurrent.ExecutorService requests = java.util.concurrent.Executors.newSingleThreadExecutor();
+        try (HotModel model = builder().followUpOnLoader(true).build()) {
+            model.addListener(e -> {
+                if (e.newGeneration() == 2) {
+                    listenedOn.add(Thread.currentThread().getName());
+                    await(release);
+                }
+            });
+            FakeCheckpoint.of(2).writeTo(dir.resolve("model_2.onnx"), base.plusSeconds(2));
+            // With the follow-up on the request's own thread this would wait for the release below.
+            java.util.concurrent.Future<Float> request = requests.submit(() -> answer(model));
+            assertThat(request.get(10, java.util.concurrent.TimeUnit.SECONDS)).isEqualTo(2f);
+            release.countDown();
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> engine.models().get(0).closeCount() > 0);
+            assertThat(engine.models().get(0).closeCount()).as("the replaced model is retired by the follow-up").isEqualTo(1);
+            assertThat(listenedOn).singleElement().asString().startsWith("hotserve-loader-");
+            assertThat(model.events()).extracting(ReloadEvent::newGeneration).containsExactly(2L, 1L);
+        } finally {
+            release.countDown();
+            requests.shutdownNow();
+        }
+        assertThat(engine.models()).allSatisfy(m -> assertThat(m.closeCount()).isEqualTo(1));
     }
 
     private static void await(java.util.concurrent.CountDownLatch latch) {

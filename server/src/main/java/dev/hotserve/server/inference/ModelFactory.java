@@ -46,6 +46,7 @@ public final class ModelFactory implements AutoCloseable {
                 .mode(m.mode())
                 .pollInterval(m.pollInterval())
                 .watch(true)
+                .followUpOnLoader(true)
                 .batching(m.batching())
                 .rollout(m.rollout())
                 .batchObserver(metrics.batchObserver(m.name()))
