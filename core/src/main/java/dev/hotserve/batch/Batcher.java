@@ -7,6 +7,7 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.IntSupplier;
 import java.util.function.LongSupplier;
 
 /**
@@ -19,7 +20,8 @@ import java.util.function.LongSupplier;
  * wakes it. A lone request therefore runs at once on its own thread, with no hand-off: batching
  * costs it a queue insert and two atomic operations. Callers that arrive while a batch runs wait
  * and form the next one. With a queue delay the leader first waits up to that long for the batch
- * to fill.
+ * to fill; with an adaptive delay it stops waiting as soon as every caller holding the version has
+ * queued, so a lone request never waits and a batch never waits for a request not yet sent.
  *
  * <p><b>No caller is stranded.</b> A leader clears the running flag before it looks at the queue
  * and wakes the oldest waiter if the queue is not empty; a caller queues before it tries to lead.
@@ -46,6 +48,8 @@ public final class Batcher {
     private final ConcurrentLinkedQueue<Request> queue = new ConcurrentLinkedQueue<>();
     private final AtomicInteger queued = new AtomicInteger();
     private final AtomicBoolean running = new AtomicBoolean();
+    /** Callers holding this version now, the leader included (its open leases); see {@link #countCallersWith}. */
+    private volatile IntSupplier callers = () -> Integer.MAX_VALUE;
 
     public Batcher(Engine engine, int inputWidth, int[] outputWidths, Batching settings, BatchObserver observer, LongSupplier nanoTime) {
         if (!settings.enabled()) {
@@ -57,6 +61,15 @@ public final class Batcher {
         this.settings = settings;
         this.observer = observer;
         this.nanoTime = nanoTime;
+    }
+
+    /**
+     * Where the count of callers holding this version comes from (its open leases), set by the
+     * snapshot that serves through this batcher. With {@link Batching#adaptiveDelay()} a leader
+     * stops waiting once every such caller has queued: nobody else can join the batch.
+     */
+    public void countCallersWith(IntSupplier callers) {
+        this.callers = callers;
     }
 
     /** Requests waiting now (a gauge). */
@@ -169,12 +182,17 @@ public final class Batcher {
         long deadline = nanoTime.getAsLong() + settings.maxQueueDelay().toNanos();
         for (;;) {
             int rows = 0;
+            int requests = 0;
             for (Request q : queue) {
                 rows += q.rows;
+                requests++;
             }
             long left = deadline - nanoTime.getAsLong();
             if (rows >= settings.maxBatchSize() || left <= 0) {
                 return;
+            }
+            if (settings.adaptiveDelay() && requests >= callers.getAsInt()) {
+                return; // every caller holding the version has queued: nobody else can join
             }
             LockSupport.parkNanos(this, Math.min(left, 50_000L));
         }

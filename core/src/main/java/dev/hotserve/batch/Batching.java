@@ -12,10 +12,19 @@ import java.util.Objects;
  *     what is already waiting and never waits, so a lone request is not slowed down
  * @param maxQueuedRequests requests that may wait at once; one more is refused
  *     ({@link QueueFullException}) rather than left to wait without bound
+ * @param adaptiveDelay hotserve's own refinement of the queue delay (off: Triton's semantics): the
+ *     leader waits only for callers that already hold a lease on the version (requests in flight,
+ *     being read or parsed), and runs as soon as all of them have queued. A lone request never
+ *     waits; under load it waits as with a plain delay.
  */
-public record Batching(int maxBatchSize, Duration maxQueueDelay, int maxQueuedRequests) {
+public record Batching(int maxBatchSize, Duration maxQueueDelay, int maxQueuedRequests, boolean adaptiveDelay) {
 
     public static final Batching OFF = new Batching(0, Duration.ZERO, 0);
+
+    /** With Triton's semantics for the queue delay. */
+    public Batching(int maxBatchSize, Duration maxQueueDelay, int maxQueuedRequests) {
+        this(maxBatchSize, maxQueueDelay, maxQueuedRequests, false);
+    }
 
     public Batching {
         Objects.requireNonNull(maxQueueDelay, "maxQueueDelay");
@@ -33,6 +42,11 @@ public record Batching(int maxBatchSize, Duration maxQueueDelay, int maxQueuedRe
     /** Batching up to {@code maxBatchSize} rows, waiting up to {@code maxQueueDelay}; the queue holds 16 batches' worth of requests. */
     public static Batching of(int maxBatchSize, Duration maxQueueDelay) {
         return new Batching(maxBatchSize, maxQueueDelay, Math.max(1, maxBatchSize) * 16);
+    }
+
+    /** The same settings, the queue delay adaptive or not. */
+    public Batching withAdaptiveDelay(boolean on) {
+        return new Batching(maxBatchSize, maxQueueDelay, maxQueuedRequests, on);
     }
 
     public boolean enabled() {

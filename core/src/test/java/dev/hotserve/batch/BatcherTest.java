@@ -168,4 +168,38 @@ class BatcherTest {
         assertThat(ranOn).containsExactly(me);
         assertThat(observed).containsExactly(new int[] {1, 1});
     }
+
+    /** A ten-minute queue delay, adaptive: time is a counter here, so a leader that waited would wait for good. */
+    Batcher adaptive(int maxBatch, java.util.function.IntSupplier holding) {
+        Batcher b = new Batcher((in, rows) -> engine.run(in, rows), WIDTH, new int[] {1, 2},
+                new Batching(maxBatch, Duration.ofMinutes(10), 100, true), (requests, rows, wait) -> observed.add(new int[] {requests, rows}),
+                ticks::incrementAndGet);
+        b.countCallersWith(holding);
+        return b;
+    }
+
+    @Test
+    void withAnAdaptiveDelayALoneCallerDoesNotWait() throws Exception {
+        holdFirst = false;
+        Batcher b = adaptive(8, () -> 1);
+        // With Triton's semantics the leader would wait the ten minutes for seven more rows.
+        Future<float[][]> out = callers.submit(() -> b.run(rows(1, 1), 1));
+        assertThat(out.get(20, TimeUnit.SECONDS)).isDeepEqualTo(compute(rows(1, 1), 1));
+        assertThat(callSizes).containsExactly(1);
+    }
+
+    @Test
+    void withAnAdaptiveDelayTheLeaderWaitsForEveryCallerHoldingTheVersion() throws Exception {
+        holdFirst = false;
+        Batcher b = adaptive(8, () -> 3);
+        List<Future<float[][]>> outs = new ArrayList<>();
+        for (int c = 0; c < 3; c++) {
+            int seed = c;
+            outs.add(callers.submit(() -> b.run(rows(seed, 1), 1)));
+        }
+        for (int c = 0; c < 3; c++) {
+            assertThat(outs.get(c).get(20, TimeUnit.SECONDS)).isDeepEqualTo(compute(rows(c, 1), 1));
+        }
+        assertThat(callSizes).as("three callers hold the version: one call once all three queued").containsExactly(3);
+    }
 }

@@ -84,6 +84,10 @@ public final class Main implements Runnable {
         @Option(names = "--max-queue-delay", paramLabel = "DURATION",
                 description = "dynamic batching: wait this long for a batch to fill, default 0: never wait (HOTSERVE_MAX_QUEUE_DELAY)")
         String maxQueueDelay;
+        @Option(names = "--adaptive-queue-delay", paramLabel = "BOOL",
+                description = "dynamic batching: wait the queue delay only for requests already in flight, so a lone request never waits;"
+                        + " default false: Triton's semantics (HOTSERVE_ADAPTIVE_QUEUE_DELAY)")
+        String adaptiveQueueDelay;
         @Option(names = "--max-body-bytes", description = "default 8MiB (HOTSERVE_MAX_BODY_BYTES)")
         String maxBodyBytes;
         @Option(names = "--max-batch-rows", description = "default 8192 (HOTSERVE_MAX_BATCH_ROWS)")
@@ -119,6 +123,7 @@ public final class Main implements Runnable {
             put(f, Setting.STATE_DIM, stateDim);
             put(f, Setting.MAX_BATCH_SIZE, maxBatchSize);
             put(f, Setting.MAX_QUEUE_DELAY, maxQueueDelay);
+            put(f, Setting.ADAPTIVE_QUEUE_DELAY, adaptiveQueueDelay);
             put(f, Setting.MAX_BODY_BYTES, maxBodyBytes);
             put(f, Setting.MAX_BATCH_ROWS, maxBatchRows);
             put(f, Setting.MAX_BENCHMARK_ITERATIONS, maxBenchmarkIterations);

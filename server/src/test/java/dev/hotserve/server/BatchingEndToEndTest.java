@@ -97,6 +97,31 @@ class BatchingEndToEndTest {
         }
     }
 
+    @Test
+    void withAnAdaptiveDelayALoneRequestDoesNotWaitForTheDelay() throws Exception {
+        Checkpoints.publish(dir, "actor_seed0.onnx", "model_1.onnx", 0);
+        try (TestServer s = TestServer.start(dir, Map.of("HOTSERVE_MODEL_DIR", dir.toString(), "HOTSERVE_MAX_BATCH_SIZE", "32",
+                "HOTSERVE_MAX_QUEUE_DELAY", "10m", "HOTSERVE_ADAPTIVE_QUEUE_DELAY", "true"))) {
+            JsonNode info = TestServer.json(s.get("/sac/model/info"));
+            assertThat(info.at("/batching/adaptive_queue_delay").asBoolean()).isTrue();
+            assertThat(info.at("/batching/max_queue_delay_ms").asDouble()).isEqualTo(600_000.0);
+            assertThat(TestServer.json(s.get("/v2/models/sac")).at("/parameters/adaptive_queue_delay").asText()).isEqualTo("true");
+            ExecutorService one = Executors.newSingleThreadExecutor();
+            try {
+                // With Triton's semantics each of these would wait ten minutes for 31 more rows.
+                for (int i = 0; i < 5; i++) {
+                    Future<HttpResponse<String>> r = one.submit(() -> s.post("/sac/predict", TestServer.predictBody(28, 0.1)));
+                    assertThat(r.get(60, TimeUnit.SECONDS).statusCode()).isEqualTo(200);
+                }
+            } finally {
+                one.shutdownNow();
+            }
+            String metrics = s.get("/metrics").body();
+            assertThat(metric(metrics, "hotserve_batch_requests_count{model=\"sac\"}")).as("engine calls, one per request").isEqualTo(5);
+            assertThat(metric(metrics, "hotserve_batch_requests_sum{model=\"sac\"}")).isEqualTo(5);
+        }
+    }
+
     static double metric(String text, String series) {
         for (String line : text.split("\n")) {
             if (line.startsWith(series + " ")) {

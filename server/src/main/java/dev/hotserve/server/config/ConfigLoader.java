@@ -50,7 +50,7 @@ public final class ConfigLoader {
     static final Duration DEFAULT_S3_POLL_INTERVAL = Duration.ofSeconds(2);
     private static final Set<String> MODEL_KEYS =
             Set.of("name", "path", "dir", "source", "glob", "jit", "reload_mode", "poll_interval", "threads", "settle_window", "state_dim",
-                    "max_batch_size", "max_queue_delay", "rollout", "s3_endpoint", "cache_dir", "cache_keep");
+                    "max_batch_size", "max_queue_delay", "adaptive_queue_delay", "rollout", "s3_endpoint", "cache_dir", "cache_keep");
     private static final Set<String> ROLLOUT_KEYS = Set.of("mode", "shadow_samples", "max_drift", "shadow_fraction", "canary_fraction",
             "canary_duration", "guard_duration");
     private static final Pattern DURATION = Pattern.compile("(\\d+(?:\\.\\d+)?)\\s*(ms|s|m|h)");
@@ -172,6 +172,7 @@ public final class ConfigLoader {
         Integer stateDim = or(lookup(Setting.STATE_DIM, file, node), v -> parseInt(v, 1, 1_000_000), null);
         int maxBatchSize = or(lookup(Setting.MAX_BATCH_SIZE, file, node), v -> parseInt(v, 0, 1_000_000), 0);
         Duration maxQueueDelay = or(lookup(Setting.MAX_QUEUE_DELAY, file, node), ConfigLoader::parseDuration, Duration.ZERO);
+        boolean adaptiveDelay = or(lookup(Setting.ADAPTIVE_QUEUE_DELAY, file, node), ConfigLoader::parseBool, false);
         if (source instanceof ModelSource.Directory d && d.glob().isPresent()) {
             checkGlob(d.glob().get(), name);
         }
@@ -180,7 +181,7 @@ public final class ConfigLoader {
         }
         try {
             return new ModelConfig(name, source, mode, poll, jit, threads, settle,
-                    stateDim == null ? OptionalInt.empty() : OptionalInt.of(stateDim), Batching.of(maxBatchSize, maxQueueDelay),
+                    stateDim == null ? OptionalInt.empty() : OptionalInt.of(stateDim), Batching.of(maxBatchSize, maxQueueDelay).withAdaptiveDelay(adaptiveDelay),
                     rollout(name, node, file));
         } catch (IllegalArgumentException e) {
             throw new ConfigException(e.getMessage(), e);

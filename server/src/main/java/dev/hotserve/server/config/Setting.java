@@ -27,6 +27,7 @@ public enum Setting {
     STATE_DIM("HOTSERVE_STATE_DIM", "--state-dim", "state_dim"),
     MAX_BATCH_SIZE("HOTSERVE_MAX_BATCH_SIZE", "--max-batch-size", "max_batch_size"),
     MAX_QUEUE_DELAY("HOTSERVE_MAX_QUEUE_DELAY", "--max-queue-delay", "max_queue_delay"),
+    ADAPTIVE_QUEUE_DELAY("HOTSERVE_ADAPTIVE_QUEUE_DELAY", "--adaptive-queue-delay", "adaptive_queue_delay"),
     MAX_BODY_BYTES("HOTSERVE_MAX_BODY_BYTES", "--max-body-bytes", "max_body_bytes"),
     MAX_BATCH_ROWS("HOTSERVE_MAX_BATCH_ROWS", "--max-batch-rows", "max_batch_rows"),
     MAX_BENCHMARK_ITERATIONS("HOTSERVE_MAX_BENCHMARK_ITERATIONS", "--max-benchmark-iterations", "max_benchmark_iterations"),

@@ -480,6 +480,7 @@ public final class JsonCodec {
             g.writeBooleanField("enabled", s.batching().enabled());
             g.writeNumberField("max_batch_size", s.batching().maxBatchSize());
             g.writeNumberField("max_queue_delay_ms", s.batching().maxQueueDelay().toNanos() / 1e6);
+            g.writeBooleanField("adaptive_queue_delay", s.batching().adaptiveDelay());
             g.writeNumberField("max_queued_requests", s.batching().maxQueuedRequests());
             g.writeNumberField("queue_depth", s.queueDepth());
             g.writeEndObject();

@@ -121,6 +121,7 @@ public final class Versions {
         p.put("generation", Long.toString(v.generation()));
         p.put("max_batch_size", Integer.toString(m.batching().enabled() ? m.batching().maxBatchSize() : 0));
         p.put("max_queue_delay_ms", Double.toString(m.batching().maxQueueDelay().toNanos() / 1e6));
+        p.put("adaptive_queue_delay", Boolean.toString(m.batching().adaptiveDelay()));
         p.put("rollout", m.rolloutPolicy().mode().name().toLowerCase(Locale.ROOT));
         return p;
     }
