@@ -20,8 +20,8 @@ import java.util.function.LongSupplier;
  * wakes it. A lone request therefore runs at once on its own thread, with no hand-off: batching
  * costs it a queue insert and two atomic operations. Callers that arrive while a batch runs wait
  * and form the next one. With a queue delay the leader first waits up to that long for the batch
- * to fill; with an adaptive delay it stops waiting as soon as every caller holding the version has
- * queued, so a lone request never waits and a batch never waits for a request not yet sent.
+ * to fill; with an adaptive delay it waits only while another request is in flight, so a request
+ * alone in the server never waits.
  *
  * <p><b>No caller is stranded.</b> A leader clears the running flag before it looks at the queue
  * and wakes the oldest waiter if the queue is not empty; a caller queues before it tries to lead.
@@ -48,10 +48,15 @@ public final class Batcher {
     private final ConcurrentLinkedQueue<Request> queue = new ConcurrentLinkedQueue<>();
     private final AtomicInteger queued = new AtomicInteger();
     private final AtomicBoolean running = new AtomicBoolean();
-    /** Callers holding this version now, the leader included (its open leases); see {@link #countCallersWith}. */
-    private volatile IntSupplier callers = () -> Integer.MAX_VALUE;
+    /** Requests the application is handling now, the leader's included (for the adaptive delay). */
+    private final IntSupplier inFlight;
 
-    public Batcher(Engine engine, int inputWidth, int[] outputWidths, Batching settings, BatchObserver observer, LongSupplier nanoTime) {
+    /**
+     * @param inFlight how many requests the application is handling now, this one included: with
+     *     {@link Batching#adaptiveDelay()} a leader waits only while it is more than one
+     */
+    public Batcher(Engine engine, int inputWidth, int[] outputWidths, Batching settings, BatchObserver observer, LongSupplier nanoTime,
+            IntSupplier inFlight) {
         if (!settings.enabled()) {
             throw new IllegalArgumentException("batching is off (max_batch_size " + settings.maxBatchSize() + ")");
         }
@@ -61,15 +66,7 @@ public final class Batcher {
         this.settings = settings;
         this.observer = observer;
         this.nanoTime = nanoTime;
-    }
-
-    /**
-     * Where the count of callers holding this version comes from (its open leases), set by the
-     * snapshot that serves through this batcher. With {@link Batching#adaptiveDelay()} a leader
-     * stops waiting once every such caller has queued: nobody else can join the batch.
-     */
-    public void countCallersWith(IntSupplier callers) {
-        this.callers = callers;
+        this.inFlight = inFlight;
     }
 
     /** Requests waiting now (a gauge). */
@@ -181,18 +178,16 @@ public final class Batcher {
     private void waitForMore() {
         long deadline = nanoTime.getAsLong() + settings.maxQueueDelay().toNanos();
         for (;;) {
+            if (settings.adaptiveDelay() && inFlight.getAsInt() <= 1) {
+                return; // alone: no request in flight could share the call
+            }
             int rows = 0;
-            int requests = 0;
             for (Request q : queue) {
                 rows += q.rows;
-                requests++;
             }
             long left = deadline - nanoTime.getAsLong();
             if (rows >= settings.maxBatchSize() || left <= 0) {
                 return;
-            }
-            if (settings.adaptiveDelay() && requests >= callers.getAsInt()) {
-                return; // every caller holding the version has queued: nobody else can join
             }
             LockSupport.parkNanos(this, Math.min(left, 50_000L));
         }

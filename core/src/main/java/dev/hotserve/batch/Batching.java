@@ -13,9 +13,9 @@ import java.util.Objects;
  * @param maxQueuedRequests requests that may wait at once; one more is refused
  *     ({@link QueueFullException}) rather than left to wait without bound
  * @param adaptiveDelay hotserve's own refinement of the queue delay (off: Triton's semantics): the
- *     leader waits only for callers that already hold a lease on the version (requests in flight,
- *     being read or parsed), and runs as soon as all of them have queued. A lone request never
- *     waits; under load it waits as with a plain delay.
+ *     leader waits only while another request is in flight (the server counts its HTTP and gRPC
+ *     requests; in the library, the leases open on the serving version). A request alone never
+ *     waits; with company it waits as with a plain delay.
  */
 public record Batching(int maxBatchSize, Duration maxQueueDelay, int maxQueuedRequests, boolean adaptiveDelay) {
 

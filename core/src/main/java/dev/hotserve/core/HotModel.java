@@ -106,7 +106,7 @@ public final class HotModel implements AutoCloseable {
         ReentrantLock reloadLock = new ReentrantLock();
         this.log = new VersionLog(name, b.historySize, b.eventLogSize, b.listeners, reloadLock);
         this.reloader = new Reloader(name, state, reloadLock, source, loading, log, mode, b.clock, b.sleeper, b.settleWindow,
-                b.executor != null ? b.executor : runtime.loader(), b.files, b.batching, b.batchObserver, b.rollout,
+                b.executor != null ? b.executor : runtime.loader(), b.files, b.batching, b.batchObserver, b.requestsInFlight, b.rollout,
                 new ShadowQueue.Settings(b.shadowExecutor != null ? b.shadowExecutor : runtime.shadow(), runtime.shadowQueue()),
                 b.followUpOnLoader ? runtime.loader() : null);
         this.rollout = reloader.rollout();

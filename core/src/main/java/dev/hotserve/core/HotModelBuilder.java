@@ -52,6 +52,7 @@ public final class HotModelBuilder {
     HotserveRuntime runtime;
     boolean watch;
     boolean followUpOnLoader;
+    java.util.function.IntSupplier requestsInFlight;
     final List<CheckpointFormat> formats = new ArrayList<>(CheckpointFormat.builtIn());
 
     HotModelBuilder() {}
@@ -222,6 +223,17 @@ public final class HotModelBuilder {
      */
     public HotModelBuilder watch(boolean on) {
         this.watch = on;
+        return this;
+    }
+
+    /**
+     * How many requests the application is handling now, for the adaptive queue delay
+     * ({@link Batching#adaptiveDelay()}): a batch's leader waits only while it is more than one.
+     * Default: the leases open on the serving version. The server counts its HTTP and gRPC requests,
+     * which also sees the ones still being read.
+     */
+    public HotModelBuilder requestsInFlight(java.util.function.IntSupplier count) {
+        this.requestsInFlight = Objects.requireNonNull(count, "requestsInFlight");
         return this;
     }
 

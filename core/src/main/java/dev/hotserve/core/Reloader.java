@@ -49,6 +49,7 @@ final class Reloader {
     private final CheckpointFiles files;
     private final Batching batching;
     private final BatchObserver batchObserver;
+    private final java.util.function.IntSupplier requestsInFlight;
     private final RolloutController rollout;
     private final ReentrantLock lock;
     private final AtomicBoolean queued = new AtomicBoolean();
@@ -62,8 +63,8 @@ final class Reloader {
 
     Reloader(String name, AtomicReference<ModelState> state, ReentrantLock lock, CheckpointSource source, CheckpointLoading loading, VersionLog log,
             ReloadMode mode, InstantSource clock, HotModel.Sleeper sleeper, Duration settleWindow, Executor background,
-            CheckpointFiles files, Batching batching, BatchObserver batchObserver, RolloutPolicy rolloutPolicy, ShadowQueue.Settings shadow,
-            Executor followUp) {
+            CheckpointFiles files, Batching batching, BatchObserver batchObserver, java.util.function.IntSupplier requestsInFlight,
+            RolloutPolicy rolloutPolicy, ShadowQueue.Settings shadow, Executor followUp) {
         this.name = name;
         this.state = state;
         this.lock = lock;
@@ -80,6 +81,12 @@ final class Reloader {
         this.files = files;
         this.batching = batching;
         this.batchObserver = batchObserver;
+        // The library's default: the leases open on the serving version (a request holds one from
+        // acquire to close), which is what an application's concurrent requests look like here.
+        this.requestsInFlight = requestsInFlight != null ? requestsInFlight : () -> {
+            Snapshot s = state.get().serving();
+            return s == null ? 0 : s.leases();
+        };
         this.followUp = followUp;
         this.rollout = new RolloutController(name, rolloutPolicy, state, log, clock, shadow, lock, openModels::decrementAndGet);
     }
@@ -598,7 +605,7 @@ final class Reloader {
             return null; // only rows can be stacked; a model of other tensors runs each request alone
         }
         int[] widths = sig.outputs().stream().mapToInt(dev.hotserve.engine.TensorSpec::width).toArray();
-        return new Batcher(ok.model()::run, sig.inputWidth(), widths, batching, batchObserver, System::nanoTime);
+        return new Batcher(ok.model()::run, sig.inputWidth(), widths, batching, batchObserver, System::nanoTime, requestsInFlight);
     }
 
     /** Remembers a refused checkpoint ({@code remember}: not retried until it changes) and logs the event. */

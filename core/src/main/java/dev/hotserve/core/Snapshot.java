@@ -37,10 +37,6 @@ final class Snapshot {
         this.head = head;
         this.batcher = batcher;
         this.onClose = onClose;
-        if (batcher != null) {
-            // A rollback's reborn snapshot shares its batcher; the retired one it replaces holds no lease.
-            batcher.countCallersWith(this::leases);
-        }
     }
 
     /** Runs the engine on validated rows, through the batcher when there is one. */

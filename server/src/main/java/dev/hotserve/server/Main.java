@@ -85,7 +85,7 @@ public final class Main implements Runnable {
                 description = "dynamic batching: wait this long for a batch to fill, default 0: never wait (HOTSERVE_MAX_QUEUE_DELAY)")
         String maxQueueDelay;
         @Option(names = "--adaptive-queue-delay", paramLabel = "BOOL",
-                description = "dynamic batching: wait the queue delay only for requests already in flight, so a lone request never waits;"
+                description = "dynamic batching: wait the queue delay only while other requests are in flight, so a lone request never waits;"
                         + " default false: Triton's semantics (HOTSERVE_ADAPTIVE_QUEUE_DELAY)")
         String adaptiveQueueDelay;
         @Option(names = "--max-body-bytes", description = "default 8MiB (HOTSERVE_MAX_BODY_BYTES)")

@@ -50,6 +50,7 @@ public final class ModelFactory implements AutoCloseable {
                 .batching(m.batching())
                 .rollout(m.rollout())
                 .batchObserver(metrics.batchObserver(m.name()))
+                .requestsInFlight(metrics::inFlight)
                 .listener(metrics.reloadListener(m.name()));
         m.settleWindow().ifPresent(b::settleWindow);
         m.stateDim().ifPresent(b::expectedStateDim);
