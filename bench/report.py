@@ -308,9 +308,9 @@ def round2():
     o("")
     o(f"`bench/run --round2` of {meta.get('date_utc', '?')}, commit {meta.get('git', '?')}, {meta.get('cpu', '?')} × "
       f"{meta.get('nproc', '?')} (`nproc`), {meta.get('jdk', '?')}; the seed: {meta.get('seed', 'not run')}. "
-      "The machine was shared with three other agents building and testing at the same time: the load average (1, 5, 15 min) "
-      f"was {meta.get('loadavg_start', '?')} at the start and {meta.get('loadavg_end', '?')} at the end, and is given per phase "
-      "beside each figure (on 2 cores, anything above ~2 means the benchmark shared its cores). Goals are ratios of figures "
+      "Other work on the machine shows in the load average (1, 5, 15 min; the benchmark's own clients and servers account for "
+      f"up to ~2.5 of it): {meta.get('loadavg_start', '?')} at the start and {meta.get('loadavg_end', '?')} at the end, given per phase "
+      "beside each figure. Goals are ratios of figures "
       f"from this one run. Run time {meta.get('total_s', '?')} s.")
     o("")
 
