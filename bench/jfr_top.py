@@ -55,6 +55,12 @@ SIGNATURES = [
      lambda fr: any("Reloader.loadLocked" in f or "HotModel.loadLocked" in f for f in fr)),
     ("format checks of a checkpoint (`CheckpointFormat.check`: ONNX fields, ZIP end record)",
      lambda fr: any("OnnxFormat.check" in f or "ZipFormat.check" in f for f in fr)),
+    ("dynamic batching (`Batcher.run`: queueing, leading, waking the batch's callers)",
+     lambda fr: any("dev.hotserve.batch.Batcher." in f for f in fr)),
+    ("the batcher's own work outside the engine call", lambda fr: any("dev.hotserve.batch.Batcher." in f for f in fr)
+     and not any("OrtSession.run" in f for f in fr)),
+    ("virtual threads parking and waking (`VirtualThread.park`/`unpark`, their continuations)",
+     lambda fr: any("VirtualThread.park" in f or "VirtualThread.unpark" in f or "VirtualThread.submitRunContinuation" in f for f in fr)),
 ]
 
 FRAME = re.compile(r"^\s+(?P<method>[\w$.<>/+-]+\(.*?\))(?:\s+line:\s*\d+)?(?:\s+bci:\s*\d+)?\s*$")
