@@ -54,7 +54,9 @@ class OipGrpcThreadsTest {
         env.put("HOTSERVE_GRPC_PORT", "0");
         if (maxBatchSize > 0) {
             env.put("HOTSERVE_MAX_BATCH_SIZE", Integer.toString(maxBatchSize));
-            env.put("HOTSERVE_MAX_QUEUE_DELAY", "10m"); // a batch runs when full; a test that needs the delay fails by its deadline
+            // Far longer than a full batch takes to form, so a batch runs when full; bounded, so that a
+            // batch left short (a call lost, a race) ends the test by an assertion rather than hanging it.
+            env.put("HOTSERVE_MAX_QUEUE_DELAY", "30s");
         }
         env.put("HOTSERVE_SHUTDOWN_GRACE", "5m");
         server = TestServer.start(dir, env);
@@ -102,7 +104,7 @@ class OipGrpcThreadsTest {
     @Test
     void concurrentCallsOnOneConnectionFillOneBatch() throws Exception {
         // Four calls on one connection, so one event loop reads them all. The first call to reach the
-        // batcher leads and waits (up to 10 minutes) for four rows: had it waited on the event loop,
+        // batcher leads and waits (up to 30 s) for four rows: had it waited on the event loop,
         // the other three could not be read and the calls would end by their deadline instead.
         JsonNode ref = Oip.reference("actor_seed0").get("batch64");
         start(4);
