@@ -14,6 +14,7 @@ import java.util.Objects;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.function.Consumer;
+import java.util.function.IntSupplier;
 
 /** Builds a {@link HotModel}; every setting has a default. */
 public final class HotModelBuilder {
@@ -52,7 +53,7 @@ public final class HotModelBuilder {
     HotserveRuntime runtime;
     boolean watch;
     boolean followUpOnLoader;
-    java.util.function.IntSupplier requestsInFlight;
+    IntSupplier requestsInFlight;
     final List<CheckpointFormat> formats = new ArrayList<>(CheckpointFormat.builtIn());
 
     HotModelBuilder() {}
@@ -232,7 +233,7 @@ public final class HotModelBuilder {
      * Default: the leases open on the serving version. The server counts its HTTP and gRPC requests,
      * which also sees the ones still being read.
      */
-    public HotModelBuilder requestsInFlight(java.util.function.IntSupplier count) {
+    public HotModelBuilder requestsInFlight(IntSupplier count) {
         this.requestsInFlight = Objects.requireNonNull(count, "requestsInFlight");
         return this;
     }

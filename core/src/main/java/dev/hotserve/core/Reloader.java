@@ -23,6 +23,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.IntSupplier;
 
 /**
  * Moves a model from one {@link ModelState} to the next: notices new checkpoints, stages, loads
@@ -49,7 +50,7 @@ final class Reloader {
     private final CheckpointFiles files;
     private final Batching batching;
     private final BatchObserver batchObserver;
-    private final java.util.function.IntSupplier requestsInFlight;
+    private final IntSupplier requestsInFlight;
     private final RolloutController rollout;
     private final ReentrantLock lock;
     private final AtomicBoolean queued = new AtomicBoolean();
@@ -63,7 +64,7 @@ final class Reloader {
 
     Reloader(String name, AtomicReference<ModelState> state, ReentrantLock lock, CheckpointSource source, CheckpointLoading loading, VersionLog log,
             ReloadMode mode, InstantSource clock, HotModel.Sleeper sleeper, Duration settleWindow, Executor background,
-            CheckpointFiles files, Batching batching, BatchObserver batchObserver, java.util.function.IntSupplier requestsInFlight,
+            CheckpointFiles files, Batching batching, BatchObserver batchObserver, IntSupplier requestsInFlight,
             RolloutPolicy rolloutPolicy, ShadowQueue.Settings shadow, Executor followUp) {
         this.name = name;
         this.state = state;
@@ -536,8 +537,7 @@ final class Reloader {
     private Snapshot loadStaged(StagedCheckpoint staged, ReloadKind kind, String reason, String expectedSha256, Instant start) {
         CheckpointRef ref = staged.ref();
         String expected = expectedSha256 != null ? expectedSha256 : ref.sha256().orElse(null);
-        var outcome = loading.load(staged, expected);
-        switch (outcome) {
+        switch (loading.load(staged, expected)) {
             case CheckpointLoading.Failed f -> {
                 recordFailure(ref, f.reason(), start, true);
                 throw new ReloadFailedException(f.reason(), f.cause());

@@ -15,7 +15,9 @@ import java.util.function.Consumer;
  * its lock) and from explicit operations; reads from any thread.
  *
  * <p>An event recorded under the reload lock is told to the listeners once the lock is released
- * ({@link #deliver()}), still before the operation returns: a request waiting for a load is answered
+ * ({@link #deliver()}), by the thread that recorded it before its operation returns (or, for a load
+ * a request made, by the loader thread when the model leaves that follow-up to it), unless another
+ * thread is delivering at that moment and takes it along: a request waiting for a load is answered
  * while the reload log line is written and the meters updated, not after. Listeners hear events in
  * the order they were recorded, one event at a time.
  */
