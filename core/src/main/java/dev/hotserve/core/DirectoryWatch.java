@@ -10,8 +10,12 @@ import java.nio.file.WatchKey;
 import java.nio.file.WatchService;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.function.Consumer;
 import java.util.function.Predicate;
 
 /**
@@ -22,8 +26,9 @@ import java.util.function.Predicate;
  * <p>Only an accelerator: a model's freshness is still decided by its own stat on the request path
  * and its poller, so an event lost, coalesced or never delivered (an overflow, a file system
  * without notifications, a directory made after the model) costs speed, never correctness. A
- * wake-up only queues the model's background refresh, which runs on the runtime's loader and
- * collapses with any other queued one.
+ * wake-up gives the model the names that changed, which move its directory listing on without a
+ * listing ({@link Resolver#noticed}), and queues its background refresh, which runs on the
+ * runtime's loader and collapses with any other queued one.
  *
  * <p>One watch service and one thread serve every model of a runtime, started on the first
  * registration: the thread count does not grow with the models.
@@ -33,7 +38,7 @@ final class DirectoryWatch implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(DirectoryWatch.class.getName());
 
     /** A model's interest in one directory. */
-    private record Registration(Path directory, Predicate<Path> names, Runnable onChange) {}
+    private record Registration(Path directory, Predicate<Path> names, Consumer<List<Path>> onChange) {}
 
     private final Object lock = new Object();
     private final Map<WatchKey, List<Registration>> byKey = new HashMap<>(); // guarded by lock
@@ -49,6 +54,14 @@ final class DirectoryWatch implements AutoCloseable {
      *     watched (it does not exist yet, or the file system gives no notifications)
      */
     AutoCloseable register(Path directory, Predicate<Path> names, Runnable onChange) {
+        return register(directory, names, changed -> onChange.run());
+    }
+
+    /**
+     * As {@link #register(Path, Predicate, Runnable)}, telling {@code onChange} which names changed
+     * (relative to the directory); an empty list when events were lost and any name may have.
+     */
+    AutoCloseable register(Path directory, Predicate<Path> names, Consumer<List<Path>> onChange) {
         Registration r = new Registration(directory, names, onChange);
         WatchKey key;
         synchronized (lock) {
@@ -95,21 +108,28 @@ final class DirectoryWatch implements AutoCloseable {
                 synchronized (lock) {
                     regs = List.copyOf(byKey.getOrDefault(key, List.of()));
                 }
-                List<Registration> woken = new ArrayList<>(regs.size());
+                // The names each registration is told of; an overflow empties its list for good (all may have changed).
+                Map<Registration, List<Path>> woken = new LinkedHashMap<>();
+                Set<Registration> overflowed = new HashSet<>();
                 for (WatchEvent<?> e : key.pollEvents()) {
                     for (Registration r : regs) {
-                        if (!woken.contains(r) && (e.kind() == StandardWatchEventKinds.OVERFLOW
-                                || e.context() instanceof Path name && r.names.test(name))) {
-                            woken.add(r);
+                        if (e.kind() == StandardWatchEventKinds.OVERFLOW) {
+                            overflowed.add(r);
+                            woken.put(r, List.of());
+                        } else if (e.context() instanceof Path name && r.names.test(name) && !overflowed.contains(r)) {
+                            List<Path> seen = woken.computeIfAbsent(r, k -> new ArrayList<>(2));
+                            if (!seen.contains(name)) {
+                                seen.add(name);
+                            }
                         }
                     }
                 }
                 key.reset();
-                for (Registration r : woken) {
+                for (Map.Entry<Registration, List<Path>> w : woken.entrySet()) {
                     try {
-                        r.onChange.run();
+                        w.getKey().onChange.accept(w.getValue());
                     } catch (RuntimeException e) {
-                        LOG.log(System.Logger.Level.WARNING, "a change listener on " + r.directory + " failed", e);
+                        LOG.log(System.Logger.Level.WARNING, "a change listener on " + w.getKey().directory + " failed", e);
                     }
                 }
             }

@@ -220,7 +220,8 @@ public final class HotModelBuilder {
      * Whether a local directory (or a file's directory) is watched, so a checkpoint renamed in
      * starts loading at once, before a request or poll notices it. Only an accelerator: freshness
      * is still checked on every request and poll. Off by default in the library, so loads happen
-     * only when a caller or the poller asks (deterministic for tests); the server turns it on.
+     * only when a caller or the poller asks (deterministic for tests); the server turns it on. The
+     * real directory is watched, also under a {@link #fileSystem} of the caller's.
      */
     public HotModelBuilder watch(boolean on) {
         this.watch = on;
@@ -250,9 +251,9 @@ public final class HotModelBuilder {
         return this;
     }
 
-    /** The {@link #watch} setting in effect: only a local source on the real file system can be watched. */
+    /** The {@link #watch} setting in effect: only a local source can be watched. */
     boolean watchesFiles() {
-        return watch && customSource == null && files instanceof CheckpointFiles.SystemFiles;
+        return watch && customSource == null;
     }
 
     /**
