@@ -55,6 +55,11 @@ final class CheckpointLoading {
         this.files = files;
     }
 
+    /** Whether models are loaded with the engine's optimisation on. */
+    boolean optimizes() {
+        return options.optimize();
+    }
+
     /** The two ways a load ends. */
     sealed interface Outcome {}
 
@@ -87,6 +92,11 @@ final class CheckpointLoading {
      *     served; a pointer object may name it); null for none
      */
     Outcome load(StagedCheckpoint staged, String expectedSha256) {
+        return load(staged, expectedSha256, false);
+    }
+
+    /** As {@link #load(StagedCheckpoint, String)}; {@code optimizeLater}: see {@link LoadOptions#optimizeLater()}. */
+    Outcome load(StagedCheckpoint staged, String expectedSha256, boolean optimizeLater) {
         Path file = staged.file();
         LoadedModel model = null;
         FutureTask<Digest> hashing = null;
@@ -111,6 +121,7 @@ final class CheckpointLoading {
                 }
             }
             LoadOptions opts = sidecar.stateDim.isPresent() ? options.withStateDim(sidecar.stateDim.getAsInt()) : options;
+            opts = opts.withOptimizeLater(optimizeLater);
             Engines.Loaded loaded;
             try {
                 loaded = loader.load(file, opts);

@@ -108,7 +108,7 @@ public final class HotModel implements AutoCloseable {
         this.reloader = new Reloader(name, state, reloadLock, source, loading, log, mode, b.clock, b.sleeper, b.settleWindow,
                 b.executor != null ? b.executor : runtime.loader(), b.files, b.batching, b.batchObserver, b.requestsInFlight, b.rollout,
                 new ShadowQueue.Settings(b.shadowExecutor != null ? b.shadowExecutor : runtime.shadow(), runtime.shadowQueue()),
-                b.followUpOnLoader ? runtime.loader() : null);
+                b.followUpOnLoader ? runtime.loader() : null, b.optimizeAfterSwap, b.scheduler != null ? b.scheduler : runtime.scheduler());
         this.rollout = reloader.rollout();
         if (!b.rollout.immediate()) {
             reloader.restoreStable();

@@ -56,6 +56,14 @@ record ModelState(
         return new ModelState(next, next.version.generation(), pinned, null, null, rollout, guard, sourceError, closed);
     }
 
+    /** The serving version again, loaded anew (optimised): a new snapshot under the same generation. */
+    ModelState serveAgain(Snapshot next) {
+        if (serving == null || next.version.generation() != generation) {
+            throw new IllegalStateException("generation " + next.version.generation() + " is not the serving generation " + generation);
+        }
+        return new ModelState(next, generation, pinned, failure, pending, rollout, guard, sourceError, closed);
+    }
+
     ModelState pinned(boolean on) {
         return new ModelState(serving, generation, on, failure, pending, rollout, guard, sourceError, closed);
     }

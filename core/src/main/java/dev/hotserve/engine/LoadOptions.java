@@ -15,8 +15,12 @@ import java.util.OptionalInt;
  * @param declared the inputs and outputs declared outside the file ({@code "inputs"} and
  *     {@code "outputs"} of the {@code <file>.json} sidecar, see {@link DeclaredSignature}): the
  *     names, types and shapes of a TorchScript model that is not a row model
+ * @param optimizeLater with {@code optimize}: an engine whose optimisation makes the load slower
+ *     (ONNX Runtime's graph optimiser) may load the model unoptimised and say so in
+ *     {@link LoadedModel#optimized()}; the caller loads it again, optimised, off the waiting
+ *     request's path. An engine that optimises lazily ignores it.
  */
-public record LoadOptions(boolean optimize, int threads, OptionalInt stateDim, Optional<ModelSignature> declared) {
+public record LoadOptions(boolean optimize, int threads, OptionalInt stateDim, Optional<ModelSignature> declared, boolean optimizeLater) {
 
     public LoadOptions {
         if (threads < 1) {
@@ -31,6 +35,10 @@ public record LoadOptions(boolean optimize, int threads, OptionalInt stateDim, O
         });
     }
 
+    public LoadOptions(boolean optimize, int threads, OptionalInt stateDim, Optional<ModelSignature> declared) {
+        this(optimize, threads, stateDim, declared, false);
+    }
+
     public LoadOptions(boolean optimize, int threads, OptionalInt stateDim) {
         this(optimize, threads, stateDim, Optional.empty());
     }
@@ -40,14 +48,23 @@ public record LoadOptions(boolean optimize, int threads, OptionalInt stateDim, O
     }
 
     public LoadOptions withStateDim(int dim) {
-        return new LoadOptions(optimize, threads, OptionalInt.of(dim), declared);
+        return new LoadOptions(optimize, threads, OptionalInt.of(dim), declared, optimizeLater);
     }
 
     public LoadOptions withOptimize(boolean on) {
-        return new LoadOptions(on, threads, stateDim, declared);
+        return new LoadOptions(on, threads, stateDim, declared, optimizeLater);
     }
 
     public LoadOptions withDeclared(ModelSignature signature) {
-        return new LoadOptions(optimize, threads, stateDim, Optional.of(signature));
+        return new LoadOptions(optimize, threads, stateDim, Optional.of(signature), optimizeLater);
+    }
+
+    public LoadOptions withOptimizeLater(boolean later) {
+        return new LoadOptions(optimize, threads, stateDim, declared, later);
+    }
+
+    /** Whether an engine that honours {@link #optimizeLater} should optimise during this load. */
+    public boolean optimizeNow() {
+        return optimize && !optimizeLater;
     }
 }

@@ -7,6 +7,7 @@ import dev.hotserve.core.Lease;
 import dev.hotserve.core.testing.FakeCheckpoint;
 import dev.hotserve.core.testing.FakeEngine;
 import dev.hotserve.core.testing.FakeModel;
+import dev.hotserve.engine.LoadOptions;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -14,6 +15,7 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.OptionalInt;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
@@ -23,8 +25,9 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * SPEC §3 "the swap is atomic": 8 threads make 100,000 predictions each while a trainer renames 500+
@@ -41,12 +44,15 @@ class SwapUnderLoadStressTest {
     @TempDir
     Path dir;
 
-    @Test
-    void eightThreadsPredictWhileFiveHundredCheckpointsAreSwappedIn() throws Exception {
+    /** With {@code optimizeAfterSwap} each swap is followed by a second, optimised load of the same version. */
+    @ParameterizedTest(name = "optimizeAfterSwap {0}")
+    @ValueSource(booleans = {false, true})
+    void eightThreadsPredictWhileFiveHundredCheckpointsAreSwappedIn(boolean optimizeAfterSwap) throws Exception {
         FakeEngine engine = FakeEngine.strict();
         Instant base = Instant.now().minus(1, ChronoUnit.DAYS).truncatedTo(ChronoUnit.SECONDS);
         FakeCheckpoint.of(0).withPayload(64).writeTo(file(0), base);
-        HotModel model = HotModel.builder().directory(dir).loader(engine.loader()).build();
+        HotModel model = HotModel.builder().directory(dir).loader(engine.loader())
+                .loadOptions(new LoadOptions(optimizeAfterSwap, 1, OptionalInt.empty())).optimizeAfterSwap(optimizeAfterSwap).build();
 
         Queue<String> failures = new ConcurrentLinkedQueue<>();
         AtomicBoolean swapping = new AtomicBoolean(true);
@@ -103,6 +109,15 @@ class SwapUnderLoadStressTest {
                 Thread.onSpinWait();
             }
             swaps++;
+            // Every 50th version (and the last) is left to serve until its optimised load is swapped in under the readers.
+            if (optimizeAfterSwap && (i % 50 == 0 || i == SWAPS)) {
+                while (!model.current().orElseThrow().optimized()) {
+                    if (System.nanoTime() > deadline) {
+                        throw new AssertionError("version " + i + " was not optimised; failures " + failures);
+                    }
+                    Thread.onSpinWait();
+                }
+            }
         }
         swapping.set(false);
         for (Future<?> f : readers) {
@@ -113,12 +128,20 @@ class SwapUnderLoadStressTest {
         assertThat(pool.awaitTermination(30, TimeUnit.SECONDS)).as("the reader threads ended").isTrue();
         model.close();
 
-        System.out.printf("stress: %d threads, %d predictions, %d swaps, %d failures, %d ms%n",
-                THREADS, predictions.get(), swaps, failures.size(), millis);
+        long optimisedAgain = optimizeAfterSwap ? engine.optionsSeen().stream().filter(o -> !o.optimizeLater()).count() - 1 : 0;
+        System.out.printf("stress: %d threads, %d predictions, %d swaps, %d optimised again, %d failures, %d ms%n",
+                THREADS, predictions.get(), swaps, optimisedAgain, failures.size(), millis);
         assertThat(failures).isEmpty();
         assertThat(predictions.get()).isGreaterThanOrEqualTo((long) THREADS * PREDICTIONS_PER_THREAD);
         assertThat(swaps).isEqualTo(SWAPS);
-        assertThat(engine.models()).hasSize(SWAPS + 1);
+        if (optimizeAfterSwap) {
+            assertThat(engine.optionsSeen()).as("every swap after the first load was unoptimised")
+                    .filteredOn(LoadOptions::optimizeLater).hasSize(SWAPS);
+            assertThat(optimisedAgain).as("every 50th version at least was optimised again").isBetween((long) SWAPS / 50, (long) SWAPS);
+            assertThat(engine.models()).hasSize(SWAPS + 1 + (int) optimisedAgain);
+        } else {
+            assertThat(engine.models()).hasSize(SWAPS + 1);
+        }
         assertThat(engine.violations()).as("run after close / close while running / closed twice").isEmpty();
         assertThat(engine.models()).extracting(FakeModel::closeCount).as("each closed exactly once").containsOnly(1);
     }

@@ -134,7 +134,8 @@ public final class FakeEngine implements Engine {
                 throw new ModelLoadException(file + " is truncated: " + have + " of " + payload + " payload bytes");
             }
             duringLoad.accept(file);
-            FakeModel m = new FakeModel(file, stateDim, actionDim, bias, gain, nan, violations, () -> duringRun.run());
+            FakeModel m = new FakeModel(file, stateDim, actionDim, bias, gain, nan, violations, () -> duringRun.run(),
+                    options.optimizeNow());
             models.add(m);
             return m;
         } catch (NullPointerException | NumberFormatException e) {

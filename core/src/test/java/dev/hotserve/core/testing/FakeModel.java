@@ -29,7 +29,15 @@ public final class FakeModel implements LoadedModel {
 
     private final Runnable beforeRun;
 
+    private final boolean optimized;
+
     FakeModel(Path file, int stateDim, int actionDim, float bias, float gain, boolean nan, Queue<String> violations, Runnable beforeRun) {
+        this(file, stateDim, actionDim, bias, gain, nan, violations, beforeRun, false);
+    }
+
+    FakeModel(Path file, int stateDim, int actionDim, float bias, float gain, boolean nan, Queue<String> violations, Runnable beforeRun,
+            boolean optimized) {
+        this.optimized = optimized;
         this.beforeRun = beforeRun;
         this.file = file;
         this.signature = new ModelSignature("state", stateDim, List.of(new ModelSignature.Output("action", actionDim)));
@@ -90,7 +98,7 @@ public final class FakeModel implements LoadedModel {
 
     @Override
     public boolean optimized() {
-        return false;
+        return optimized;
     }
 
     @Override

@@ -35,7 +35,9 @@ import java.util.regex.Pattern;
  * threads and one inter-op thread with sequential execution: ONNX Runtime's default of one
  * intra-op thread per core spins every core even at batch 1, which costs more than it gives on a
  * small policy network. {@link LoadOptions#optimize()} picks the graph optimisation level:
- * {@link OptLevel#ALL_OPT} when on, {@link OptLevel#NO_OPT} when off.
+ * {@link OptLevel#ALL_OPT} when on, {@link OptLevel#NO_OPT} when off. The optimiser is a third of
+ * a small model's session creation, so with {@link LoadOptions#optimizeLater()} the session is
+ * made without it and the model says {@code optimized() == false}: the caller loads it again.
  *
  * <p>ONNX Runtime's native environment is a process-wide singleton owned by the library; it is
  * created on the first {@link #load}, so constructing this engine costs nothing, and never closed
@@ -102,7 +104,7 @@ public final class OnnxEngine implements Engine {
                 throw new ModelLoadException(file + " is not a readable ONNX model: " + ortMessage(e), e);
             }
             ModelSignature signature = signature(file, session, options);
-            model = new OnnxModel(file, env, sessionOptions, session, signature, options.optimize(), fixedBatch(session, signature),
+            model = new OnnxModel(file, env, sessionOptions, session, signature, options.optimizeNow(), fixedBatch(session, signature),
                     buffers);
             warmUp(file, model);
             return model;
@@ -170,7 +172,7 @@ public final class OnnxEngine implements Engine {
             so.setIntraOpNumThreads(options.threads());
             so.setInterOpNumThreads(1);
             so.setExecutionMode(ExecutionMode.SEQUENTIAL);
-            so.setOptimizationLevel(options.optimize() ? OptLevel.ALL_OPT : OptLevel.NO_OPT);
+            so.setOptimizationLevel(options.optimizeNow() ? OptLevel.ALL_OPT : OptLevel.NO_OPT);
             return so;
         } catch (OrtException | RuntimeException e) {
             so.close();

@@ -155,6 +155,25 @@ class OnnxEngineTest {
         }
     }
 
+    @Test
+    void optimizeLaterLoadsWithoutTheGraphOptimiserAndSaysSo() throws Exception {
+        // The core loads a newer checkpoint this way on a pickup, then again optimised (HotModelBuilder.optimizeAfterSwap).
+        Fixtures.Batch batch = Fixtures.reference("actor_seed1").batch64();
+        LoadOptions later = new LoadOptions(true, 1, java.util.OptionalInt.empty()).withOptimizeLater(true);
+        try (LoadedModel unoptimised = engine.load(Fixtures.file("actor_seed1.onnx"), later);
+                LoadedModel optimised = engine.load(Fixtures.file("actor_seed1.onnx"), later.withOptimizeLater(false))) {
+            assertThat(unoptimised.optimized()).isFalse();
+            assertThat(optimised.optimized()).isTrue();
+            float[] a = unoptimised.run(batch.inputs(), 64)[0];
+            float[] b = optimised.run(batch.inputs(), 64)[0];
+            assertThat(Fixtures.maxAbsDiff(a, batch.mean())).isLessThanOrEqualTo(1e-5);
+            assertThat(Fixtures.maxAbsDiff(a, b)).as("the same answers before and after the optimised load").isLessThanOrEqualTo(1e-5);
+        }
+        try (LoadedModel off = engine.load(Fixtures.file("actor_seed1.onnx"), LoadOptions.defaults().withOptimizeLater(true))) {
+            assertThat(off.optimized()).as("nothing to do later when the optimisation is off").isFalse();
+        }
+    }
+
     /** At most 15 characters: the kernel's thread-name limit, so /proc shows it whole. */
     private static final String PROBE_THREAD = "ort-pool-probe";
 

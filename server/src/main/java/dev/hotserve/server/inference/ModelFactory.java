@@ -47,6 +47,7 @@ public final class ModelFactory implements AutoCloseable {
                 .pollInterval(m.pollInterval())
                 .watch(true)
                 .followUpOnLoader(true)
+                .optimizeAfterSwap(true)
                 .batching(m.batching())
                 .rollout(m.rollout())
                 .batchObserver(metrics.batchObserver(m.name()))
