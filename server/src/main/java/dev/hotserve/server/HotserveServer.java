@@ -94,6 +94,7 @@ public final class HotserveServer implements AutoCloseable {
                     .routing(r -> {
                         // Recorded, so that /openapi.json describes exactly what is registered; the dashboard before the catch-all.
                         HttpRouting.Builder recorded = catalog.recording(r);
+                        routes.registerInference(recorded); // first: routes are tried in order
                         ui.register(recorded);
                         openapi.register(recorded);
                         routes.register(recorded);

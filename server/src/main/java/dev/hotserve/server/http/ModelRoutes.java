@@ -47,7 +47,7 @@ final class ModelRoutes {
     }
 
     static String model(ServerRequest req) {
-        return req.path().pathParameters().get("model");
+        return ModelPath.model(req);
     }
 
     /** 200 whether or not a model is loaded: the body says which ({@code "loaded"}). Never loads. */

@@ -43,6 +43,9 @@ final class OipRoutes {
     }
 
     static Optional<String> version(ServerRequest req) {
+        if (ModelPath.matched(req)) {
+            return Optional.empty();
+        }
         var params = req.path().pathParameters();
         return params.contains("version") ? Optional.of(params.get("version")) : Optional.empty();
     }

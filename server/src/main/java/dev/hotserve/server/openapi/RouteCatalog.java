@@ -1,6 +1,7 @@
 package dev.hotserve.server.openapi;
 
 import io.helidon.http.Method;
+import io.helidon.http.PathMatcher;
 import io.helidon.webserver.http.ErrorHandler;
 import io.helidon.webserver.http.Filter;
 import io.helidon.webserver.http.Handler;
@@ -34,6 +35,11 @@ public final class RouteCatalog {
             Objects.requireNonNull(method, "method");
             Objects.requireNonNull(path, "path");
         }
+    }
+
+    /** A path matcher of our own that says which template it matches, so its routes are recorded too. */
+    public interface Templated {
+        String template();
     }
 
     private final List<Route> routes = new CopyOnWriteArrayList<>();
@@ -162,6 +168,15 @@ public final class RouteCatalog {
         @Override
         public HttpRouting.Builder route(Method method, String path, Handler handler) {
             add(method.text(), "", path);
+            routing.route(method, path, handler);
+            return this;
+        }
+
+        @Override
+        public HttpRouting.Builder route(Method method, PathMatcher path, Handler handler) {
+            if (path instanceof Templated t) {
+                add(method.text(), "", t.template());
+            }
             routing.route(method, path, handler);
             return this;
         }
