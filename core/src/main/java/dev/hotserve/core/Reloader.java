@@ -38,6 +38,8 @@ final class Reloader {
     private static final System.Logger LOG = System.getLogger(Reloader.class.getName());
     /** How long after a swap {@link #reoptimise} starts: past the burst of answers the swap released. */
     static final Duration OPTIMIZE_AFTER = Duration.ofMillis(50);
+    /** How long after a request's swap its follow-up runs ({@link #handOff}): past the answers the swap released. */
+    static final Duration FOLLOW_UP_AFTER = Duration.ofMillis(5);
 
     private final String name;
     private final AtomicReference<ModelState> state;
@@ -58,6 +60,8 @@ final class Reloader {
     private final RolloutController rollout;
     private final ReentrantLock lock;
     private final AtomicBoolean queued = new AtomicBoolean();
+    /** A background look was skipped while the lock was held: the last release has one made. */
+    private final AtomicBoolean recheck = new AtomicBoolean();
     private final AtomicInteger openModels = new AtomicInteger();
     /** Where a request's swap leaves its follow-up (listeners, retiring); null: the request's own thread. */
     private final Executor followUp;
@@ -177,6 +181,11 @@ final class Reloader {
      */
     private void loadLatest(boolean request) {
         lock.lock();
+        loadLatestLocked(request);
+    }
+
+    /** {@link #loadLatest} with the lock taken; releases it. */
+    private void loadLatestLocked(boolean request) {
         try {
             ModelState st = state.get();
             if (st.closed()) {
@@ -222,6 +231,24 @@ final class Reloader {
         loadLatest(false);
     }
 
+    /**
+     * The background task's refresh: a load under way (a request's, the poller's) is not waited
+     * for. Its holder looks again, or has it looked at, when it releases the lock ({@link #recheck}):
+     * in blocking mode the request after a rename is loading what the watch's task would, and a
+     * loader thread that waited for it woke beside that request's answer.
+     */
+    private void refreshUnlessBusy() {
+        if (state.get().closed()) {
+            return;
+        }
+        recheck.set(true);
+        if (!lock.tryLock()) {
+            return;
+        }
+        recheck.set(false);
+        loadLatestLocked(false);
+    }
+
     void scheduleBackground() {
         if (!queued.compareAndSet(false, true)) {
             return; // one queued at a time: it will see this change too
@@ -229,7 +256,7 @@ final class Reloader {
         try {
             background.execute(() -> {
                 try {
-                    refresh();
+                    refreshUnlessBusy();
                 } catch (RuntimeException e) {
                     LOG.log(System.Logger.Level.WARNING, "model '" + name + "': background load failed", e);
                 } finally {
@@ -271,7 +298,8 @@ final class Reloader {
         replaced = null;
         boolean recorded = log.takeRecordedUnderLock();
         lock.unlock();
-        if (request && r != null && followUp != null && handOff(r)) {
+        boolean again = recheck.getAndSet(false);
+        if (request && r != null && followUp != null && handOff(r, again)) {
             return;
         }
         if (recorded) {
@@ -280,17 +308,34 @@ final class Reloader {
         if (r != null) {
             r.retire();
         }
+        if (again) {
+            scheduleBackground();
+        }
     }
 
-    /** Leaves telling the listeners and retiring {@code r} to {@link #followUp}; false when it refused. */
-    private boolean handOff(Snapshot r) {
+    /**
+     * Leaves telling the listeners, retiring {@code r} and (with {@code again}) the background
+     * task's look to {@link #followUp}, {@link #FOLLOW_UP_AFTER} from now; false when refused.
+     * Delayed for the reason {@link #scheduleReoptimise} is: the request's answer goes first.
+     */
+    private boolean handOff(Snapshot r, boolean again) {
         handedOff.add(r);
+        Runnable followUpTask = () -> {
+            log.deliver();
+            r.retire();
+            handedOff.remove(r);
+            if (again) {
+                scheduleBackground();
+            }
+        };
         try {
-            followUp.execute(() -> {
-                log.deliver();
-                r.retire();
-                handedOff.remove(r);
-            });
+            scheduler.schedule(() -> {
+                try {
+                    followUp.execute(followUpTask);
+                } catch (RejectedExecutionException e) {
+                    followUpTask.run(); // closing: on the scheduler's thread, so nothing is left undone
+                }
+            }, FOLLOW_UP_AFTER.toNanos(), TimeUnit.NANOSECONDS);
             return true;
         } catch (RejectedExecutionException e) {
             handedOff.remove(r);

@@ -38,6 +38,53 @@ class BackgroundModeTest {
         }
     }
 
+    /**
+     * A background look never waits for a load under way (its loader thread would wake beside the
+     * answers that load releases); the holder of the lock has the look made when it lets go, so a
+     * checkpoint that arrived during the load is not lost.
+     */
+    @Test
+    void aBackgroundLookDuringALoadIsMadeByTheLoadsHolderInsteadOfWaiting() throws Exception {
+        good(1);
+        Queue<Runnable> tasks = new ConcurrentLinkedQueue<>();
+        java.util.concurrent.CountDownLatch inLoad = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        engine.duringLoad(p -> {
+            if (p.getFileName().toString().equals("model_2.onnx")) {
+                inLoad.countDown();
+                try {
+                    release.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        });
+        try (HotModel model = HotModel.builder().directory(dir).loader(engine.loader()).mode(ReloadMode.BACKGROUND)
+                .executor(tasks::add).build()) {
+            good(2);
+            Thread holder = Thread.ofPlatform().start(model::refresh); // holds the lock while model_2 loads
+            inLoad.await();
+            good(3);
+            Files.setLastModifiedTime(dir, FileTime.from(base.plusSeconds(100)));
+            assertThat(answer(model)).as("the serving model answers").isEqualTo(1f);
+            assertThat(tasks).as("the request queued a look").hasSize(1);
+
+            Thread look = Thread.ofPlatform().start(tasks.poll());
+            assertThat(look.join(Duration.ofSeconds(30))).as("the look did not wait for the load under way").isTrue();
+            assertThat(tasks).isEmpty();
+
+            release.countDown();
+            assertThat(holder.join(Duration.ofSeconds(30))).isTrue();
+            assertThat(model.current().orElseThrow().path().getFileName()).hasToString("model_2.onnx");
+            assertThat(tasks).as("the holder queued the skipped look when it let go").hasSize(1);
+
+            tasks.poll().run();
+
+            assertThat(answer(model)).isEqualTo(3f);
+            assertThat(model.current().orElseThrow().generation()).isEqualTo(3);
+        }
+    }
+
     @Test
     void requestsAreAnsweredByTheServingModelWhileOneLoadIsQueued() {
         good(1);
