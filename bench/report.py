@@ -490,7 +490,7 @@ def round2():
 
     o("### `/sac/predict` at 64 connections vs the ceiling")
     o("")
-    o("`wrk -t1 -c64`, interleaved rounds (ceiling, predict, the baseline build when given, again); the ceiling is a bare Helidon server answering a "
+    o("`wrk -t1 -c64`, interleaved rounds (ceiling, predict, the baseline build when given, the order rotating each round); the ceiling is a bare Helidon server answering a "
       "constant JSON of the same shape, same JVM options.")
     o("")
     o("| server | req/s | p50 ms | p99 ms | rounds req/s | non-2xx + socket errors |")
@@ -640,7 +640,7 @@ w("`/sac/predict` (batch 1) and `/sac/predict/batch` (64 rows) on hotserve (ONNX
   "same version, defaults and JVM options, whose `POST /sac/predict` reads the body and returns a constant JSON of the "
   "same shape. Each route was warmed up first.")
 w("")
-w("Each route and connection count ran in interleaved rounds (ceiling, predict, batch, then again), so drifting load from "
+w("Each route and connection count ran in interleaved rounds (ceiling, predict, batch, the order rotating each round), so drifting load from "
   "other work on the machine hits all three alike: req/s = all requests / all seconds; p50 = median of the rounds', p99 = mean of "
   "the rounds' p99 (per-round req/s in the last column).")
 w("")
