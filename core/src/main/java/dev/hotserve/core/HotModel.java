@@ -33,7 +33,9 @@ import java.util.function.Consumer;
  * the rollout candidate. Every change swaps the whole record, so {@link #status()} reads one moment
  * and a reader never sees a generation with another generation's model. Only the {@link Reloader},
  * under its lock, changes the serving snapshot and the generation; the generation rises by one per
- * successful load and {@link ModelState#serve} refuses anything else.
+ * successful load and {@link ModelState#serve} refuses anything else. The one exception keeps the
+ * generation: with {@code optimizeAfterSwap}, the same version loaded again with the engine's
+ * optimiser replaces its own unoptimised snapshot ({@link ModelState#serveAgain}).
  *
  * <p><b>What a lease guarantees.</b> {@link #acquire()} increments the serving snapshot's lease
  * count with a CAS that fails once the snapshot is retired, and then re-reads the state; so a lease
@@ -55,7 +57,8 @@ import java.util.function.Consumer;
  * background task is queued per model.
  *
  * <p><b>Freshness is O(1).</b> A request costs one stat for an explicit file and two for a
- * directory; the directory is listed again only when its own mtime changes ({@link Resolver}). A
+ * directory; the directory is listed again only when its own mtime changes, and not even then when
+ * the directory watch's event named the new file ({@link Resolver}). A
  * remote source answers from its last poll: a request never waits on the network.
  *
  * <p><b>Instant pickup, and why a half-written file is never served.</b> A checkpoint is loaded
