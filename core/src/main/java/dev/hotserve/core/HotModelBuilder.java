@@ -254,7 +254,7 @@ public final class HotModelBuilder {
 
     /**
      * Whether a newer checkpoint that replaces the serving one is loaded with the engine's
-     * optimisation off and loaded again, optimised, on the runtime's loader right after the swap,
+     * optimisation off and loaded again, optimised, on the runtime's loader 50 ms after the swap,
      * under the same generation ({@link LoadOptions#optimizeLater()}; with {@link LoadOptions#optimize()}
      * on). A request that waits for the new checkpoint (blocking mode), and the pickup in either
      * mode, then does not wait for ONNX Runtime's graph optimiser: a third of a small model's

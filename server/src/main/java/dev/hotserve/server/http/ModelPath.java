@@ -26,10 +26,10 @@ final class ModelPath implements PathMatcher, RouteCatalog.Templated {
     private final String suffix;
 
     ModelPath(String template) {
-        int at = template.indexOf(PARAM);
-        if (at < 0 || template.indexOf('{', at + 1) >= 0 || !template.startsWith("/")) {
+        if (!fits(template) || !template.startsWith("/")) {
             throw new IllegalArgumentException("not a template with only {model}: " + template);
         }
+        int at = template.indexOf(PARAM);
         this.template = template;
         this.prefix = template.substring(0, at);
         this.suffix = template.substring(at + PARAM.length());

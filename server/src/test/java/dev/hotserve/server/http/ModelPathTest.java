@@ -48,6 +48,7 @@ class ModelPathTest {
         assertThat(ModelPath.fits("/metrics")).isFalse();
         assertThat(ModelPath.fits("/ui/assets/{file}")).isFalse();
         assertThatThrownBy(() -> new ModelPath("/{file}/x")).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> new ModelPath("/{x}/{model}/x")).isInstanceOf(IllegalArgumentException.class);
     }
 
     @Test
