@@ -328,17 +328,29 @@ final class Reloader {
                 scheduleBackground();
             }
         };
+        // A loader closing by then: run on the scheduler's thread, so nothing is left undone.
+        if (later(FOLLOW_UP_AFTER, followUp, followUpTask, followUpTask)) {
+            return true;
+        }
+        handedOff.remove(r);
+        return false;
+    }
+
+    /**
+     * Runs {@code task} on {@code executor} {@code delay} from now, or {@code ifRefused} if the
+     * executor refuses it then; false when the scheduler refuses it now (closing).
+     */
+    private boolean later(Duration delay, Executor executor, Runnable task, Runnable ifRefused) {
         try {
             scheduler.schedule(() -> {
                 try {
-                    followUp.execute(followUpTask);
+                    executor.execute(task);
                 } catch (RejectedExecutionException e) {
-                    followUpTask.run(); // closing: on the scheduler's thread, so nothing is left undone
+                    ifRefused.run();
                 }
-            }, FOLLOW_UP_AFTER.toNanos(), TimeUnit.NANOSECONDS);
+            }, delay.toNanos(), TimeUnit.NANOSECONDS);
             return true;
         } catch (RejectedExecutionException e) {
-            handedOff.remove(r);
             return false;
         }
     }
@@ -594,9 +606,9 @@ final class Reloader {
         String expected = expectedSha256 != null ? expectedSha256 : ref.sha256().orElse(null);
         // Only a newer checkpoint replacing what serves, swapped in at once, from the local disk
         // (whose file stays where it is to be loaded again): what a pickup waits for.
-        boolean later = optimizeAfterSwap && kind == ReloadKind.LOADED && local != null && rollout.policy().immediate()
-                && state.get().serving() != null;
-        var outcome = loading.load(staged, expected, later);
+        boolean optimizeLater = optimizeAfterSwap && loading.optimizes() && kind == ReloadKind.LOADED && local != null
+                && rollout.policy().immediate() && state.get().serving() != null;
+        var outcome = loading.load(staged, expected, optimizeLater);
         switch (outcome) {
             case CheckpointLoading.Failed f -> {
                 recordFailure(ref, f.reason(), start, true);
@@ -616,7 +628,7 @@ final class Reloader {
                     throw new ReloadFailedException(e.getMessage(), e);
                 }
                 Snapshot next = swap(staged, ok, kind, reason, start);
-                if (later && loading.optimizes() && !ok.model().optimized()) {
+                if (optimizeLater && !ok.model().optimized()) {
                     scheduleReoptimise(next);
                 }
                 return next;
@@ -631,17 +643,7 @@ final class Reloader {
      * load grew from 2.3–2.7 to 3.4–3.6 ms). A closing runtime refuses it: the unoptimised model serves.
      */
     private void scheduleReoptimise(Snapshot s) {
-        try {
-            scheduler.schedule(() -> {
-                try {
-                    background.execute(() -> reoptimise(s));
-                } catch (RejectedExecutionException e) {
-                    // closing
-                }
-            }, OPTIMIZE_AFTER.toNanos(), TimeUnit.NANOSECONDS);
-        } catch (RejectedExecutionException e) {
-            // closing
-        }
+        later(OPTIMIZE_AFTER, background, () -> reoptimise(s), () -> { });
     }
 
     /**
