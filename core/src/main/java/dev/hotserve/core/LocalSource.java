@@ -73,6 +73,16 @@ final class LocalSource implements CheckpointSource {
     }
 
     @Override
+    public boolean holds(String refId, Path localFile) {
+        try {
+            Path p = Path.of(refId);
+            return p.isAbsolute() && p.equals(localFile) && resolver.holds(p);
+        } catch (java.nio.file.InvalidPathException e) {
+            return false;
+        }
+    }
+
+    @Override
     public Optional<CheckpointRef> current() throws SourceException {
         try {
             return refOf(resolver.current());

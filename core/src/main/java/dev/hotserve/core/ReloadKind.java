@@ -21,5 +21,10 @@ public enum ReloadKind {
     /** The candidate was refused (its drift, errors or non-finite outputs) or replaced; stable keeps serving. */
     REJECTED,
     /** During the guard after a promotion the new version misbehaved: the previous one serves again. */
-    AUTO_ROLLED_BACK
+    AUTO_ROLLED_BACK,
+    /**
+     * The stable version an earlier run wrote down was not restored: written for another model or
+     * source, outside the current source, gone, or changed since; the model follows its source.
+     */
+    RESTORE_IGNORED
 }

@@ -103,7 +103,8 @@ final class Reloader {
         this.followUp = followUp;
         this.optimizeAfterSwap = optimizeAfterSwap;
         this.scheduler = scheduler;
-        this.rollout = new RolloutController(name, rolloutPolicy, state, log, clock, shadow, lock, openModels::decrementAndGet);
+        this.rollout = new RolloutController(name, rolloutPolicy, state, log, clock, shadow, lock, openModels::decrementAndGet,
+                rolloutPolicy.stateFile().map(f -> new StableVersionFile(f, name, source, clock)));
     }
 
     RolloutController rollout() {
@@ -468,26 +469,39 @@ final class Reloader {
         }
     }
 
-    /** Serves the stable version an earlier run wrote down, before anything else loads (a restart during a rollout). */
+    /**
+     * Serves the stable version an earlier run wrote down, before anything else loads (a restart
+     * during a rollout), but only one of this model's source with the recorded bytes; anything
+     * else is ignored with an event saying why, and the model follows its source as usual.
+     */
     void restoreStable() {
-        rollout.readStable().ifPresent(stable -> {
-            lock.lock();
-            try {
-                Fingerprint fp = LocalSource.LocalFiles.stat(files, stable.path());
-                if (fp == null) {
-                    LOG.log(System.Logger.Level.WARNING, "model ''{0}'': the stable version {1} written down is gone; following the newest", name,
-                            stable.path());
-                    return;
+        StableVersionFile.Recorded recorded = rollout.readStable();
+        if (recorded instanceof StableVersionFile.Absent) {
+            return;
+        }
+        lock.lock();
+        try {
+            switch (recorded) {
+                case StableVersionFile.Ignored ignored -> {
+                    LOG.log(System.Logger.Level.WARNING, "model ''{0}'': not restoring the stable version written down: {1}", name,
+                            ignored.reason());
+                    log.record(new ReloadEvent(clock.instant(), ReloadKind.RESTORE_IGNORED, 0, 0, null, ignored.reason(), Duration.ZERO,
+                            null));
                 }
-                loadFile(LocalSource.LocalFiles.ref(fp), ReloadKind.LOADED, "restored the stable version written down before the restart",
-                        stable.sha256());
-            } catch (SourceException | ReloadFailedException e) {
-                LOG.log(System.Logger.Level.WARNING, "model ''{0}'': cannot restore the stable version {1}: {2}", name, stable.path(),
-                        e.getMessage());
-            } finally {
-                unlock();
+                case StableVersionFile.Restorable stable -> {
+                    Fingerprint fp = LocalSource.LocalFiles.stat(files, stable.path());
+                    if (fp != null) {
+                        loadFile(LocalSource.LocalFiles.ref(fp), ReloadKind.LOADED, "restored the stable version written down before the restart",
+                                stable.sha256());
+                    }
+                }
+                case StableVersionFile.Absent absent -> {}
             }
-        });
+        } catch (SourceException | ReloadFailedException e) {
+            LOG.log(System.Logger.Level.WARNING, "model ''{0}'': cannot restore the stable version {1}: {2}", name, recorded, e.getMessage());
+        } finally {
+            unlock();
+        }
     }
 
     /** An explicit operation ends any rollout: the candidate is dropped and a guard's previous version released. */

@@ -136,6 +136,15 @@ final class Resolver {
         return description;
     }
 
+    /** Whether {@code p} is this file, or a candidate name directly in this directory. */
+    boolean holds(Path p) {
+        Path abs = p.toAbsolutePath().normalize();
+        if (file != null) {
+            return abs.equals(file);
+        }
+        return abs.getFileName() != null && directory.equals(abs.getParent()) && isCandidateName(abs.getFileName());
+    }
+
     /** Whether a name may ever be a checkpoint: not hidden, not a temporary, matching the glob. */
     boolean isCandidateName(Path name) {
         String n = name.toString();

@@ -48,7 +48,7 @@ final class RolloutController {
     private final ReentrantLock lock;
     private final Runnable onClose;
     private final AtomicLong canaryCounter = new AtomicLong();
-    private final ObjectMapper json = new ObjectMapper();
+    private final Optional<StableVersionFile> stableFile;
     /** Given to leases while a rollout or a guard is under way; null otherwise, so plain requests pay nothing. */
     final Lease.Observer observer = new Lease.Observer() {
         @Override
@@ -79,9 +79,10 @@ final class RolloutController {
     };
 
     RolloutController(String name, RolloutPolicy policy, AtomicReference<ModelState> state, VersionLog log, InstantSource clock,
-            ShadowQueue.Settings shadow, ReentrantLock lock, Runnable onClose) {
+            ShadowQueue.Settings shadow, ReentrantLock lock, Runnable onClose, Optional<StableVersionFile> stableFile) {
         this.name = name;
         this.policy = policy;
+        this.stableFile = stableFile;
         this.state = state;
         this.log = log;
         this.clock = clock;
@@ -407,47 +408,22 @@ final class RolloutController {
 
     // ---------------------------------------------------------------- the durable stable version
 
-    /** Writes down which version is stable, atomically (write, then rename), if a state file is configured. */
+    /** Writes down which version is stable, if a state file is configured; a failed write is logged, the rollout goes on. */
     void persist(ModelVersion stable) {
-        if (policy.stateFile().isEmpty()) {
+        if (stableFile.isEmpty()) {
             return;
         }
-        Path file = policy.stateFile().get();
         try {
-            Files.createDirectories(file.toAbsolutePath().getParent());
-            ObjectNode o = json.createObjectNode();
-            o.put("model", name).put("version", stable.name()).put("path", stable.path().toString()).put("sha256", stable.sha256())
-                    .put("written_at", clock.instant().toString());
-            Path tmp = file.resolveSibling("." + file.getFileName() + ".tmp");
-            Files.write(tmp, json.writerWithDefaultPrettyPrinter().writeValueAsBytes(o));
-            Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            stableFile.get().write(stable);
         } catch (IOException e) {
-            LOG.log(System.Logger.Level.WARNING, "model '" + name + "': cannot write the rollout state file " + file, e);
+            LOG.log(System.Logger.Level.WARNING, "model '" + name + "': cannot write the rollout state file " + stableFile.get().file(), e);
         }
     }
 
-    /** The stable version written down by an earlier run: its path and sha256, if the file exists and reads. */
-    Optional<Stable> readStable() {
-        if (policy.stateFile().isEmpty() || !Files.isRegularFile(policy.stateFile().get())) {
-            return Optional.empty();
-        }
-        Path file = policy.stateFile().get();
-        try {
-            JsonNode o = json.readTree(file.toFile());
-            String path = o.path("path").asText(null);
-            String sha = o.path("sha256").asText(null);
-            if (path == null || sha == null) {
-                LOG.log(System.Logger.Level.WARNING, "model ''{0}'': {1} names no path and sha256; ignored", name, file);
-                return Optional.empty();
-            }
-            return Optional.of(new Stable(Path.of(path), sha));
-        } catch (IOException e) {
-            LOG.log(System.Logger.Level.WARNING, "model '" + name + "': cannot read the rollout state file " + file + "; ignored", e);
-            return Optional.empty();
-        }
+    /** The stable version written down by an earlier run, checked against this model and its source. */
+    StableVersionFile.Recorded readStable() {
+        return stableFile.isEmpty() ? new StableVersionFile.Absent() : stableFile.get().read();
     }
-
-    record Stable(Path path, String sha256) {}
 
     // ---------------------------------------------------------------- status
 

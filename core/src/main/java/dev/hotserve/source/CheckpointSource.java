@@ -63,6 +63,18 @@ public interface CheckpointSource extends AutoCloseable {
         return SourceHealth.LOCAL;
     }
 
+    /**
+     * Whether a version recorded by an earlier run (the id its {@link CheckpointRef} had and the
+     * local file it was loaded from) is one of this source's own checkpoints: a file under its
+     * directory matching its glob, the file itself, a key under its prefix staged in its own cache.
+     * Durable state is restored only when this holds, so a model never comes up serving another
+     * source's checkpoint (a renamed {@code dir}, two deployments sharing one state directory).
+     * A source that cannot tell says no.
+     */
+    default boolean holds(String refId, java.nio.file.Path localFile) {
+        return false;
+    }
+
     /** Releases clients and caches. */
     @Override
     default void close() {}

@@ -63,7 +63,8 @@ class RolloutRoutesTest {
             String metrics = s.get("/metrics").body();
             assertThat(metrics).contains("hotserve_rollout_phase{model=\"sac\"} 3.0");
             assertThat(metrics).contains("hotserve_rollout_drift{model=\"sac\",quantile=\"0.99\"}");
-            String written = Files.readString(state.resolve("sac.stable.json"));
+            String written = Files.readString(state.resolve(
+                    dev.hotserve.server.config.ConfigLoader.stateFileName("sac", new dev.hotserve.server.config.ModelSource.Directory(dir, java.util.Optional.empty()))));
             assertThat(written).contains("\"version\" : \"model_2\"");
         }
     }

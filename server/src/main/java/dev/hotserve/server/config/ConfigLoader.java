@@ -182,7 +182,7 @@ public final class ConfigLoader {
         try {
             return new ModelConfig(name, source, mode, poll, jit, threads, settle,
                     stateDim == null ? OptionalInt.empty() : OptionalInt.of(stateDim), Batching.of(maxBatchSize, maxQueueDelay).withAdaptiveDelay(adaptiveDelay),
-                    rollout(name, node, file));
+                    rollout(name, source, node, file));
         } catch (IllegalArgumentException e) {
             throw new ConfigException(e.getMessage(), e);
         }
@@ -263,7 +263,7 @@ public final class ConfigLoader {
      * {@code HOTSERVE_<KEY>}. The stable version is written to {@code <state_dir>/<name>.stable.json}
      * ({@code HOTSERVE_STATE_DIR}, default {@code ~/.cache/hotserve/state}).
      */
-    private RolloutPolicy rollout(String name, JsonNode node, FileConfig file) throws ConfigException {
+    private RolloutPolicy rollout(String name, ModelSource source, JsonNode node, FileConfig file) throws ConfigException {
         JsonNode r = node == null ? null : node.get("rollout");
         String where = file == null ? "rollout" : file.name() + ": model " + name + " rollout";
         if (r != null && r.isObject()) {
@@ -305,9 +305,29 @@ public final class ConfigLoader {
                 : Path.of(System.getProperty("user.home"), ".cache", "hotserve", "state");
         try {
             return new RolloutPolicy(mode, samples, maxDrift, shadowFraction, canaryFraction, canaryDuration, guard,
-                    mode == RolloutPolicy.Mode.IMMEDIATE ? Optional.empty() : Optional.of(dir.resolve(name + ".stable.json")));
+                    mode == RolloutPolicy.Mode.IMMEDIATE ? Optional.empty() : Optional.of(dir.resolve(stateFileName(name, source))));
         } catch (IllegalArgumentException e) {
             throw new ConfigException(where + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * {@code <name>.<source key>.stable.json}: keyed by the model's name and its source, so two
+     * deployments sharing a state directory, or one whose {@code dir} changed, never read each
+     * other's record (the core also checks what a record names before restoring it).
+     */
+    public static String stateFileName(String name, ModelSource source) {
+        String identity = switch (source) {
+            case ModelSource.File f -> "file " + f.path().toAbsolutePath().normalize();
+            case ModelSource.Directory d -> "dir " + d.dir().toAbsolutePath().normalize() + " " + d.glob().orElse("");
+            case ModelSource.S3 s3 -> "s3 " + s3.location() + " " + s3.endpoint().map(Object::toString).orElse("") + " " + s3.glob().orElse("");
+            case ModelSource.Demo demo -> "demo";
+        };
+        try {
+            byte[] h = java.security.MessageDigest.getInstance("SHA-256").digest(identity.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            return name + "." + java.util.HexFormat.of().formatHex(h, 0, 6) + ".stable.json";
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
         }
     }
 

@@ -98,7 +98,7 @@ record Pointer(String key, Optional<String> sha256) {
     }
 
     /** A relative key: no leading slash, no {@code .} or {@code ..} segments, no control characters, one line. */
-    private static String checkKey(String key, String where) throws SourceException {
+    static String checkKey(String key, String where) throws SourceException {
         boolean bad = key.isEmpty() || key.startsWith("/") || key.endsWith("/") || key.length() > 1024;
         for (int i = 0; !bad && i < key.length(); i++) {
             bad = Character.isISOControl(key.charAt(i));

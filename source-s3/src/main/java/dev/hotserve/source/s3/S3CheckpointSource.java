@@ -154,6 +154,24 @@ public final class S3CheckpointSource implements CheckpointSource {
         return true;
     }
 
+    /** A key under this prefix whose name passes the glob, staged in this source's own cache folder. */
+    @Override
+    public boolean holds(String refId, Path localFile) {
+        String base = settings.location().uriOf(settings.location().prefix());
+        if (refId == null || !refId.startsWith(base) || localFile == null) {
+            return false;
+        }
+        String relative = refId.substring(base.length());
+        try {
+            Pointer.checkKey(relative, "recorded");
+        } catch (SourceException e) {
+            return false;
+        }
+        String name = relative.substring(relative.lastIndexOf('/') + 1);
+        Path file = localFile.toAbsolutePath().normalize();
+        return !name.startsWith(".") && matcher.matches(Path.of(name)) && cache.dir().equals(file.getParent());
+    }
+
     /** The answer of the last successful poll; never the network. */
     @Override
     public Optional<CheckpointRef> current() {
