@@ -107,7 +107,11 @@ public final class ConfigLoader {
     private List<ModelConfig> models(FileConfig file) throws ConfigException {
         Optional<Value> explicit = fromFlagsOrEnv(Setting.MODEL);
         Optional<Value> dir = fromFlagsOrEnv(Setting.MODEL_DIR);
-        String name = fromFlagsOrEnv(Setting.MODEL_NAME).map(Value::raw).map(String::trim).orElse(DEFAULT_MODEL_NAME);
+        Optional<Value> nameValue = fromFlagsOrEnv(Setting.MODEL_NAME);
+        String name = nameValue.map(Value::raw).map(String::trim).orElse(DEFAULT_MODEL_NAME);
+        if (!ModelName.isValid(name)) {
+            throw new ConfigException(nameValue.map(Value::origin).orElse("--name") + ": " + ModelName.refusal(name));
+        }
         Optional<String> glob = fromFlagsOrEnv(Setting.MODEL_GLOB).map(Value::raw).map(String::trim);
         Optional<Value> remote = fromFlagsOrEnv(Setting.SOURCE);
         if (explicit.isPresent()) {
@@ -135,6 +139,9 @@ public final class ConfigLoader {
     private ModelConfig entry(JsonNode node, FileConfig file, String where) throws ConfigException {
         String modelName = text(node, "name", where).map(String::trim)
                 .orElseThrow(() -> new ConfigException(where + " needs a name"));
+        if (!ModelName.isValid(modelName)) {
+            throw new ConfigException(where + ": " + ModelName.refusal(modelName));
+        }
         Optional<String> path = text(node, "path", where);
         Optional<String> mdir = text(node, "dir", where);
         Optional<String> mglob = text(node, "glob", where);
@@ -151,7 +158,7 @@ public final class ConfigLoader {
         } else {
             source = path.<ModelSource>map(p -> new ModelSource.File(resolve(p, file.dir())))
                     .orElseGet(() -> new ModelSource.Directory(
-                            mdir.map(d -> resolve(d, file.dir())).orElse(workDir.resolve("models").resolve(modelName)), mglob));
+                            mdir.map(d -> resolve(d, file.dir())).orElseGet(() -> workDir.resolve("models").resolve(modelName)), mglob));
         }
         return model(modelName, source, node, file);
     }

@@ -7,7 +7,6 @@ import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalInt;
-import java.util.regex.Pattern;
 
 /**
  * One served model: its URL name, where its checkpoints come from, and how it reloads.
@@ -23,15 +22,10 @@ import java.util.regex.Pattern;
 public record ModelConfig(String name, ModelSource source, ReloadMode mode, Duration pollInterval, boolean jit, int threads,
         Optional<Duration> settleWindow, OptionalInt stateDim, Batching batching, RolloutPolicy rollout) {
 
-    /** A name is one URL path segment; {@code metrics}, {@code v2} and {@code ui} are taken by the server itself. */
-    static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,63}");
-    static final java.util.Set<String> RESERVED = java.util.Set.of("metrics", "v2", "ui");
-
     public ModelConfig {
         Objects.requireNonNull(name, "name");
-        if (!NAME.matcher(name).matches() || RESERVED.contains(name)) {
-            throw new IllegalArgumentException("model name must be letters, digits, '_', '.' or '-' (not 'metrics', 'v2' or 'ui'), was '"
-                    + name + "'");
+        if (!ModelName.isValid(name)) {
+            throw new IllegalArgumentException(ModelName.refusal(name));
         }
         Objects.requireNonNull(source, "source");
         Objects.requireNonNull(mode, "mode");

@@ -6,6 +6,7 @@ import dev.hotserve.engine.DataType;
 import dev.hotserve.engine.TensorSpec;
 import dev.hotserve.server.config.ConfigException;
 import dev.hotserve.server.config.ConfigLoader;
+import dev.hotserve.server.config.ModelName;
 import dev.hotserve.server.config.ModelConfig;
 import dev.hotserve.server.inference.Dispatcher;
 import dev.hotserve.server.inference.InferRequest;
@@ -127,6 +128,9 @@ final class OipRoutes {
     /** Adds or replaces the model with the config entry of the body; without one, rebuilds it from its current config. */
     Reply repositoryLoad(ServerRequest req) {
         String name = ModelRoutes.model(req);
+        if (!ModelName.isValid(name)) {
+            throw HttpError.badRequest(ModelName.refusal(name)); // before the body is read or any path is built from it
+        }
         Optional<String> configJson = json.parseLoadConfig(RequestBody.read(req, dispatcher.limits().maxBodyBytes()));
         ModelConfig config;
         if (configJson.isPresent()) {
