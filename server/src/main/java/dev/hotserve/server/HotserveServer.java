@@ -84,6 +84,16 @@ public final class HotserveServer implements AutoCloseable {
             Dashboard ui = dashboard;
             RouteCatalog catalog = new RouteCatalog();
             OpenApiDocument openapi = new OpenApiDocument(catalog);
+            // Every listener is bound before anything is admitted (the gate opens below): a taken gRPC
+            // port stops start-up before the HTTP port has answered a single health check.
+            if (config.grpcPort().isPresent()) {
+                grpc = GrpcFrontEnd.start(config.host(), config.grpcPort().getAsInt(), dispatcher, new Access(config.auth()),
+                        routes.gate(), metrics, config.limits());
+                LOG.log(System.Logger.Level.INFO, "gRPC (inference.GRPCInferenceService) bound to {0}:{1}", config.host(),
+                        Integer.toString(grpc.port()));
+            } else {
+                LOG.log(System.Logger.Level.INFO, "gRPC is off (HOTSERVE_GRPC_PORT=off)");
+            }
             WebServer web = WebServer.builder()
                     .host(config.host())
                     .port(config.port())
@@ -106,23 +116,17 @@ public final class HotserveServer implements AutoCloseable {
                 throw new ServerStartException("cannot listen on " + config.host() + ":" + config.port()
                         + " (is the port taken? the cause is logged above)");
             }
-            LOG.log(System.Logger.Level.INFO, "listening on http://{0}:{1}", config.host(), Integer.toString(web.port()));
-            if (config.grpcPort().isPresent()) {
-                try {
-                    grpc = GrpcFrontEnd.start(config.host(), config.grpcPort().getAsInt(), dispatcher, new Access(config.auth()),
-                            routes.gate(), metrics, config.limits());
-                } catch (RuntimeException e) {
-                    web.stop();
-                    throw e;
-                }
-                LOG.log(System.Logger.Level.INFO, "gRPC (inference.GRPCInferenceService) listening on {0}:{1}", config.host(),
-                        Integer.toString(grpc.port()));
-            } else {
-                LOG.log(System.Logger.Level.INFO, "gRPC is off (HOTSERVE_GRPC_PORT=off)");
+            routes.gate().open();
+            if (grpc != null) {
+                grpc.serving();
             }
+            LOG.log(System.Logger.Level.INFO, "listening on http://{0}:{1}", config.host(), Integer.toString(web.port()));
             return new HotserveServer(config, runtime, registry, metrics, web, Optional.ofNullable(grpc), routes.gate(), dashboard,
                     catalog);
         } catch (RuntimeException e) {
+            if (grpc != null) {
+                grpc.shutdownNow();
+            }
             if (dashboard != null) {
                 dashboard.close();
             }

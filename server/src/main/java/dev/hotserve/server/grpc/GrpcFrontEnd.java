@@ -85,6 +85,8 @@ public final class GrpcFrontEnd {
         ExecutorService waiting = Executors.newVirtualThreadPerTaskExecutor();
         EventLoops loops = EventLoops.create(Runtime.getRuntime().availableProcessors());
         HealthStatusManager health = new HealthStatusManager();
+        // Not serving until the server has bound every listener (serving()); its gate refuses calls until then too.
+        health.setStatus(HealthStatusManager.SERVICE_NAME_ALL_SERVICES, io.grpc.health.v1.HealthCheckResponse.ServingStatus.NOT_SERVING);
         int maxMessage = (int) Math.min(Integer.MAX_VALUE - 1024, limits.maxBodyBytes() + 1024);
         Server server = NettyServerBuilder.forAddress(new InetSocketAddress(host, port))
                 .bossEventLoopGroup(loops.boss())
@@ -109,6 +111,11 @@ public final class GrpcFrontEnd {
 
     public int port() {
         return server.getPort();
+    }
+
+    /** Every listener is bound: gRPC's health service says SERVING from now on. */
+    public void serving() {
+        health.setStatus(HealthStatusManager.SERVICE_NAME_ALL_SERVICES, io.grpc.health.v1.HealthCheckResponse.ServingStatus.SERVING);
     }
 
     /** Refuses new calls; calls in flight go on. */

@@ -18,14 +18,38 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class Gate {
 
     private static final long CLOSING = 1L << 62;
+    /** Set while the server is still binding its listeners: nothing is admitted before all are bound. */
+    private static final long NOT_OPEN = 1L << 61;
 
-    private final AtomicLong state = new AtomicLong();
+    private final AtomicLong state;
+
+    /** A gate that admits requests at once. */
+    public Gate() {
+        this(0);
+    }
+
+    private Gate(long initial) {
+        this.state = new AtomicLong(initial);
+    }
+
+    /**
+     * A gate that admits nothing until {@link #open()}: the server starts each listener behind it
+     * and opens it only once every listener is bound, so a failed bind never follows an answer.
+     */
+    public static Gate openedLater() {
+        return new Gate(NOT_OPEN);
+    }
+
+    /** Admits requests from now on (unless closing already began). */
+    public void open() {
+        state.getAndUpdate(s -> s & ~NOT_OPEN);
+    }
 
     /** Admits a request unless the server is stopping; every admitted request must {@link #exit()}. */
     public boolean enter() {
         for (;;) {
             long s = state.get();
-            if ((s & CLOSING) != 0) {
+            if ((s & (CLOSING | NOT_OPEN)) != 0) {
                 return false;
             }
             if (state.compareAndSet(s, s + 1)) {
@@ -62,6 +86,6 @@ public final class Gate {
 
     /** Requests admitted and not yet finished. */
     public long active() {
-        return state.get() & ~CLOSING;
+        return state.get() & ~(CLOSING | NOT_OPEN);
     }
 }

@@ -34,7 +34,7 @@ public final class Routes {
     private final ServerMetrics metrics;
     private final Dispatcher dispatcher;
     private final ModelRegistry registry;
-    private final Gate gate = new Gate();
+    private final Gate gate = Gate.openedLater(); // opened by the server once every listener is bound
     private final Endpoint.Shared shared;
     private final Path workDir;
     /** route templates as patterns, with their methods, for 405 answers */
