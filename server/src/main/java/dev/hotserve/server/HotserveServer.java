@@ -102,6 +102,7 @@ public final class HotserveServer implements AutoCloseable {
                     // Helidon's wire log (at TRACE) would write request headers, keys included, into the log.
                     .addProtocol(Http1Config.builder().receiveLog(false).sendLog(false).build())
                     .routing(r -> {
+                        Dashboard.securityHeaders(r);
                         // Recorded, so that /openapi.json describes exactly what is registered; the dashboard before the catch-all.
                         HttpRouting.Builder recorded = catalog.recording(r);
                         routes.registerInference(recorded); // first: routes are tried in order

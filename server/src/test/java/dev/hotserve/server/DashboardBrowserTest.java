@@ -108,6 +108,39 @@ class DashboardBrowserTest {
     }
 
     @Test
+    void checkpointNamesAndLoadErrorsCarryingMarkupShowAsTextAndRunNothing() {
+        // SPEC §13.4: names a checkpoint writer chooses, in the serving version and in a refusal's reason.
+        String served = "model_<img src=x onerror=window.__pwned=1>.onnx";
+        String refused = "model_<svg onload=window.__pwned=2>.onnx";
+        Checkpoints.publish(dir, "actor_seed0.onnx", served, 1);
+        byte[] bytes = Checkpoints.read(Checkpoints.fixture("actor_seed1.onnx"));
+        try (TestServer s = serve(dir, Map.of()); Browser b = Browser.open(1280, 800)) {
+            b.get(s.base.resolve("/ui/"));
+            awaitGeneration(b, 1);
+            Checkpoints.publishBytes(dir, Arrays.copyOf(bytes, bytes.length / 3), refused, 2);
+            await().atMost(PAGE).until(() -> !b.findAll(CARD + " .events li[data-kind='failed']").isEmpty());
+
+            assertThat(b.find(CARD + " .v-name").getText()).isEqualTo("model_<img src=x onerror=window.__pwned=1>");
+            assertThat(b.find(CARD + " .events li[data-kind='failed']").getText()).contains(refused);
+            assertThat(b.find(CARD + " .last-error").getText()).contains(refused);
+            assertThat(b.js("return window.__pwned === undefined;")).as("no handler ran").isEqualTo(true);
+            assertThat(b.findAll("img[src='x'], " + CARD + " svg[onload], [onerror], [onload]")).as("no element built from a name").isEmpty();
+            assertThat(b.consoleErrors()).as("no CSP violation either: the page needs no inline script").isEmpty();
+            b.screenshot("dashboard-markup-in-names");
+        }
+    }
+
+    @Test
+    void theApiExplorerRendersUnderThePagesContentSecurityPolicy() {
+        Checkpoints.publish(dir, "actor_seed0.onnx", "model_1.onnx", 1);
+        try (TestServer s = serve(dir, Map.of()); Browser b = Browser.open(1280, 800)) {
+            b.get(s.base.resolve("/ui/api/"));
+            await().atMost(PAGE).until(() -> b.findAll(".opblock").size() > 10);
+            assertThat(b.consoleErrors()).as("Swagger UI needs no inline script or eval").isEmpty();
+        }
+    }
+
+    @Test
     void rollbackThroughThePageChangesTheServingVersion() {
         Checkpoints.publish(dir, "actor_seed0.onnx", "model_1.onnx", 1);
         try (TestServer s = serve(dir, Map.of()); Browser b = Browser.open(1280, 800)) {

@@ -136,7 +136,8 @@ class OpenApiTest {
         assertThat(redirect.headers().firstValue("Location")).hasValue("api/");
         HttpResponse<String> page = s.get("/ui/api/");
         assertThat(page.statusCode()).isEqualTo(200);
-        assertThat(page.body()).contains("swagger-ui-bundle.js").contains("../../openapi.json");
+        assertThat(page.body()).contains("swagger-ui-bundle.js").contains("api.js");
+        assertThat(s.get("/ui/api/api.js").body()).contains("../../openapi.json");
         HttpResponse<String> bundle = s.get("/ui/api/swagger-ui-bundle.js");
         assertThat(bundle.statusCode()).isEqualTo(200);
         assertThat(bundle.body().length()).isGreaterThan(100_000);

@@ -46,6 +46,8 @@ final class StaticFiles {
         String swagger = webjar("org.webjars", "swagger-ui");
         apiFiles.put("swagger-ui-bundle.js", new File(bytes(swagger + "swagger-ui-bundle.js"), "text/javascript; charset=utf-8", CACHE_DAY));
         apiFiles.put("swagger-ui.css", new File(bytes(swagger + "swagger-ui.css"), "text/css; charset=utf-8", CACHE_DAY));
+        apiFiles.put("api.js", new File(bytes(OWN + "api.js"), "text/javascript; charset=utf-8", NO_CACHE));
+        apiFiles.put("api.css", new File(bytes(OWN + "api.css"), "text/css; charset=utf-8", NO_CACHE));
     }
 
     File page() {
