@@ -67,6 +67,7 @@ public final class HotserveServer implements AutoCloseable {
     public static HotserveServer start(ServerConfig config) {
         LOG.log(System.Logger.Level.INFO, "starting on {0}:{1} with {2}, {3}, {4}", config.host(), Integer.toString(config.port()),
                 config.auth(), config.limits(), describe(config.models()));
+        exposureWarning(config).ifPresent(w -> LOG.log(System.Logger.Level.WARNING, w));
         ServerMetrics metrics = new ServerMetrics(InstantSource.system());
         // The engines, loader and scheduler threads every model shares: threads do not grow with models.
         HotserveRuntime runtime = HotserveRuntime.create();
@@ -135,6 +136,25 @@ public final class HotserveServer implements AutoCloseable {
             runtime.close();
             throw e;
         }
+    }
+
+    /**
+     * SPEC §13.10: a server bound beyond the loopback interface with no API key lets anyone who
+     * can reach it predict, read its models' details and (with no admin key) reload or roll back.
+     */
+    static Optional<String> exposureWarning(ServerConfig config) {
+        boolean loopback;
+        try {
+            loopback = java.net.InetAddress.getByName(config.host()).isLoopbackAddress();
+        } catch (java.net.UnknownHostException e) {
+            loopback = false;
+        }
+        if (loopback || config.auth().apiKey().isPresent()) {
+            return Optional.empty();
+        }
+        return Optional.of("listening on " + config.host() + ", beyond this machine, with no API key (HOTSERVE_API_KEY): anyone who can reach"
+                + " the port can run the models, read their details" + (config.auth().adminKey().isPresent() ? ""
+                        : " and reload, roll back or load models (set HOTSERVE_ADMIN_KEY too)") + "; see SECURITY.md");
     }
 
     /** The listener could not be started; nothing keeps running. */
