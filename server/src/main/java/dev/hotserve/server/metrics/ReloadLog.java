@@ -36,13 +36,35 @@ final class ReloadLog {
         return b.toString();
     }
 
-    /** Quotes a value holding spaces, quotes or '=' so that each line splits unambiguously. */
+    /**
+     * Quotes a value holding spaces, quotes, '=' or any control character, so that each line splits
+     * unambiguously and a file name or message from outside can never forge a line of its own.
+     */
     private static void pair(StringBuilder b, String key, String value) {
         b.append(' ').append(key).append('=');
-        if (!value.isEmpty() && value.chars().noneMatch(c -> c == ' ' || c == '"' || c == '=' || c == '\n' || c == '\t')) {
+        if (!value.isEmpty() && value.chars().noneMatch(c -> c == ' ' || c == '"' || c == '=' || c == '\\' || Character.isISOControl(c)
+                || c == '\u2028' || c == '\u2029')) {
             b.append(value);
-        } else {
-            b.append('"').append(value.replace("\\", "\\\\").replace("\"", "\\\"").replace("\n", "\\n")).append('"');
+            return;
         }
+        b.append('"');
+        for (int i = 0; i < value.length(); i++) {
+            char c = value.charAt(i);
+            switch (c) {
+                case '\\' -> b.append("\\\\");
+                case '"' -> b.append("\\\"");
+                case '\n' -> b.append("\\n");
+                case '\r' -> b.append("\\r");
+                case '\t' -> b.append("\\t");
+                default -> {
+                    if (Character.isISOControl(c) || c == '\u2028' || c == '\u2029') {
+                        b.append(String.format(Locale.ROOT, "\\u%04x", (int) c));
+                    } else {
+                        b.append(c);
+                    }
+                }
+            }
+        }
+        b.append('"');
     }
 }

@@ -20,4 +20,14 @@ class ReloadLogTest {
                 "reload model=sac kind=failed old=3 new=3 path=/m/model_4.onnx duration_ms=1.235 reason=\"load refused\""
                         + " error=\"bad \\\"proto\\\"\\nline two\"");
     }
+
+    @Test
+    void aFileNameCannotForgeALine() {
+        // SPEC §13.5: a checkpoint named by its writer, carrying CR, LF, ESC and a fake second record.
+        Path hostile = Path.of("/m/model_1.onnx\r\nreload model=sac kind=loaded old=1 new=99 \u001b[2J\u2028x.onnx");
+        ReloadEvent e = new ReloadEvent(Instant.EPOCH, ReloadKind.LOADED, 1, 2, hostile, "newer file", Duration.ZERO, null);
+        String line = ReloadLog.line("sac", e);
+        assertThat(line).doesNotContain("\r").doesNotContain("\n").doesNotContain("\u001b").doesNotContain("\u2028");
+        assertThat(line).contains("path=\"/m/model_1.onnx\\r\\nreload model=sac kind=loaded old=1 new=99 \\u001b[2J\\u2028x.onnx\"");
+    }
 }
