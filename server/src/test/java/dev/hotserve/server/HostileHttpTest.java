@@ -1,0 +1,106 @@
+package dev.hotserve.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * SPEC §13.7 on a real socket: requests shaped to exhaust a parser (Triton's CVE-2025-23310 was
+ * ~3 MB of tiny chunks overflowing a stack) each get a 4xx status line, and the server serves the
+ * next request as before.
+ */
+class HostileHttpTest {
+
+    @TempDir
+    Path dir;
+
+    TestServer s;
+
+    @BeforeEach
+    void start() {
+        Checkpoints.publish(dir, "actor_seed0.onnx", "model_1.onnx", 1);
+        s = TestServer.start(dir, Map.of("HOTSERVE_MODEL_DIR", dir.toString()));
+    }
+
+    @AfterEach
+    void stop() {
+        s.close();
+    }
+
+    /** Sends {@code head} then {@code body} (written as it goes, the server may answer early) and returns the status line. */
+    private String exchange(String head, byte[] body) throws IOException {
+        try (Socket socket = new Socket("127.0.0.1", s.server.port())) {
+            socket.setSoTimeout(60_000);
+            OutputStream out = socket.getOutputStream();
+            InputStream in = socket.getInputStream();
+            try {
+                out.write(head.getBytes(StandardCharsets.ISO_8859_1));
+                for (int off = 0; off < body.length; off += 64 * 1024) {
+                    out.write(body, off, Math.min(64 * 1024, body.length - off));
+                }
+                out.flush();
+            } catch (IOException closedEarly) {
+                // the server may answer and close before it has read everything: its answer is what counts
+            }
+            ByteArrayOutputStream line = new ByteArrayOutputStream();
+            for (int c; (c = in.read()) != -1 && c != '\n'; ) {
+                line.write(c);
+            }
+            return line.toString(StandardCharsets.ISO_8859_1).trim();
+        }
+    }
+
+    private void stillServes() {
+        assertThat(s.post("/sac/predict", TestServer.predictBody(28, 0.1)).statusCode()).isEqualTo(200);
+    }
+
+    private static int status(String statusLine) {
+        assertThat(statusLine).as("a status line").startsWith("HTTP/1.1 ");
+        return Integer.parseInt(statusLine.substring(9, 12));
+    }
+
+    @Test
+    void aHundredThousandTinyChunksAreA4xx() throws IOException {
+        ByteArrayOutputStream chunks = new ByteArrayOutputStream();
+        byte[] one = "1\r\n1\r\n".getBytes(StandardCharsets.US_ASCII);
+        for (int i = 0; i < 100_000; i++) {
+            chunks.write(one, 0, one.length);
+        }
+        chunks.write("0\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+        String line = exchange("POST /sac/predict HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n",
+                chunks.toByteArray());
+        assertThat(status(line)).as(line).isBetween(400, 499);
+        stillServes();
+    }
+
+    @Test
+    void aHugeRequestLineIsA4xx() throws IOException {
+        String line = exchange("GET /sac/health?" + "a".repeat(100_000) + " HTTP/1.1\r\nHost: x\r\n\r\n", new byte[0]);
+        assertThat(status(line)).as(line).isBetween(400, 499);
+        stillServes();
+    }
+
+    @Test
+    void tooManyOrTooLargeHeadersAreA4xx() throws IOException {
+        StringBuilder many = new StringBuilder("GET /sac/health HTTP/1.1\r\nHost: x\r\n");
+        for (int i = 0; i < 5_000; i++) {
+            many.append("X-H").append(i).append(": v\r\n");
+        }
+        String manyLine = exchange(many.append("\r\n").toString(), new byte[0]);
+        assertThat(status(manyLine)).as(manyLine).isBetween(400, 499);
+        String large = exchange("GET /sac/health HTTP/1.1\r\nHost: x\r\nX-Big: " + "b".repeat(200_000) + "\r\n\r\n", new byte[0]);
+        assertThat(status(large)).as(large).isBetween(400, 499);
+        stillServes();
+    }
+}
