@@ -177,6 +177,31 @@ class S3ServingTest {
     }
 
     @Test
+    void hostilePointersAreRefusedAndNothingIsWrittenOutsideTheCache() throws IOException {
+        // SPEC §13.3: each pointer a real probe; the store holds an object under each key that S3 accepts.
+        publish("model_a.onnx", SEED0);
+        startServer();
+        awaitServing("model_a", SEED0);
+        List<String> hostile = List.of("../evil.onnx", "/etc/evil.onnx", "sub/../../evil.onnx", "./model_a.onnx", "a\\nb.onnx",
+                "model_\\u0000.onnx", "x".repeat(5_000) + ".onnx", "..", "sub//model_a.onnx");
+        for (String key : hostile) {
+            store.put(PREFIX + "LATEST", "{\"key\": \"" + key + "\"}");
+            await().atMost(WAIT).untilAsserted(() -> assertThat(info().path("source_health").path("last_error").asText())
+                    .as(key).contains("pointer"));
+            assertThat(info().path("version").asText()).as(key).isEqualTo("model_a");
+            assertPredicts();
+            store.pointTo(PREFIX, "model_a.onnx", Optional.of(Fixtures.sha256(SEED0)));
+            await().atMost(WAIT).untilAsserted(() -> assertThat(info().path("source_health").path("last_error").isMissingNode()
+                    || info().path("source_health").path("last_error").isNull()).as(key + ": recovered").isTrue());
+        }
+        Path cache = work.resolve("cache");
+        try (Stream<Path> all = Files.walk(work)) {
+            assertThat(all.filter(Files::isRegularFile).filter(p -> !p.startsWith(cache)).map(Path::toString))
+                    .as("every file written lies under the cache").isEmpty();
+        }
+    }
+
+    @Test
     void aPointerToAMissingKeyIsRecordedAndTheLastGoodKeepsServing() {
         publish("model_a.onnx", SEED0);
         startServer();
