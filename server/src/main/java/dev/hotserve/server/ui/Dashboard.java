@@ -77,7 +77,7 @@ import java.util.stream.Collectors;
  * One scheduler thread for all models samples the metrics into each model's ring (always, so
  * the charts have history when a page opens) and publishes ticks and model changes. Each open
  * stream is one request thread (Helidon's virtual threads) waiting on its own bounded queue; at
- * most {@value #MAX_STREAMS} are open. {@link #close()} ends them all, so a stopping server is not
+ * most {@value #MAX_STREAMS} are open, {@value #MAX_STREAMS_PER_CLIENT} per remote address. {@link #close()} ends them all, so a stopping server is not
  * held up by pages that are open.
  *
  * <h2>Freshness while watched</h2>
@@ -95,6 +95,8 @@ public final class Dashboard implements AutoCloseable {
     static final Duration WATCH_INTERVAL = Duration.ofMillis(250);
     static final Duration KEEPALIVE = Duration.ofSeconds(15);
     static final int MAX_STREAMS = 64;
+    /** Streams one remote address may hold: an unauthenticated client cannot lock real viewers out. */
+    static final int MAX_STREAMS_PER_CLIENT = 8;
     /** Frames queued per stream before it counts as stalled: about four minutes of ticks. */
     static final int STREAM_QUEUE = 256;
     static final int EVENTS_SENT = 100;
@@ -130,7 +132,7 @@ public final class Dashboard implements AutoCloseable {
     private final JsonFactory json = new JsonFactory();
     private final StaticFiles files;
     private final RequestSampler sampler;
-    private final EventHub hub = new EventHub(MAX_STREAMS, STREAM_QUEUE);
+    private final EventHub hub = new EventHub(MAX_STREAMS, MAX_STREAMS_PER_CLIENT, STREAM_QUEUE);
     private final Supplier<? extends Collection<HotModel>> models;
     private final Predicate<String> localSource;
     private final InstantSource clock;
@@ -228,6 +230,11 @@ public final class Dashboard implements AutoCloseable {
 
     // ---------------------------------------------------------------- the stream
 
+    private static String clientOf(ServerRequest req) {
+        return req.remotePeer().address() instanceof java.net.InetSocketAddress a && a.getAddress() != null
+                ? a.getAddress().getHostAddress() : String.valueOf(req.remotePeer().address());
+    }
+
     private void stream(ServerRequest req, ServerResponse res) {
         try {
             access.check(Access.Level.USER, req.headers().first(HeaderNames.AUTHORIZATION));
@@ -235,9 +242,12 @@ public final class Dashboard implements AutoCloseable {
             sendError(res, e, req);
             return;
         }
-        EventHub.Subscriber sub = hub.subscribe();
+        String client = clientOf(req);
+        EventHub.Subscriber sub = hub.subscribe(client);
         if (sub == null) {
-            sendError(res, HttpError.unavailable(hub.isClosed() ? "the server is shutting down"
+            EventHub.Refusal why = hub.refusal(client);
+            sendError(res, HttpError.unavailable(why == EventHub.Refusal.CLOSED ? "the server is shutting down"
+                    : why == EventHub.Refusal.CLIENT_FULL ? "this client already has " + MAX_STREAMS_PER_CLIENT + " dashboard streams open"
                     : "too many dashboard streams are open (" + MAX_STREAMS + ")"), req);
             return;
         }

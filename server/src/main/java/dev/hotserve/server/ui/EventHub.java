@@ -16,10 +16,12 @@ final class EventHub {
     /** One open stream's queue of frames. */
     static final class Subscriber {
         private final ArrayBlockingQueue<String> frames;
+        private final String client;
         private boolean ended;
 
-        Subscriber(int capacity) {
+        Subscriber(int capacity, String client) {
             frames = new ArrayBlockingQueue<>(capacity);
+            this.client = client;
         }
 
         /** Queues a frame, or ends the stream when it is full (the client is not reading). */
@@ -55,22 +57,49 @@ final class EventHub {
 
     private final Set<Subscriber> subscribers = ConcurrentHashMap.newKeySet();
     private final int maxSubscribers;
+    private final int maxPerClient;
     private final int queueCapacity;
     private boolean closed;
 
     EventHub(int maxSubscribers, int queueCapacity) {
+        this(maxSubscribers, maxSubscribers, queueCapacity);
+    }
+
+    /** @param maxPerClient streams one client (one remote address) may hold, so that no client can take every slot */
+    EventHub(int maxSubscribers, int maxPerClient, int queueCapacity) {
         this.maxSubscribers = maxSubscribers;
+        this.maxPerClient = maxPerClient;
         this.queueCapacity = queueCapacity;
     }
 
+    /** Why a stream was not opened, for the 503's message. */
+    enum Refusal { CLOSED, FULL, CLIENT_FULL }
+
     /** A new stream's queue, or null when the hub is closed or has its maximum of streams. */
     synchronized Subscriber subscribe() {
-        if (closed || subscribers.size() >= maxSubscribers) {
+        return subscribe("");
+    }
+
+    /** A new stream's queue for {@code client}, or null when the hub is closed, full, or the client holds its share. */
+    synchronized Subscriber subscribe(String client) {
+        if (refusal(client) != null) {
             return null;
         }
-        Subscriber s = new Subscriber(queueCapacity);
+        Subscriber s = new Subscriber(queueCapacity, client);
         subscribers.add(s);
         return s;
+    }
+
+    /** Why {@link #subscribe(String)} would refuse {@code client} now, or null. */
+    synchronized Refusal refusal(String client) {
+        if (closed) {
+            return Refusal.CLOSED;
+        }
+        if (subscribers.size() >= maxSubscribers) {
+            return Refusal.FULL;
+        }
+        long mine = subscribers.stream().filter(s -> s.client.equals(client)).count();
+        return mine >= maxPerClient ? Refusal.CLIENT_FULL : null;
     }
 
     void unsubscribe(Subscriber s) {

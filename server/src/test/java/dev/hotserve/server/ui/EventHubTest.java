@@ -43,4 +43,15 @@ class EventHubTest {
         hub.unsubscribe(a);
         assertThat(hub.subscribe()).isNotNull();
     }
+
+    @Test
+    void oneClientGetsItsShareAndNoMoreWhileOthersStillGetIn() {
+        EventHub hub = new EventHub(6, 2, 8);
+        assertThat(hub.subscribe("10.0.0.1")).isNotNull();
+        assertThat(hub.subscribe("10.0.0.1")).isNotNull();
+        assertThat(hub.subscribe("10.0.0.1")).as("over its share").isNull();
+        assertThat(hub.refusal("10.0.0.1")).isEqualTo(EventHub.Refusal.CLIENT_FULL);
+        assertThat(hub.subscribe("10.0.0.2")).as("another viewer still gets in").isNotNull();
+        assertThat(hub.subscribers()).isEqualTo(3);
+    }
 }
