@@ -10,7 +10,6 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 
@@ -28,7 +27,8 @@ import java.util.function.Consumer;
  * <h2>Design note: the invariants</h2>
  *
  * <p><b>One reference, one state.</b> Where a model stands is one immutable {@link ModelState} in
- * one {@code AtomicReference}: the serving snapshot (version record, engine model, policy head),
+ * one {@code AtomicReference}, owned by a {@link StateCell} whose named transitions are its only
+ * writers: the serving snapshot (version record, engine model, policy head),
  * its generation, pinned or not, the last refused checkpoint, a checkpoint not yet complete, and
  * the rollout candidate. Every change swaps the whole record, so {@link #status()} reads one moment
  * and a reader never sees a generation with another generation's model. Only the {@link Reloader},
@@ -81,7 +81,7 @@ public final class HotModel implements AutoCloseable {
     private final ReloadMode mode;
     private final boolean checkOnAcquire;
     private final CheckpointSource source;
-    private final AtomicReference<ModelState> state = new AtomicReference<>(ModelState.INITIAL);
+    private final StateCell state;
     private final VersionLog log;
     private final Reloader reloader;
     private final HotserveRuntime runtime;
@@ -107,6 +107,7 @@ public final class HotModel implements AutoCloseable {
         ModelLoader loader = b.loader != null ? b.loader : runtime.engines()::load;
         CheckpointLoading loading = new CheckpointLoading(loader, b.loadOptions, b.expectedStateDim, b.files, runtime.loader());
         ReentrantLock reloadLock = new ReentrantLock();
+        this.state = new StateCell(reloadLock);
         this.log = new VersionLog(name, b.historySize, b.eventLogSize, b.listeners, reloadLock);
         this.reloader = new Reloader(name, state, reloadLock, source, loading, log, mode, b.clock, b.sleeper, b.settleWindow,
                 b.executor != null ? b.executor : runtime.loader(), b.files, b.batching, b.batchObserver, b.requestsInFlight, b.rollout,

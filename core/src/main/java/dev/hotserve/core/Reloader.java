@@ -23,7 +23,6 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.IntSupplier;
 
@@ -42,7 +41,7 @@ final class Reloader {
     static final Duration FOLLOW_UP_AFTER = Duration.ofMillis(5);
 
     private final String name;
-    private final AtomicReference<ModelState> state;
+    private final StateCell state;
     private final CheckpointSource source;
     private final LocalSource local; // the same source when it is local, else null
     private final Freshness freshness;
@@ -73,7 +72,7 @@ final class Reloader {
     /** The snapshot a swap replaced, retired once the lock is released; guarded by the lock. */
     private Snapshot replaced;
 
-    Reloader(String name, AtomicReference<ModelState> state, ReentrantLock lock, CheckpointSource source, CheckpointLoading loading, VersionLog log,
+    Reloader(String name, StateCell state, ReentrantLock lock, CheckpointSource source, CheckpointLoading loading, VersionLog log,
             ReloadMode mode, InstantSource clock, HotModel.Sleeper sleeper, Duration settleWindow, Executor background,
             CheckpointFiles files, Batching batching, BatchObserver batchObserver, IntSupplier requestsInFlight,
             RolloutPolicy rolloutPolicy, ShadowQueue.Settings shadow, Executor followUp, boolean optimizeAfterSwap,
@@ -136,7 +135,7 @@ final class Reloader {
             return;
         }
         if (st.sourceError() != null) { // read first: no shared write on every request
-            state.updateAndGet(s -> s.sourceError(null));
+            state.sourceReadable();
         }
         switch (freshness.decide(st, current, false)) {
             case Freshness.UpToDate u -> { }
@@ -274,9 +273,7 @@ final class Reloader {
 
     private void onSourceError(SourceException e) {
         String msg = e.getMessage();
-        ModelState st = state.get();
-        if (!msg.equals(st.sourceError())) {
-            state.updateAndGet(s -> s.sourceError(msg));
+        if (state.sourceFailed(msg)) {
             LOG.log(System.Logger.Level.WARNING, "model '" + name + "': " + msg, e);
         }
     }
@@ -406,7 +403,7 @@ final class Reloader {
                 throw new ReloadFailedException(reason);
             }
             Snapshot s = loadFile(LocalSource.LocalFiles.ref(fp), ReloadKind.ROLLED_BACK, "rollback to generation " + generation, target.sha256());
-            state.updateAndGet(x -> x.pinned(true));
+            state.pin();
             log.record(new ReloadEvent(clock.instant(), ReloadKind.PINNED, s.version.generation(), s.version.generation(), s.version.path(),
                     "pinned by the rollback to generation " + generation, Duration.ZERO, null));
             return s.version;
@@ -422,7 +419,7 @@ final class Reloader {
             supersedeRolloutLocked("an unpin");
             ModelState st = requireOpen();
             if (st.pinned()) {
-                ModelState after = state.updateAndGet(x -> x.pinned(false));
+                ModelState after = state.unpin();
                 long g = after.generation();
                 log.record(new ReloadEvent(clock.instant(), ReloadKind.UNPINNED, g, g,
                         after.serving() == null ? null : after.serving().version.path(), "following the newest file again", Duration.ZERO, null));
@@ -514,7 +511,7 @@ final class Reloader {
     void close() {
         lock.lock();
         try {
-            ModelState before = state.getAndUpdate(ModelState::closedNow);
+            ModelState before = state.close();
             if (before.serving() != null) {
                 before.serving().retire();
             }
@@ -573,7 +570,7 @@ final class Reloader {
             staged = stage(ref, waitOnce);
         } catch (NotYetCompleteException e) {
             Instant recheck = ref.modified().plus(settleWindow);
-            state.updateAndGet(s -> s.pending(new ModelState.Pending(ref, e.getMessage(), recheck)));
+            state.pending(new ModelState.Pending(ref, e.getMessage(), recheck));
             throw new ReloadFailedException(e.getMessage(), e);
         } catch (SourceException e) {
             recordFailure(ref, e.getMessage(), start, true);
@@ -634,7 +631,7 @@ final class Reloader {
                 } catch (NotYetCompleteException e) {
                     ok.model().close();
                     Instant recheck = ref.modified().plus(settleWindow);
-                    state.updateAndGet(s -> s.pending(new ModelState.Pending(ref, e.getMessage(), recheck)));
+                    state.pending(new ModelState.Pending(ref, e.getMessage(), recheck));
                     throw new ReloadFailedException(e.getMessage(), e);
                 } catch (SourceException e) {
                     ok.model().close();
@@ -703,14 +700,10 @@ final class Reloader {
                             v.loadedAt());
                     openModels.incrementAndGet();
                     Snapshot next = new Snapshot(optimized, s.ref, ok.model(), ok.head(), batcherFor(ok), openModels::decrementAndGet);
-                    ModelState prev;
-                    do {
-                        prev = state.get();
-                        if (prev.closed() || prev.serving() != s) {
-                            next.retire();
-                            return;
-                        }
-                    } while (!state.compareAndSet(prev, prev.serveAgain(next)));
+                    if (!state.serveAgain(s, next)) {
+                        next.retire(); // closed, or s no longer serves
+                        return;
+                    }
                     if (replaced != null) {
                         replaced.retire();
                     }
@@ -737,16 +730,12 @@ final class Reloader {
         if (kind == ReloadKind.LOADED && !rollout.policy().immediate() && before.serving() != null) {
             return rollout.installCandidateLocked(next, took);
         }
-        // Only this thread (holding the lock) changes the serving snapshot and the generation;
-        // other fields may change concurrently, hence the CAS loop.
-        ModelState prev;
-        do {
-            prev = state.get();
-            if (prev.closed()) {
-                next.retire();
-                throw new IllegalStateException("model '" + name + "' was closed during the load of " + staged.file());
-            }
-        } while (!state.compareAndSet(prev, prev.serve(next)));
+        StateCell.Change served = state.serve(next);
+        if (served == null) {
+            next.retire();
+            throw new IllegalStateException("model '" + name + "' was closed during the load of " + staged.file());
+        }
+        ModelState prev = served.before();
         if (prev.serving() != null) {
             // Retired (and closed, when no lease holds it) after the lock is released: a request
             // waiting for this load is answered while the old model's native memory is freed.
@@ -776,7 +765,7 @@ final class Reloader {
     private void recordFailure(CheckpointRef ref, String reason, Instant start, boolean remember) {
         Instant now = clock.instant();
         java.nio.file.Path path = java.nio.file.Path.of(ref.id());
-        ModelState after = state.updateAndGet(s -> s.failed(new ModelState.Failure(ref, new LoadFailure(path, now, reason), remember)));
+        ModelState after = state.failed(new ModelState.Failure(ref, new LoadFailure(path, now, reason), remember));
         long g = after.generation();
         LOG.log(System.Logger.Level.WARNING, "model ''{0}'': refused {1}: {2}", name, ref.id(), reason);
         log.record(new ReloadEvent(now, ReloadKind.FAILED, g, g, path, "load refused; generation " + g + " keeps serving",

@@ -1,12 +1,6 @@
 package dev.hotserve.core;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
@@ -14,7 +8,6 @@ import dev.hotserve.engine.Tensor;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -41,7 +34,7 @@ final class RolloutController {
 
     private final String name;
     private final RolloutPolicy policy;
-    private final AtomicReference<ModelState> state;
+    private final StateCell state;
     private final VersionLog log;
     private final InstantSource clock;
     private final ShadowQueue shadow;
@@ -78,7 +71,7 @@ final class RolloutController {
         }
     };
 
-    RolloutController(String name, RolloutPolicy policy, AtomicReference<ModelState> state, VersionLog log, InstantSource clock,
+    RolloutController(String name, RolloutPolicy policy, StateCell state, VersionLog log, InstantSource clock,
             ShadowQueue.Settings shadow, ReentrantLock lock, Runnable onClose, Optional<StableVersionFile> stableFile) {
         this.name = name;
         this.policy = policy;
@@ -118,15 +111,12 @@ final class RolloutController {
     Snapshot installCandidateLocked(Snapshot next, Duration took) {
         ModelState.Phase phase = policy.shadowSamples() > 0 ? ModelState.Phase.SHADOW : ModelState.Phase.CANARY;
         ModelState.Rollout r = new ModelState.Rollout(next, phase, clock.instant(), new RolloutStats(policy.shadowSamples()));
-        ModelState prev;
-        do {
-            prev = state.get();
-            if (prev.closed()) {
-                next.retire();
-                throw new IllegalStateException("model '" + name + "' was closed during the load of " + next.version.path());
-            }
-        } while (!state.compareAndSet(prev, prev.rollout(r)));
-        long g = prev.generation();
+        StateCell.Change installed = state.installCandidate(r);
+        if (installed == null) {
+            next.retire();
+            throw new IllegalStateException("model '" + name + "' was closed during the load of " + next.version.path());
+        }
+        long g = installed.before().generation();
         String plan = phase == ModelState.Phase.SHADOW
                 ? "shadowing " + percent(policy.shadowFraction()) + " of requests for " + policy.shadowSamples() + " comparisons"
                 : "canary on " + percent(policy.canaryFraction()) + " of requests for " + policy.canaryDuration().toSeconds() + " s";
@@ -137,23 +127,23 @@ final class RolloutController {
 
     /** Retires the candidate (a newer checkpoint replaces it, or an explicit operation supersedes it); not remembered. */
     void dropCandidateLocked(String why) {
-        ModelState st = state.get();
-        ModelState.Rollout r = st.rollout();
+        ModelState.Rollout r = state.get().rollout();
         if (r == null) {
             return;
         }
-        if (state.compareAndSet(st, st.rollout(null))) {
+        StateCell.Change dropped = state.dropCandidate(r);
+        if (dropped != null) { // only the call that dropped it retires it: closed exactly once
             r.candidate().retire();
-            log.record(new ReloadEvent(clock.instant(), ReloadKind.REJECTED, st.generation(), st.generation(), r.candidate().version.path(),
+            long g = dropped.before().generation();
+            log.record(new ReloadEvent(clock.instant(), ReloadKind.REJECTED, g, g, r.candidate().version.path(),
                     "candidate " + r.candidate().version.name() + " dropped: " + why + " (" + r.stats().drift() + ")", Duration.ZERO, null));
         }
     }
 
     /** Ends a guard now: the previous version is released (an explicit operation, or the guard's time is up). */
     void endGuardLocked(String why) {
-        ModelState st = state.get();
-        ModelState.Guard g = st.guard();
-        if (g != null && state.compareAndSet(st, st.guard(null))) {
+        ModelState.Guard g = state.get().guard();
+        if (g != null && state.endGuard(g) != null) {
             g.previous().retire();
             LOG.log(System.Logger.Level.INFO, "model ''{0}'': guard over ({1}); generation {2} released", name, why,
                     g.previous().version.generation());
@@ -279,10 +269,11 @@ final class RolloutController {
             return;
         }
         if (policy.mode() == RolloutPolicy.Mode.CANARY) {
-            ModelState st = state.get();
             ModelState.Rollout canary = new ModelState.Rollout(r.candidate(), ModelState.Phase.CANARY, clock.instant(), r.stats());
-            if (state.compareAndSet(st, st.rollout(canary))) {
-                log.record(new ReloadEvent(clock.instant(), ReloadKind.CANDIDATE, st.generation(), st.generation(),
+            StateCell.Change toCanary = state.toCanary(r, canary);
+            if (toCanary != null) {
+                long g = toCanary.before().generation();
+                log.record(new ReloadEvent(clock.instant(), ReloadKind.CANDIDATE, g, g,
                         r.candidate().version.path(), "candidate " + r.candidate().version.name() + " passed shadow (" + d + "); canary on "
                         + percent(policy.canaryFraction()) + " of requests for " + policy.canaryDuration().toSeconds() + " s", Duration.ZERO,
                         null));
@@ -326,19 +317,13 @@ final class RolloutController {
 
     private void promoteLocked(ModelState.Rollout r, String why) {
         Snapshot next = r.candidate();
-        ModelState prev;
-        ModelState after;
-        do {
-            prev = state.get();
-            if (prev.rollout() != r) {
-                return;
-            }
-            Snapshot previous = prev.serving();
-            ModelState.Guard g = policy.guardDuration().isZero() || previous == null ? null
-                    : new ModelState.Guard(previous, clock.instant().plus(policy.guardDuration()), new RolloutStats(0),
-                            r.stats().stable.errorRate());
-            after = prev.serve(next).rollout(null).guard(g);
-        } while (!state.compareAndSet(prev, after));
+        StateCell.Change promoted = state.promote(r, previous -> policy.guardDuration().isZero() || previous == null ? null
+                : new ModelState.Guard(previous, clock.instant().plus(policy.guardDuration()), new RolloutStats(0), r.stats().stable.errorRate()));
+        if (promoted == null) {
+            return;
+        }
+        ModelState prev = promoted.before();
+        ModelState after = promoted.after();
         if (after.guard() == null && prev.serving() != null) {
             prev.serving().retire();
         }
@@ -351,15 +336,13 @@ final class RolloutController {
     }
 
     private void rejectLocked(ModelState.Rollout r, String why, boolean remember) {
-        ModelState prev;
         Snapshot c = r.candidate();
         ModelState.Failure f = new ModelState.Failure(c.ref, new LoadFailure(c.version.path(), clock.instant(), "rollout rejected: " + why), remember);
-        do {
-            prev = state.get();
-            if (prev.rollout() != r) {
-                return;
-            }
-        } while (!state.compareAndSet(prev, prev.rollout(null).failed(f)));
+        StateCell.Change rejected = state.reject(r, f);
+        if (rejected == null) {
+            return;
+        }
+        ModelState prev = rejected.before();
         c.retire();
         LOG.log(System.Logger.Level.WARNING, "model ''{0}'': candidate {1} rejected: {2}", name, c.version.name(), why);
         log.record(new ReloadEvent(clock.instant(), ReloadKind.REJECTED, prev.generation(), prev.generation(), c.version.path(),
@@ -382,9 +365,8 @@ final class RolloutController {
             Snapshot reborn = new Snapshot(again, old.ref, old.model, old.head, old.batcher, onClose);
             ModelState.Failure f = new ModelState.Failure(bad.ref, new LoadFailure(bad.version.path(), clock.instant(),
                     "rolled back during its guard: " + why), true);
-            ModelState after = prev.serve(reborn).guard(null).failed(f);
-            if (!state.compareAndSet(prev, after)) {
-                return;
+            if (state.rollBack(g, bad, reborn, f) == null) {
+                return; // the guard or what serves changed: nothing to roll back
             }
             bad.retire();
             log.loaded(again);
