@@ -267,7 +267,7 @@ public final class ConfigLoader {
     /**
      * SPEC §11: {@code rollout: {mode: shadow, shadow_samples: 1000, ...}} in a model entry (or
      * {@code rollout: shadow}), each key overridden by {@code HOTSERVE_ROLLOUT} (the mode) and
-     * {@code HOTSERVE_<KEY>}. The stable version is written to {@code <state_dir>/<name>.stable.json}
+     * {@code HOTSERVE_<KEY>}. The stable version is written to {@code <state_dir>/<name>.<source key>.stable.json}
      * ({@code HOTSERVE_STATE_DIR}, default {@code ~/.cache/hotserve/state}).
      */
     private RolloutPolicy rollout(String name, ModelSource source, JsonNode node, FileConfig file) throws ConfigException {
