@@ -97,6 +97,11 @@ public final class TrustedKeys {
         return out;
     }
 
+    /** The same public keys, no CA certificate. */
+    public TrustedKeys withoutAuthorities() {
+        return new TrustedKeys(keysByHint, List.of());
+    }
+
     /** Both sets together. */
     public TrustedKeys and(TrustedKeys other) {
         Map<String, ECPublicKey> keys = new LinkedHashMap<>(keysByHint);
