@@ -53,6 +53,35 @@ public final class ModelVerifier {
     /** The signature over the envelope verifies with a trusted key; returns the signer and the (now trusted) statement. */
     record Checked(Signer signer, Statement statement) {}
 
+    /**
+     * An envelope whose signature verified with a trusted key; the files are still to be matched.
+     * The load path checks this before the engine sees the bytes, and the file's digest, taken from
+     * the one hash pass over the bytes the engine loads, after.
+     */
+    public static final class VerifiedEnvelope {
+        private final Checked checked;
+        private final SignatureBundle bundle;
+
+        private VerifiedEnvelope(Checked checked, SignatureBundle bundle) {
+            this.checked = checked;
+            this.bundle = bundle;
+        }
+
+        public Signer signer() {
+            return checked.signer();
+        }
+
+        /** The statement signs exactly this one file ({@code fileName}, or {@code .}) with this sha256. */
+        public Verified matchFile(String fileName, byte[] sha256) throws SignatureException {
+            return ModelVerifier.matchFile(checked, bundle, fileName, sha256);
+        }
+    }
+
+    /** Checks the envelope's signature against the trusted keys, and the statement's form. */
+    public VerifiedEnvelope verifyEnvelope(SignatureBundle bundle) throws SignatureException {
+        return new VerifiedEnvelope(check(bundle), bundle);
+    }
+
     Checked check(SignatureBundle bundle) throws SignatureException {
         ECPublicKey key;
         String subject = null;
