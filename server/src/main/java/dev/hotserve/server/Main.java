@@ -99,6 +99,12 @@ public final class Main implements Runnable {
         @Option(names = "--grpc-port", paramLabel = "PORT|off",
                 description = "Open Inference Protocol gRPC port, default 8081, 0 = any free, off = none (HOTSERVE_GRPC_PORT)")
         String grpcPort;
+        @Option(names = "--signatures", paramLabel = "off|warn|enforce",
+                description = "checkpoint signatures (<checkpoint>.sig, SPEC §16), default off (HOTSERVE_SIGNATURES)")
+        String signatures;
+        @Option(names = "--trusted-keys", paramLabel = "PEM[,PEM...]",
+                description = "public keys and CA certificates a signature must chain to (HOTSERVE_TRUSTED_KEYS)")
+        String trustedKeys;
 
         Map<Setting, String> flags() {
             Map<Setting, String> f = new EnumMap<>(Setting.class);
@@ -129,6 +135,8 @@ public final class Main implements Runnable {
             put(f, Setting.MAX_BENCHMARK_ITERATIONS, maxBenchmarkIterations);
             put(f, Setting.SHUTDOWN_GRACE, shutdownGrace);
             put(f, Setting.GRPC_PORT, grpcPort);
+            put(f, Setting.SIGNATURES, signatures);
+            put(f, Setting.TRUSTED_KEYS, trustedKeys);
             return f;
         }
 

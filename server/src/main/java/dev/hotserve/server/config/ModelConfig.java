@@ -3,7 +3,10 @@ package dev.hotserve.server.config;
 import dev.hotserve.batch.Batching;
 import dev.hotserve.core.ReloadMode;
 import dev.hotserve.core.RolloutPolicy;
+import dev.hotserve.signing.SignatureMode;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalInt;
@@ -19,9 +22,12 @@ import java.util.regex.Pattern;
  * @param threads intra-op threads per loaded model
  * @param batching dynamic batching ({@code max_batch_size}, {@code max_queue_delay}); off by default
  * @param rollout how a new checkpoint goes live (SPEC §11); immediate by default
+ * @param signatures what a load does with the checkpoint's {@code .sig} (SPEC §16); off by default
+ * @param trustedKeys PEM files of the public keys and CA certificates a signature must chain to
  */
 public record ModelConfig(String name, ModelSource source, ReloadMode mode, Duration pollInterval, boolean jit, int threads,
-        Optional<Duration> settleWindow, OptionalInt stateDim, Batching batching, RolloutPolicy rollout) {
+        Optional<Duration> settleWindow, OptionalInt stateDim, Batching batching, RolloutPolicy rollout,
+        SignatureMode signatures, List<Path> trustedKeys) {
 
     /** A name is one URL path segment; {@code metrics}, {@code v2} and {@code ui} are taken by the server itself. */
     static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,63}");
@@ -43,6 +49,8 @@ public record ModelConfig(String name, ModelSource source, ReloadMode mode, Dura
         Objects.requireNonNull(stateDim, "stateDim");
         Objects.requireNonNull(batching, "batching");
         Objects.requireNonNull(rollout, "rollout");
+        Objects.requireNonNull(signatures, "signatures");
+        trustedKeys = List.copyOf(trustedKeys);
         if (threads < 1) {
             throw new IllegalArgumentException("threads must be at least 1, was " + threads);
         }
