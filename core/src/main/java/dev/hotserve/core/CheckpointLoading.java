@@ -45,9 +45,17 @@ final class CheckpointLoading {
     private final CheckpointFiles files;
     private final Executor hasher;
     private final ObjectMapper json = new ObjectMapper();
+    private final SignatureCheck signatures;
 
     /** @param hasher where the bytes are hashed while the engine loads; a refusal hashes on the loading thread */
     CheckpointLoading(ModelLoader loader, LoadOptions options, int expectedStateDim, CheckpointFiles files, Executor hasher) {
+        this(loader, options, expectedStateDim, files, hasher, SignatureCheck.OFF);
+    }
+
+    /** @param signatures what the load does with the checkpoint's {@code .sig} (SPEC §16) */
+    CheckpointLoading(ModelLoader loader, LoadOptions options, int expectedStateDim, CheckpointFiles files, Executor hasher,
+            SignatureCheck signatures) {
+        this.signatures = signatures;
         this.hasher = hasher;
         this.loader = loader;
         this.options = options;
@@ -63,7 +71,12 @@ final class CheckpointLoading {
     /** The two ways a load ends. */
     sealed interface Outcome {}
 
-    record Ok(String engine, LoadedModel model, PolicyHead head, String sha256, long size) implements Outcome {}
+    /** @param signer who signed the bytes ({@link dev.hotserve.signing.Signer#describe()}), null when not verified */
+    record Ok(String engine, LoadedModel model, PolicyHead head, String sha256, long size, String signer) implements Outcome {
+        Ok(String engine, LoadedModel model, PolicyHead head, String sha256, long size) {
+            this(engine, model, head, sha256, size, null);
+        }
+    }
 
     record Failed(String reason, Throwable cause) implements Outcome {}
 
@@ -73,7 +86,7 @@ final class CheckpointLoading {
     }
 
     /** A reason to refuse the file, carried out of the helper methods. */
-    private static final class Refused extends Exception {
+    static final class Refused extends Exception {
         private static final long serialVersionUID = 1L;
 
         Refused(String message) {
@@ -101,6 +114,9 @@ final class CheckpointLoading {
         LoadedModel model = null;
         FutureTask<Digest> hashing = null;
         try {
+            // The envelope's signature is checked before the engine sees the bytes; the file's digest
+            // (from the one hash pass below) is matched against it after, before the model is used.
+            SignatureCheck.Pending signature = signatures.before(staged);
             Sidecar sidecar = readJsonSidecar(file, staged.jsonSidecar());
             String declared = readShaSidecar(staged.sha256Sidecar());
             Digest known = staged.verifiedSha256().isPresent() ? new Digest(staged.verifiedSha256().get(), staged.ref().size()) : null;
@@ -132,8 +148,9 @@ final class CheckpointLoading {
             }
             model = loaded.model();
             Digest digest = known != null ? known : digestOf(hashing);
+            String signer = signature.after(digest.sha256());
             PolicyHead head = verify(file, model, sidecar);
-            return new Ok(loaded.engine(), model, head, digest.sha256(), digest.size());
+            return new Ok(loaded.engine(), model, head, digest.sha256(), digest.size(), signer);
         } catch (Refused e) {
             closeQuietly(model, e);
             return new Failed(e.getMessage(), e.getCause());

@@ -105,7 +105,8 @@ public final class HotModel implements AutoCloseable {
         this.runtime = b.runtime != null ? b.runtime : HotserveRuntime.create();
         this.source = b.source();
         ModelLoader loader = b.loader != null ? b.loader : runtime.engines()::load;
-        CheckpointLoading loading = new CheckpointLoading(loader, b.loadOptions, b.expectedStateDim, b.files, runtime.loader());
+        CheckpointLoading loading = new CheckpointLoading(loader, b.loadOptions, b.expectedStateDim, b.files, runtime.loader(),
+                b.signatureCheck());
         ReentrantLock reloadLock = new ReentrantLock();
         this.state = new StateCell(reloadLock);
         this.log = new VersionLog(name, b.historySize, b.eventLogSize, b.listeners, reloadLock);

@@ -41,6 +41,8 @@ public final class HotModelBuilder {
     Executor executor;
     ScheduledExecutorService scheduler;
     CheckpointFiles files = CheckpointFiles.system();
+    dev.hotserve.signing.SignatureMode signatures = dev.hotserve.signing.SignatureMode.OFF;
+    dev.hotserve.signing.TrustedKeys trustedKeys = dev.hotserve.signing.TrustedKeys.none();
     Consumer<LeakedLease> leakListener;
     int leakSampling = 1024;
     boolean checkOnAcquire = true;
@@ -332,6 +334,37 @@ public final class HotModelBuilder {
         return this;
     }
 
+    /**
+     * SPEC §16: what a load does with the checkpoint's {@code <file>.sig}: {@code OFF} (the default),
+     * {@code WARN} (load, and log an unsigned or badly signed checkpoint) or {@code ENFORCE} (load only
+     * what a {@linkplain #trustedKeys trusted key} signed; {@link #build()} refuses {@code ENFORCE} without one).
+     */
+    public HotModelBuilder signatures(dev.hotserve.signing.SignatureMode mode) {
+        this.signatures = Objects.requireNonNull(mode, "signatures");
+        return this;
+    }
+
+    /** The public keys and CA certificates a signature must chain to (SPEC §16); see {@link dev.hotserve.signing.TrustedKeys#load}. */
+    public HotModelBuilder trustedKeys(dev.hotserve.signing.TrustedKeys keys) {
+        this.trustedKeys = Objects.requireNonNull(keys, "trustedKeys");
+        return this;
+    }
+
+    /** As {@link #trustedKeys(dev.hotserve.signing.TrustedKeys)}, read from PEM files now. */
+    public HotModelBuilder trustedKeys(Path... pemFiles) {
+        try {
+            return trustedKeys(dev.hotserve.signing.TrustedKeys.load(java.util.List.of(pemFiles)));
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("cannot read a trusted key: " + e.getMessage(), e);
+        } catch (dev.hotserve.signing.SignatureException e) {
+            throw new IllegalArgumentException("not a trusted key: " + e.getMessage(), e);
+        }
+    }
+
+    SignatureCheck signatureCheck() {
+        return signatures == dev.hotserve.signing.SignatureMode.OFF ? SignatureCheck.OFF : new SignatureCheck(signatures, trustedKeys);
+    }
+
     /** The source this builder describes. */
     CheckpointSource source() {
         if (customSource != null) {
@@ -342,7 +375,7 @@ public final class HotModelBuilder {
         Duration slack = settleWindow.compareTo(MIN_MTIME_SLACK) > 0 ? settleWindow : MIN_MTIME_SLACK;
         Resolver resolver = file != null ? Resolver.ofFile(file, files, clock, slack)
                 : Resolver.ofDirectory(directory != null ? directory : Path.of("models", name), glob, files, clock, slack);
-        return new LocalSource(resolver, files, clock, settleWindow, formats);
+        return new LocalSource(resolver, files, clock, settleWindow, formats, signatures != dev.hotserve.signing.SignatureMode.OFF);
     }
 
     /** Builds the model and tries a first load; a missing or broken file is recorded, never thrown. */
@@ -353,6 +386,7 @@ public final class HotModelBuilder {
         if (customSource != null && (file != null || directory != null)) {
             throw new IllegalArgumentException("give either source(" + customSource.describe() + ") or a file or directory, not both");
         }
+        signatureCheck(); // ENFORCE without a trusted key stops here, naming HOTSERVE_TRUSTED_KEYS
         return new HotModel(this);
     }
 }

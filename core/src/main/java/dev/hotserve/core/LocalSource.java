@@ -46,11 +46,23 @@ final class LocalSource implements CheckpointSource {
     private final List<CheckpointFormat> formats;
 
     /** The last fingerprint seen and its ref: a request whose file did not change allocates nothing. */
-    private record Seen(Fingerprint fingerprint, Optional<CheckpointRef> ref) {}
+    private record Seen(Fingerprint fingerprint, String signature, Optional<CheckpointRef> ref) {}
 
     private volatile Seen seen;
+    private final boolean signatureSidecars;
 
     LocalSource(Resolver resolver, CheckpointFiles files, InstantSource clock, Duration settleWindow, List<CheckpointFormat> formats) {
+        this(resolver, files, clock, settleWindow, formats, false);
+    }
+
+    /**
+     * @param signatureSidecars whether a checkpoint's {@code .sig} is part of its change token (SPEC §16):
+     *     a refusal is remembered per checkpoint and signature, so a signature written after its
+     *     checkpoint (or replaced) gets the checkpoint another load
+     */
+    LocalSource(Resolver resolver, CheckpointFiles files, InstantSource clock, Duration settleWindow, List<CheckpointFormat> formats,
+            boolean signatureSidecars) {
+        this.signatureSidecars = signatureSidecars;
         this.resolver = resolver;
         this.files = files;
         this.clock = clock;
@@ -114,13 +126,26 @@ final class LocalSource implements CheckpointSource {
         if (fp == null) {
             return Optional.empty();
         }
+        String sig = signatureSidecars ? signatureToken(fp.path()) : "";
         Seen s = seen;
-        if (s != null && s.fingerprint.equals(fp)) {
+        if (s != null && s.fingerprint.equals(fp) && s.signature.equals(sig)) {
             return s.ref;
         }
-        Optional<CheckpointRef> ref = Optional.of(LocalFiles.ref(fp));
-        seen = new Seen(fp, ref);
+        CheckpointRef plain = LocalFiles.ref(fp);
+        Optional<CheckpointRef> ref = Optional.of(sig.isEmpty() ? plain : new CheckpointRef(plain.id(), plain.versionName(), plain.size(),
+                plain.changeToken() + "/sig:" + sig, plain.modified(), plain.sha256()));
+        seen = new Seen(fp, sig, ref);
         return ref;
+    }
+
+    /** The {@code .sig} beside a checkpoint as part of its change token: its mtime and size, or {@code none}. */
+    private String signatureToken(Path checkpoint) {
+        try {
+            CheckpointFiles.Stat st = files.stat(SignatureCheck.sidecarOf(checkpoint));
+            return st == null ? "none" : st.mtime() + "/" + st.size();
+        } catch (IOException e) {
+            return "unreadable";
+        }
     }
 
     @Override

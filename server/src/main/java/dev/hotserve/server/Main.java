@@ -17,7 +17,7 @@ import picocli.CommandLine.Option;
 /** {@code hotserve serve [flags]}: the command line. Flags override environment variables, which override the config file. */
 @Command(name = "hotserve", mixinStandardHelpOptions = true, version = "hotserve 0.1.0",
         description = "Serves ONNX and TorchScript models over HTTP and hot-reloads newer checkpoints.",
-        subcommands = {Main.Serve.class})
+        subcommands = {Main.Serve.class, SigningCommands.Sign.class, SigningCommands.Verify.class})
 public final class Main implements Runnable {
 
     @CommandLine.Spec
@@ -99,6 +99,12 @@ public final class Main implements Runnable {
         @Option(names = "--grpc-port", paramLabel = "PORT|off",
                 description = "Open Inference Protocol gRPC port, default 8081, 0 = any free, off = none (HOTSERVE_GRPC_PORT)")
         String grpcPort;
+        @Option(names = "--signatures", paramLabel = "off|warn|enforce",
+                description = "checkpoint signatures (<checkpoint>.sig, SPEC §16), default off (HOTSERVE_SIGNATURES)")
+        String signatures;
+        @Option(names = "--trusted-keys", paramLabel = "PEM[,PEM...]",
+                description = "public keys and CA certificates a signature must chain to (HOTSERVE_TRUSTED_KEYS)")
+        String trustedKeys;
 
         Map<Setting, String> flags() {
             Map<Setting, String> f = new EnumMap<>(Setting.class);
@@ -129,6 +135,8 @@ public final class Main implements Runnable {
             put(f, Setting.MAX_BENCHMARK_ITERATIONS, maxBenchmarkIterations);
             put(f, Setting.SHUTDOWN_GRACE, shutdownGrace);
             put(f, Setting.GRPC_PORT, grpcPort);
+            put(f, Setting.SIGNATURES, signatures);
+            put(f, Setting.TRUSTED_KEYS, trustedKeys);
             return f;
         }
 

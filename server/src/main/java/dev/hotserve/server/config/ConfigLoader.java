@@ -1,5 +1,8 @@
 package dev.hotserve.server.config;
 
+import dev.hotserve.signing.SignatureException;
+import dev.hotserve.signing.SignatureMode;
+import dev.hotserve.signing.TrustedKeys;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
@@ -50,7 +53,8 @@ public final class ConfigLoader {
     static final Duration DEFAULT_S3_POLL_INTERVAL = Duration.ofSeconds(2);
     private static final Set<String> MODEL_KEYS =
             Set.of("name", "path", "dir", "source", "glob", "jit", "reload_mode", "poll_interval", "threads", "settle_window", "state_dim",
-                    "max_batch_size", "max_queue_delay", "adaptive_queue_delay", "rollout", "s3_endpoint", "cache_dir", "cache_keep");
+                    "max_batch_size", "max_queue_delay", "adaptive_queue_delay", "rollout", "s3_endpoint", "cache_dir", "cache_keep",
+                    "signatures", "trusted_keys");
     private static final Set<String> ROLLOUT_KEYS = Set.of("mode", "shadow_samples", "max_drift", "shadow_fraction", "canary_fraction",
             "canary_duration", "guard_duration");
     private static final Pattern DURATION = Pattern.compile("(\\d+(?:\\.\\d+)?)\\s*(ms|s|m|h)");
@@ -186,10 +190,12 @@ public final class ConfigLoader {
         if (source instanceof ModelSource.S3 s && s.glob().isPresent()) {
             checkGlob(s.glob().get(), name);
         }
+        SignatureMode signatures = or(lookup(Setting.SIGNATURES, file, node), ConfigLoader::parseSignatures, SignatureMode.OFF);
+        List<Path> trustedKeys = trustedKeys(name, signatures, file, node);
         try {
             return new ModelConfig(name, source, mode, poll, jit, threads, settle,
                     stateDim == null ? OptionalInt.empty() : OptionalInt.of(stateDim), Batching.of(maxBatchSize, maxQueueDelay).withAdaptiveDelay(adaptiveDelay),
-                    rollout(name, source, node, file));
+                    rollout(name, source, node, file), signatures, trustedKeys);
         } catch (IllegalArgumentException e) {
             throw new ConfigException(e.getMessage(), e);
         }
@@ -223,6 +229,41 @@ public final class ConfigLoader {
         }
         ((com.fasterxml.jackson.databind.node.ObjectNode) node).put("name", name);
         return loader.entry(node, new FileConfig(where, loader.workDir, null, List.of(node)), where);
+    }
+
+    static SignatureMode parseSignatures(Value v) throws ConfigException {
+        try {
+            return SignatureMode.parse(v.raw());
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(v.origin() + " must be off, warn or enforce, was '" + v.raw() + "'", e);
+        }
+    }
+
+    /**
+     * SPEC §16: {@code trusted_keys}, comma-separated PEM files (public keys or CA certificates), each
+     * read now so that a bad one stops start-up; {@code enforce} without one stops start-up too.
+     */
+    private List<Path> trustedKeys(String name, SignatureMode mode, FileConfig file, JsonNode node) throws ConfigException {
+        Optional<Value> v = lookup(Setting.TRUSTED_KEYS, file, node);
+        List<Path> out = new ArrayList<>();
+        if (v.isPresent()) {
+            Path base = fromFlagsOrEnv(Setting.TRUSTED_KEYS).isPresent() ? workDir : file.dir();
+            for (String part : v.get().raw().split(",")) {
+                if (!part.isBlank()) {
+                    out.add(resolve(part.trim(), base));
+                }
+            }
+            try {
+                TrustedKeys.load(out);
+            } catch (IOException | SignatureException e) {
+                throw new ConfigException(v.get().origin() + ": cannot read a trusted key: " + e.getMessage(), e);
+            }
+        }
+        if (mode == SignatureMode.ENFORCE && out.isEmpty()) {
+            throw new ConfigException("model " + name + ": signatures enforce needs trusted keys: set HOTSERVE_TRUSTED_KEYS"
+                    + " (--trusted-keys, or trusted_keys in the config file) to PEM files of public keys or CA certificates");
+        }
+        return List.copyOf(out);
     }
 
     /** "off" (no gRPC server), or a port 0-65535 (0: any free one). */

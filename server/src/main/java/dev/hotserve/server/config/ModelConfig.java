@@ -3,7 +3,10 @@ package dev.hotserve.server.config;
 import dev.hotserve.batch.Batching;
 import dev.hotserve.core.ReloadMode;
 import dev.hotserve.core.RolloutPolicy;
+import dev.hotserve.signing.SignatureMode;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalInt;
@@ -18,9 +21,12 @@ import java.util.OptionalInt;
  * @param threads intra-op threads per loaded model
  * @param batching dynamic batching ({@code max_batch_size}, {@code max_queue_delay}); off by default
  * @param rollout how a new checkpoint goes live (SPEC §11); immediate by default
+ * @param signatures what a load does with the checkpoint's {@code .sig} (SPEC §16); off by default
+ * @param trustedKeys PEM files of the public keys and CA certificates a signature must chain to
  */
 public record ModelConfig(String name, ModelSource source, ReloadMode mode, Duration pollInterval, boolean jit, int threads,
-        Optional<Duration> settleWindow, OptionalInt stateDim, Batching batching, RolloutPolicy rollout) {
+        Optional<Duration> settleWindow, OptionalInt stateDim, Batching batching, RolloutPolicy rollout,
+        SignatureMode signatures, List<Path> trustedKeys) {
 
     public ModelConfig {
         Objects.requireNonNull(name, "name");
@@ -37,6 +43,8 @@ public record ModelConfig(String name, ModelSource source, ReloadMode mode, Dura
         Objects.requireNonNull(stateDim, "stateDim");
         Objects.requireNonNull(batching, "batching");
         Objects.requireNonNull(rollout, "rollout");
+        Objects.requireNonNull(signatures, "signatures");
+        trustedKeys = List.copyOf(trustedKeys);
         if (threads < 1) {
             throw new IllegalArgumentException("threads must be at least 1, was " + threads);
         }

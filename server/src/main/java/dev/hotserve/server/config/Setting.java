@@ -32,7 +32,9 @@ public enum Setting {
     MAX_BATCH_ROWS("HOTSERVE_MAX_BATCH_ROWS", "--max-batch-rows", "max_batch_rows"),
     MAX_BENCHMARK_ITERATIONS("HOTSERVE_MAX_BENCHMARK_ITERATIONS", "--max-benchmark-iterations", "max_benchmark_iterations"),
     SHUTDOWN_GRACE("HOTSERVE_SHUTDOWN_GRACE", "--shutdown-grace", "shutdown_grace"),
-    GRPC_PORT("HOTSERVE_GRPC_PORT", "--grpc-port", "grpc_port");
+    GRPC_PORT("HOTSERVE_GRPC_PORT", "--grpc-port", "grpc_port"),
+    SIGNATURES("HOTSERVE_SIGNATURES", "--signatures", "signatures"),
+    TRUSTED_KEYS("HOTSERVE_TRUSTED_KEYS", "--trusted-keys", "trusted_keys");
 
     private final String env;
     private final String flag;

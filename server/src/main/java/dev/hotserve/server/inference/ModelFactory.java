@@ -55,6 +55,7 @@ public final class ModelFactory implements AutoCloseable {
                 .listener(metrics.reloadListener(m.name()));
         m.settleWindow().ifPresent(b::settleWindow);
         m.stateDim().ifPresent(b::expectedStateDim);
+        b.signatures(m.signatures()).trustedKeys(m.trustedKeys().toArray(Path[]::new));
         switch (m.source()) {
             case ModelSource.File f -> b.file(f.path());
             case ModelSource.Directory d -> {

@@ -1,0 +1,92 @@
+package dev.hotserve.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.hotserve.server.config.ConfigException;
+import dev.hotserve.server.config.ConfigLoader;
+import dev.hotserve.server.config.Setting;
+import dev.hotserve.signing.ModelSigner;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * SPEC §16 end to end: the real server on a real port with real ONNX checkpoints and
+ * {@code HOTSERVE_SIGNATURES=enforce}: signed is served; unsigned, tampered and wrongly signed are
+ * refused while the old model keeps serving; a signature written after its checkpoint is picked up.
+ */
+class SignedCheckpointsEndToEndTest {
+
+    static final Path SIGNING = Path.of("../core/src/test/resources/signing").toAbsolutePath().normalize();
+    static final Path KEY = SIGNING.resolve("oms-test-vectors/keys/signing-key.pem");
+    static final Path PUB = SIGNING.resolve("oms-test-vectors/keys/signing-key-pub.pem");
+    static final Path OTHER_KEY = SIGNING.resolve("p256-key.pem");
+
+    @TempDir
+    Path dir;
+
+    private Map<String, String> enforce() {
+        return Map.of("HOTSERVE_MODEL_DIR", dir.toString(), "HOTSERVE_SIGNATURES", "enforce", "HOTSERVE_TRUSTED_KEYS", PUB.toString());
+    }
+
+    private static void sign(Path checkpoint, Path key) throws Exception {
+        Files.write(checkpoint.resolveSibling(checkpoint.getFileName() + ".sig"), ModelSigner.load(key).signFile(checkpoint));
+    }
+
+    private static String servedPath(TestServer s) {
+        JsonNode info = TestServer.json(s.get("/sac/model/info"));
+        return info.get("path").asText();
+    }
+
+    private static String predictPath(TestServer s) {
+        var r = s.post("/sac/predict", TestServer.predictBody(28, 0.1));
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+        return TestServer.json(r).get("model_path").asText();
+    }
+
+    @Test
+    void signedIsServedUnsignedIsRefusedAndALateSignatureIsPickedUp() throws Exception {
+        Path first = Checkpoints.publish(dir, "actor_seed0.onnx", "model_2026-04-01.onnx", 1);
+        sign(first, KEY);
+        try (TestServer s = TestServer.start(dir, enforce())) {
+            assertThat(predictPath(s)).isEqualTo(first.toString());
+
+            Path second = Checkpoints.publish(dir, "actor_seed1.onnx", "model_2026-04-02.onnx", 2);
+            assertThat(predictPath(s)).as("unsigned: the old model keeps serving").isEqualTo(first.toString());
+            assertThat(predictPath(s)).isEqualTo(first.toString());
+
+            sign(second, KEY); // the training job writes the checkpoint, then its signature
+            assertThat(predictPath(s)).isEqualTo(second.toString());
+            assertThat(servedPath(s)).isEqualTo(second.toString());
+        }
+    }
+
+    @Test
+    void tamperedAndWronglySignedAreRefused() throws Exception {
+        Path first = Checkpoints.publish(dir, "actor_seed0.onnx", "model_2026-04-01.onnx", 1);
+        sign(first, KEY);
+        try (TestServer s = TestServer.start(dir, enforce())) {
+            assertThat(predictPath(s)).isEqualTo(first.toString());
+
+            Path second = Checkpoints.publish(dir, "actor_seed1.onnx", "model_2026-04-02.onnx", 2);
+            sign(second, OTHER_KEY);
+            assertThat(predictPath(s)).as("signed by an untrusted key").isEqualTo(first.toString());
+
+            Path third = Checkpoints.publish(dir, "actor_seed1.onnx", "model_2026-04-03.onnx", 3);
+            sign(third, KEY);
+            Checkpoints.publish(dir, "actor_seed0.onnx", "model_2026-04-03.onnx", 4); // rewritten after signing
+            assertThat(predictPath(s)).as("tampered after signing").isEqualTo(first.toString());
+        }
+    }
+
+    @Test
+    void enforceWithoutTrustedKeysStopsStartUp() {
+        assertThatThrownBy(() -> ConfigLoader.load(Map.<Setting, String>of(),
+                Map.of("HOTSERVE_MODEL_DIR", dir.toString(), "HOTSERVE_SIGNATURES", "enforce"), dir))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("HOTSERVE_TRUSTED_KEYS");
+    }
+}
