@@ -10,6 +10,7 @@ import dev.hotserve.source.s3.StoreRelay;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -301,6 +302,11 @@ class S3ServingTest {
             awaitServing("model_" + n, bytes[n]);
         }
 
-        assertThat(cachedCheckpoints()).containsExactly("model_2.onnx", "model_3.onnx", "model_4.onnx");
+        // Staged under a hash of the key, never the key's own name (SPEC §13.3).
+        assertThat(cachedCheckpoints()).containsExactlyInAnyOrder(staged("model_2.onnx"), staged("model_3.onnx"), staged("model_4.onnx"));
+    }
+
+    private static String staged(String name) {
+        return "ckpt-" + Fixtures.sha256((PREFIX + name).getBytes(StandardCharsets.UTF_8)).substring(0, 24) + ".onnx";
     }
 }

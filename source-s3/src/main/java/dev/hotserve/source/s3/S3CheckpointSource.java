@@ -391,7 +391,7 @@ public final class S3CheckpointSource implements CheckpointSource {
                     + " failures in a row (last: " + now.health().lastError().orElse("unknown") + ")", null);
         }
         String key = keyOf(ref);
-        String fileName = key.substring(key.lastIndexOf('/') + 1);
+        String fileName = StagingCache.stagedName(key);
         Optional<byte[]> shaSidecar = readSidecar(key + ".sha256");
         Optional<String> expected = expectedSha256(ref, key, shaSidecar);
 

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.hotserve.source.CheckpointRef;
 import dev.hotserve.source.SourceException;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.io.InputStream;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
@@ -15,6 +16,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.FileTime;
 import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
 import java.time.InstantSource;
 import java.util.ArrayList;
@@ -26,8 +28,8 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * One model's folder of staged checkpoints. A checkpoint is there under its key's file name,
- * beside its sidecars ({@code .json}, {@code .sha256}) and a record of what it holds
+ * One model's folder of staged checkpoints. A checkpoint is there under a name made from a hash
+ * of its key ({@link #stagedName}), beside its sidecars ({@code .json}, {@code .sha256}) and a record of what it holds
  * ({@code .staged}: the object's id, ETag, size and sha256). The record is written last, so a
  * checkpoint without one is unfinished and never reused. A download in progress lives under a
  * hidden {@code .<name>.part} name and is renamed into place only once complete and verified.
@@ -58,6 +60,23 @@ final class StagingCache {
 
     Path dir() {
         return dir;
+    }
+
+    /**
+     * The local name of the object at {@code key}: a hash of the key plus the file's extension
+     * (which tells the engine), never the remote name itself, so no key can choose where or under
+     * what name anything is written (SPEC §13.3).
+     */
+    static String stagedName(String key) {
+        String name = key.substring(key.lastIndexOf('/') + 1);
+        int dot = name.lastIndexOf('.');
+        String ext = dot > 0 && name.substring(dot + 1).matches("[A-Za-z0-9]{1,8}") ? name.substring(dot) : "";
+        try {
+            byte[] h = MessageDigest.getInstance("SHA-256").digest(key.getBytes(StandardCharsets.UTF_8));
+            return "ckpt-" + HexFormat.of().formatHex(h, 0, 12) + ext;
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     /** The hidden name a download is written to (truncating any leftover of an earlier attempt). */

@@ -419,9 +419,10 @@ class S3CheckpointSourceTest {
             source.stage(pollUntil("model_" + i));
         }
 
-        assertThat(cacheFiles()).containsExactly("model_2.onnx", "model_2.onnx.json", "model_2.onnx.staged",
-                "model_3.onnx", "model_3.onnx.json", "model_3.onnx.staged",
-                "model_4.onnx", "model_4.onnx.json", "model_4.onnx.staged");
+        // Staged under a hash of the key, never the remote name (SPEC 13.3).
+        assertThat(cacheFiles()).containsExactlyInAnyOrder(staged(2), staged(2) + ".json", staged(2) + ".staged",
+                staged(3), staged(3) + ".json", staged(3) + ".staged", staged(4), staged(4) + ".json", staged(4) + ".staged");
+        assertThat(staged(3)).matches("ckpt-[0-9a-f]{24}\\.onnx");
 
         // Rolling back to a kept one downloads nothing but its sidecars, and makes it the most recent.
         store.pointTo(PREFIX, "model_2.onnx", Optional.empty());
@@ -433,7 +434,11 @@ class S3CheckpointSourceTest {
         store.pointTo(PREFIX, "model_5.onnx", Optional.empty());
         source.stage(pollUntil("model_5"));
         Set<String> checkpoints = cacheFiles().stream().filter(f -> f.endsWith(".onnx")).collect(Collectors.toSet());
-        assertThat(checkpoints).containsExactlyInAnyOrder("model_2.onnx", "model_4.onnx", "model_5.onnx");
+        assertThat(checkpoints).containsExactlyInAnyOrder(staged(2), staged(4), staged(5));
+    }
+
+    private static String staged(int i) {
+        return StagingCache.stagedName(PREFIX + "model_" + i + ".onnx");
     }
 
     @Test
@@ -445,7 +450,7 @@ class S3CheckpointSourceTest {
         source.poll();
         CheckpointRef ref = source.current().orElseThrow();
         // The download's temporary name is a link to /dev/full: every write fails with ENOSPC, as on a full disk.
-        Files.createSymbolicLink(cache.resolve(".model_a.onnx.part"), Path.of("/dev/full"));
+        Files.createSymbolicLink(cache.resolve("." + StagingCache.stagedName(PREFIX + "model_a.onnx") + ".part"), Path.of("/dev/full"));
 
         assertThatThrownBy(() -> source.stage(ref)).isInstanceOf(SourceException.class).isNotInstanceOf(NotYetCompleteException.class)
                 .hasMessageContaining("No space left on device").hasMessageContaining("nothing was loaded");
