@@ -7,6 +7,7 @@ import dev.hotserve.server.config.ServerConfig;
 import dev.hotserve.server.grpc.GrpcFrontEnd;
 import dev.hotserve.server.http.Access;
 import dev.hotserve.server.http.Gate;
+import dev.hotserve.server.http.HeaderLimit;
 import dev.hotserve.server.http.Routes;
 import dev.hotserve.server.inference.Dispatcher;
 import dev.hotserve.server.inference.ModelFactory;
@@ -20,6 +21,7 @@ import io.helidon.webserver.WebServer;
 import io.helidon.webserver.http.HttpRouting;
 import io.helidon.webserver.http1.Http1Config;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.InstantSource;
 import java.util.List;
 import java.util.Map;
@@ -101,8 +103,15 @@ public final class HotserveServer implements AutoCloseable {
                     .shutdownHook(false) // our own hook stops the server, then closes the models, in that order
                     .shutdownGracePeriod(config.shutdownGrace())
                     // Helidon's wire log (at TRACE) would write request headers, keys included, into the log.
-                    .addProtocol(Http1Config.builder().receiveLog(false).sendLog(false).build())
+                    .addProtocol(Http1Config.builder().receiveLog(false).sendLog(false)
+                            .maxPrologueLength(config.limits().maxUrlBytes())
+                            .maxHeadersSize(config.limits().maxHeaderBytes())
+                            .build())
+                    .idleConnectionTimeout(config.limits().idleTimeout())
+                    // Helidon looks for idle connections on this period: a quarter of the timeout keeps the overshoot small.
+                    .idleConnectionPeriod(idlePeriod(config.limits().idleTimeout()))
                     .routing(r -> {
+                        HeaderLimit.register(r, config.limits().maxHeaders());
                         Dashboard.securityHeaders(r);
                         // Recorded, so that /openapi.json describes exactly what is registered; the dashboard before the catch-all.
                         HttpRouting.Builder recorded = catalog.recording(r);
@@ -155,6 +164,11 @@ public final class HotserveServer implements AutoCloseable {
         return Optional.of("listening on " + config.host() + ", beyond this machine, with no API key (HOTSERVE_API_KEY): anyone who can reach"
                 + " the port can run the models, read their details" + (config.auth().adminKey().isPresent() ? ""
                         : " and reload, roll back or load models (set HOTSERVE_ADMIN_KEY too)") + "; see SECURITY.md");
+    }
+
+    private static Duration idlePeriod(Duration idleTimeout) {
+        Duration quarter = idleTimeout.dividedBy(4);
+        return quarter.compareTo(Duration.ofMillis(250)) < 0 ? Duration.ofMillis(250) : quarter;
     }
 
     /** The listener could not be started; nothing keeps running. */

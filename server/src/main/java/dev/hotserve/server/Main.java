@@ -94,6 +94,24 @@ public final class Main implements Runnable {
         String maxBatchRows;
         @Option(names = "--max-benchmark-iterations", description = "default 10000 (HOTSERVE_MAX_BENCHMARK_ITERATIONS)")
         String maxBenchmarkIterations;
+        @Option(names = "--max-tensor-elements", description = "most elements of one input tensor, default 16777216 (HOTSERVE_MAX_TENSOR_ELEMENTS)")
+        String maxTensorElements;
+        @Option(names = "--max-inputs", description = "most input tensors of one inference request, default 1024 (HOTSERVE_MAX_INPUTS)")
+        String maxInputs;
+        @Option(names = "--max-load-body-bytes", description = "largest repository load request, default 64KiB (HOTSERVE_MAX_LOAD_BODY_BYTES)")
+        String maxLoadBodyBytes;
+        @Option(names = "--max-url-bytes", description = "longest request line, default 4096 (HOTSERVE_MAX_URL_BYTES)")
+        String maxUrlBytes;
+        @Option(names = "--max-header-bytes", description = "most bytes of request headers, default 16384 (HOTSERVE_MAX_HEADER_BYTES)")
+        String maxHeaderBytes;
+        @Option(names = "--max-headers", description = "most request headers, default 100 (HOTSERVE_MAX_HEADERS)")
+        String maxHeaders;
+        @Option(names = "--max-body-chunks", description = "most chunks of a chunked request body, default 65536 (HOTSERVE_MAX_BODY_CHUNKS)")
+        String maxBodyChunks;
+        @Option(names = "--idle-timeout", paramLabel = "DURATION", description = "close a keep-alive connection idle this long, default 60s (HOTSERVE_IDLE_TIMEOUT)")
+        String idleTimeout;
+        @Option(names = "--max-event-streams", description = "most dashboard event streams, an eighth per client, default 64 (HOTSERVE_MAX_EVENT_STREAMS)")
+        String maxEventStreams;
         @Option(names = "--shutdown-grace", paramLabel = "DURATION", description = "time in-flight requests get at shutdown, default 10s (HOTSERVE_SHUTDOWN_GRACE)")
         String shutdownGrace;
         @Option(names = "--grpc-port", paramLabel = "PORT|off",
@@ -133,6 +151,15 @@ public final class Main implements Runnable {
             put(f, Setting.MAX_BODY_BYTES, maxBodyBytes);
             put(f, Setting.MAX_BATCH_ROWS, maxBatchRows);
             put(f, Setting.MAX_BENCHMARK_ITERATIONS, maxBenchmarkIterations);
+            put(f, Setting.MAX_TENSOR_ELEMENTS, maxTensorElements);
+            put(f, Setting.MAX_INPUTS, maxInputs);
+            put(f, Setting.MAX_LOAD_BODY_BYTES, maxLoadBodyBytes);
+            put(f, Setting.MAX_URL_BYTES, maxUrlBytes);
+            put(f, Setting.MAX_HEADER_BYTES, maxHeaderBytes);
+            put(f, Setting.MAX_HEADERS, maxHeaders);
+            put(f, Setting.MAX_BODY_CHUNKS, maxBodyChunks);
+            put(f, Setting.IDLE_TIMEOUT, idleTimeout);
+            put(f, Setting.MAX_EVENT_STREAMS, maxEventStreams);
             put(f, Setting.SHUTDOWN_GRACE, shutdownGrace);
             put(f, Setting.GRPC_PORT, grpcPort);
             put(f, Setting.SIGNATURES, signatures);

@@ -72,10 +72,12 @@ class HostileHttpTest {
 
     @Test
     void aHundredThousandTinyChunksAreA4xx() throws IOException {
+        // A valid predict body padded to 100,000 bytes, one byte per chunk: only the chunk limit refuses it.
+        String body = TestServer.predictBody(28, 0.1);
+        body += " ".repeat(100_000 - body.length());
         ByteArrayOutputStream chunks = new ByteArrayOutputStream();
-        byte[] one = "1\r\n1\r\n".getBytes(StandardCharsets.US_ASCII);
-        for (int i = 0; i < 100_000; i++) {
-            chunks.write(one, 0, one.length);
+        for (int i = 0; i < body.length(); i++) {
+            chunks.writeBytes(("1\r\n" + body.charAt(i) + "\r\n").getBytes(StandardCharsets.US_ASCII));
         }
         chunks.write("0\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
         String line = exchange("POST /sac/predict HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n",

@@ -94,11 +94,7 @@ public final class ConfigLoader {
         AuthConfig auth = new AuthConfig(
                 Optional.ofNullable(or(lookup(Setting.API_KEY, file, null), ConfigLoader::key, null)),
                 Optional.ofNullable(or(lookup(Setting.ADMIN_KEY, file, null), ConfigLoader::key, null)));
-        Limits limits = new Limits(
-                or(lookup(Setting.MAX_BODY_BYTES, file, null), ConfigLoader::parseBytes, Limits.DEFAULT_MAX_BODY_BYTES),
-                or(lookup(Setting.MAX_BATCH_ROWS, file, null), v -> parseInt(v, 1, 10_000_000), Limits.DEFAULT_MAX_BATCH_ROWS),
-                or(lookup(Setting.MAX_BENCHMARK_ITERATIONS, file, null), v -> parseInt(v, 1, 10_000_000),
-                        Limits.DEFAULT_MAX_BENCHMARK_ITERATIONS));
+        Limits limits = limits(file);
         Duration grace = or(lookup(Setting.SHUTDOWN_GRACE, file, null), ConfigLoader::parseDuration, DEFAULT_SHUTDOWN_GRACE);
         OptionalInt grpcPort = or(lookup(Setting.GRPC_PORT, file, null), ConfigLoader::parseGrpcPort, OptionalInt.of(DEFAULT_GRPC_PORT));
         try {
@@ -467,6 +463,37 @@ public final class ConfigLoader {
     }
 
     // ---- parsing, each message naming the setting and the value ----
+
+    private Limits limits(FileConfig file) throws ConfigException {
+        Duration idle = or(lookup(Setting.IDLE_TIMEOUT, file, null), ConfigLoader::parseDuration, Limits.DEFAULT_IDLE_TIMEOUT);
+        if (idle.compareTo(Duration.ofSeconds(1)) < 0) {
+            throw new ConfigException(Setting.IDLE_TIMEOUT.env() + " must be at least 1s, was " + idle.toMillis() + "ms");
+        }
+        return new Limits(
+                or(lookup(Setting.MAX_BODY_BYTES, file, null), ConfigLoader::parseBytes, Limits.DEFAULT_MAX_BODY_BYTES),
+                or(lookup(Setting.MAX_BATCH_ROWS, file, null), v -> parseInt(v, 1, 10_000_000), Limits.DEFAULT_MAX_BATCH_ROWS),
+                or(lookup(Setting.MAX_BENCHMARK_ITERATIONS, file, null), v -> parseInt(v, 1, 10_000_000),
+                        Limits.DEFAULT_MAX_BENCHMARK_ITERATIONS),
+                or(lookup(Setting.MAX_TENSOR_ELEMENTS, file, null), v -> parseInt(v, 1, Integer.MAX_VALUE - 16),
+                        Limits.DEFAULT_MAX_TENSOR_ELEMENTS),
+                or(lookup(Setting.MAX_INPUTS, file, null), v -> parseInt(v, 1, 1_000_000), Limits.DEFAULT_MAX_INPUTS),
+                or(lookup(Setting.MAX_LOAD_BODY_BYTES, file, null), ConfigLoader::parseLoadBodyBytes, Limits.DEFAULT_MAX_LOAD_BODY_BYTES),
+                or(lookup(Setting.MAX_URL_BYTES, file, null), v -> parseInt(v, 256, 1 << 20), Limits.DEFAULT_MAX_URL_BYTES),
+                or(lookup(Setting.MAX_HEADER_BYTES, file, null), v -> parseInt(v, 1024, 1 << 20), Limits.DEFAULT_MAX_HEADER_BYTES),
+                or(lookup(Setting.MAX_HEADERS, file, null), v -> parseInt(v, 8, 100_000), Limits.DEFAULT_MAX_HEADERS),
+                or(lookup(Setting.MAX_BODY_CHUNKS, file, null), v -> parseInt(v, 1, Integer.MAX_VALUE), Limits.DEFAULT_MAX_BODY_CHUNKS),
+                idle,
+                or(lookup(Setting.MAX_EVENT_STREAMS, file, null), v -> parseInt(v, 1, 100_000), Limits.DEFAULT_MAX_EVENT_STREAMS));
+    }
+
+    /** A repository load body is a config entry: a few hundred bytes, never megabytes. */
+    private static int parseLoadBodyBytes(Value v) throws ConfigException {
+        long n = parseBytes(v);
+        if (n > 64L << 20) {
+            throw new ConfigException(v.origin() + " must be at most 64MiB (a load request carries one config entry), was '" + v.raw() + "'");
+        }
+        return (int) n;
+    }
 
     static int parseInt(Value v, int min, int max) throws ConfigException {
         try {

@@ -32,6 +32,7 @@ final class GrpcTensors {
     private GrpcTensors() {}
 
     static InferRequest request(ModelInferRequest req, Dispatcher dispatcher) {
+        dispatcher.checkInputCount(req.getInputsCount());
         boolean raw = req.getRawInputContentsCount() > 0;
         if (raw && req.getRawInputContentsCount() != req.getInputsCount()) {
             throw new InvalidInputException("raw_input_contents", "raw_input_contents has " + req.getRawInputContentsCount()

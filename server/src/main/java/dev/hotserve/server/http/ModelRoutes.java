@@ -73,7 +73,7 @@ final class ModelRoutes {
     }
 
     Reply predict(ServerRequest req) {
-        byte[] body = RequestBody.read(req, limits.maxBodyBytes());
+        byte[] body = RequestBody.read(req, limits);
         return dispatcher.infer(model(req), Optional.empty(), routingKey(req), lease -> {
             int width = rowWidth(lease, model(req));
             PredictRequest p = codec.parsePredict(body, width);
@@ -85,7 +85,7 @@ final class ModelRoutes {
     }
 
     Reply predictBatch(ServerRequest req) {
-        byte[] body = RequestBody.read(req, limits.maxBodyBytes());
+        byte[] body = RequestBody.read(req, limits);
         return dispatcher.infer(model(req), Optional.empty(), routingKey(req), lease -> {
             int width = rowWidth(lease, model(req));
             BatchRequest b = codec.parseBatch(body, width, limits.maxBatchRows());
@@ -110,7 +110,7 @@ final class ModelRoutes {
     }
 
     Reply benchmark(ServerRequest req) {
-        BenchmarkRequest b = codec.parseBenchmark(RequestBody.read(req, limits.maxBodyBytes()), limits);
+        BenchmarkRequest b = codec.parseBenchmark(RequestBody.read(req, limits), limits);
         try (ServedModel.Use use = registry.use(model(req)); Lease lease = use.model().acquire()) {
             rowWidth(lease, use.served().name());
             List<BenchmarkResult> results = new ArrayList<>(b.batchSizes().length);
@@ -129,7 +129,7 @@ final class ModelRoutes {
     }
 
     Reply rollback(ServerRequest req) {
-        long generation = codec.parseRollback(RequestBody.read(req, limits.maxBodyBytes()));
+        long generation = codec.parseRollback(RequestBody.read(req, limits));
         try (ServedModel.Use use = registry.use(model(req))) {
             HotModel model = use.model();
             model.rollback(generation); // an unknown generation: UnknownGenerationException, 404

@@ -149,6 +149,7 @@ final class OipJson {
         List<Tensor> inputs = new ArrayList<>(4);
         JsonToken t;
         while ((t = p.nextToken()) != JsonToken.END_ARRAY) {
+            dispatcher.checkInputCount(inputs.size() + 1);
             String where = "inputs[" + inputs.size() + "]";
             if (t != JsonToken.START_OBJECT) {
                 throw new InvalidInputException(where, where + " must be an object {name, shape, datatype, data}, was " + describe(t));

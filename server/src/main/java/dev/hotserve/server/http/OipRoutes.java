@@ -101,7 +101,7 @@ final class OipRoutes {
     }
 
     Reply infer(ServerRequest req) {
-        byte[] body = RequestBody.read(req, dispatcher.limits().maxBodyBytes());
+        byte[] body = RequestBody.read(req, dispatcher.limits());
         // Parsed before a version is leased: the body carries the canary routing key. Its checks against the
         // model's signature happen in the dispatcher, on the version that answers.
         InferRequest request = json.parseInfer(body, dispatcher);
@@ -110,7 +110,7 @@ final class OipRoutes {
     }
 
     Reply repositoryIndex(ServerRequest req) {
-        RequestBody.read(req, dispatcher.limits().maxBodyBytes()); // {"ready": ...} filters nothing here: every model is listed
+        RequestBody.read(req, dispatcher.limits()); // {"ready": ...} filters nothing here: every model is listed
         List<OipJson.IndexEntry> entries = new ArrayList<>();
         for (ServedModel m : registry.all()) {
             ModelVersion v = m.model().current().orElse(null);
@@ -131,7 +131,7 @@ final class OipRoutes {
         if (!ModelName.isValid(name)) {
             throw HttpError.badRequest(ModelName.refusal(name)); // before the body is read or any path is built from it
         }
-        Optional<String> configJson = json.parseLoadConfig(RequestBody.read(req, dispatcher.limits().maxBodyBytes()));
+        Optional<String> configJson = json.parseLoadConfig(RequestBody.readLoadRequest(req, dispatcher.limits()));
         ModelConfig config;
         if (configJson.isPresent()) {
             try {

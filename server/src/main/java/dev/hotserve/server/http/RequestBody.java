@@ -1,5 +1,7 @@
 package dev.hotserve.server.http;
 
+import dev.hotserve.server.config.Limits;
+import dev.hotserve.server.config.Setting;
 import io.helidon.http.HeaderNames;
 import io.helidon.webserver.http.ServerRequest;
 import java.io.IOException;
@@ -21,23 +23,37 @@ final class RequestBody {
 
     private RequestBody() {}
 
-    static byte[] read(ServerRequest req, long limit) {
+    /** A request body under the body limit ({@code HOTSERVE_MAX_BODY_BYTES}). */
+    static byte[] read(ServerRequest req, Limits limits) {
+        return read(req, limits.maxBodyBytes(), Setting.MAX_BODY_BYTES, limits.maxBodyChunks());
+    }
+
+    /** A repository load request's body: one config entry, under its own, smaller limit. */
+    static byte[] readLoadRequest(ServerRequest req, Limits limits) {
+        return read(req, Math.min(limits.maxBodyBytes(), limits.maxLoadBodyBytes()), Setting.MAX_LOAD_BODY_BYTES, limits.maxBodyChunks());
+    }
+
+    private static byte[] read(ServerRequest req, long limit, Setting setting, int maxChunks) {
         OptionalLong declared = declaredLength(req);
         if (declared.isPresent() && declared.getAsLong() > limit) {
             drain(req);
-            throw tooLarge(limit, declared.getAsLong() + " bytes");
+            throw tooLarge(limit, setting, declared.getAsLong() + " bytes");
         }
         if (!req.content().hasEntity()) {
             return new byte[0];
         }
+        // Helidon's chunked stream hands out at most one chunk per read, so counting the reads of a
+        // chunked body bounds the chunks (Triton's CVE-2025-23310 was a flood of 6-byte chunks).
+        boolean chunked = declared.isEmpty();
         try (InputStream in = req.content().inputStream()) {
             byte[] buf = new byte[(int) Math.min(limit + 1, declared.orElse(8192) + 1)];
             int n = 0;
+            int reads = 0;
             while (true) {
                 if (n == buf.length) {
                     if (n > limit) {
                         drainRest(in);
-                        throw tooLarge(limit, "more than " + limit + " bytes");
+                        throw tooLarge(limit, setting, "more than " + limit + " bytes");
                     }
                     buf = Arrays.copyOf(buf, (int) Math.min(limit + 1, (long) buf.length * 2));
                 }
@@ -46,9 +62,14 @@ final class RequestBody {
                     break;
                 }
                 n += r;
+                if (chunked && ++reads > maxChunks) {
+                    // Not drained: draining costs what the flood costs; Helidon closes the connection instead.
+                    throw HttpError.badRequest("the chunked request body came in more than " + maxChunks + " chunks (the limit is "
+                            + Setting.MAX_BODY_CHUNKS.env() + "); send it with a Content-Length or in larger chunks");
+                }
             }
             if (n > limit) {
-                throw tooLarge(limit, n + " bytes");
+                throw tooLarge(limit, setting, n + " bytes");
             }
             return n == buf.length ? buf : Arrays.copyOf(buf, n);
         } catch (IOException e) {
@@ -56,8 +77,8 @@ final class RequestBody {
         }
     }
 
-    private static HttpError tooLarge(long limit, String size) {
-        return HttpError.tooLarge("request body is " + size + "; the limit is " + limit + " bytes (HOTSERVE_MAX_BODY_BYTES)");
+    private static HttpError tooLarge(long limit, Setting setting, String size) {
+        return HttpError.tooLarge("request body is " + size + "; the limit is " + limit + " bytes (" + setting.env() + ")");
     }
 
     /**

@@ -7,6 +7,7 @@ import dev.hotserve.engine.InvalidInputException;
 import dev.hotserve.engine.ModelSignature;
 import dev.hotserve.engine.Tensor;
 import dev.hotserve.server.config.Limits;
+import dev.hotserve.server.config.Setting;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -164,12 +165,29 @@ public final class Dispatcher {
             }
             n *= shape[i];
         }
-        long cap = Math.min(limits.maxBodyBytes(), Integer.MAX_VALUE - 16);
-        if (n > cap) {
+        if (n > limits.maxTensorElements()) {
             throw new InvalidInputException(input, "input '" + input + "': shape " + Arrays.toString(shape) + " has "
-                    + (n == Long.MAX_VALUE ? "more than 2^63" : String.valueOf(n)) + " elements, more than a request can carry ("
-                    + cap + ", the body limit HOTSERVE_MAX_BODY_BYTES)");
+                    + (n == Long.MAX_VALUE ? "more than 2^63" : String.valueOf(n)) + " elements, more than the "
+                    + limits.maxTensorElements() + " of the limit " + Setting.MAX_TENSOR_ELEMENTS.env());
+        }
+        if (n > limits.maxBodyBytes()) {
+            throw new InvalidInputException(input, "input '" + input + "': shape " + Arrays.toString(shape) + " has " + n
+                    + " elements, more than a request can carry (" + limits.maxBodyBytes() + ", the body limit "
+                    + Setting.MAX_BODY_BYTES.env() + ")");
         }
         return (int) n;
+    }
+
+    /**
+     * Checks that a request with {@code count} inputs (or one more arriving, as a streaming
+     * decoder counts) stays within the limit, before anything is read for the one past it.
+     *
+     * @throws InvalidInputException naming the limit
+     */
+    public void checkInputCount(int count) {
+        if (count > limits.maxInputs()) {
+            throw new InvalidInputException("inputs", "the request has more than " + limits.maxInputs() + " inputs (the limit is "
+                    + Setting.MAX_INPUTS.env() + ")");
+        }
     }
 }

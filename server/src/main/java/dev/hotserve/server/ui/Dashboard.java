@@ -6,6 +6,7 @@ import dev.hotserve.core.HotModel;
 import dev.hotserve.core.ModelStatus;
 import dev.hotserve.core.ReloadEvent;
 import dev.hotserve.server.config.AuthConfig;
+import dev.hotserve.server.config.Limits;
 import dev.hotserve.server.config.ModelConfig;
 import dev.hotserve.server.config.ModelSource;
 import dev.hotserve.server.config.ServerConfig;
@@ -77,8 +78,9 @@ import java.util.stream.Collectors;
  * One scheduler thread for all models samples the metrics into each model's ring (always, so
  * the charts have history when a page opens) and publishes ticks and model changes. Each open
  * stream is one request thread (Helidon's virtual threads) waiting on its own bounded queue; at
- * most {@value #MAX_STREAMS} are open, {@value #MAX_STREAMS_PER_CLIENT} per remote address. {@link #close()} ends them all, so a stopping server is not
- * held up by pages that are open.
+ * most {@code HOTSERVE_MAX_EVENT_STREAMS} (64) are open, an eighth of them per remote address, so
+ * an unauthenticated client cannot lock real viewers out. {@link #close()} ends them all, so a
+ * stopping server is not held up by pages that are open.
  *
  * <h2>Freshness while watched</h2>
  * While at least one page is open, models whose checkpoints are local files are checked for a
@@ -94,9 +96,6 @@ public final class Dashboard implements AutoCloseable {
     static final Duration SAMPLE_INTERVAL = Duration.ofSeconds(1);
     static final Duration WATCH_INTERVAL = Duration.ofMillis(250);
     static final Duration KEEPALIVE = Duration.ofSeconds(15);
-    static final int MAX_STREAMS = 64;
-    /** Streams one remote address may hold: an unauthenticated client cannot lock real viewers out. */
-    static final int MAX_STREAMS_PER_CLIENT = 8;
     /** Frames queued per stream before it counts as stalled: about four minutes of ticks. */
     static final int STREAM_QUEUE = 256;
     static final int EVENTS_SENT = 100;
@@ -132,7 +131,7 @@ public final class Dashboard implements AutoCloseable {
     private final JsonFactory json = new JsonFactory();
     private final StaticFiles files;
     private final RequestSampler sampler;
-    private final EventHub hub = new EventHub(MAX_STREAMS, MAX_STREAMS_PER_CLIENT, STREAM_QUEUE);
+    private final EventHub hub;
     private final Supplier<? extends Collection<HotModel>> models;
     private final Predicate<String> localSource;
     private final InstantSource clock;
@@ -142,8 +141,9 @@ public final class Dashboard implements AutoCloseable {
     /** Models with a reload event not yet published. */
     private final Set<String> changed = ConcurrentHashMap.newKeySet();
 
-    Dashboard(AuthConfig auth, ServerMetrics metrics, Supplier<? extends Collection<HotModel>> models, Predicate<String> localSource,
-            InstantSource clock, ScheduledExecutorService scheduler) {
+    Dashboard(AuthConfig auth, Limits limits, ServerMetrics metrics, Supplier<? extends Collection<HotModel>> models,
+            Predicate<String> localSource, InstantSource clock, ScheduledExecutorService scheduler) {
+        this.hub = new EventHub(limits.maxEventStreams(), limits.maxEventStreamsPerClient(), STREAM_QUEUE);
         this.access = new Access(auth);
         this.errors = new ErrorMapper(codec);
         this.files = new StaticFiles(auth.apiKey().isPresent() ? "api" : auth.adminKey().isPresent() ? "admin" : "none");
@@ -166,7 +166,7 @@ public final class Dashboard implements AutoCloseable {
         Set<String> local = config.models().stream().filter(Dashboard::isLocal).map(ModelConfig::name).collect(Collectors.toUnmodifiableSet());
         ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(
                 Thread.ofPlatform().name("hotserve-dashboard").daemon().factory());
-        return new Dashboard(config.auth(), metrics, models, local::contains, InstantSource.system(), scheduler);
+        return new Dashboard(config.auth(), config.limits(), metrics, models, local::contains, InstantSource.system(), scheduler);
     }
 
     private static boolean isLocal(ModelConfig m) {
@@ -247,8 +247,8 @@ public final class Dashboard implements AutoCloseable {
         if (sub == null) {
             EventHub.Refusal why = hub.refusal(client);
             sendError(res, HttpError.unavailable(why == EventHub.Refusal.CLOSED ? "the server is shutting down"
-                    : why == EventHub.Refusal.CLIENT_FULL ? "this client already has " + MAX_STREAMS_PER_CLIENT + " dashboard streams open"
-                    : "too many dashboard streams are open (" + MAX_STREAMS + ")"), req);
+                    : why == EventHub.Refusal.CLIENT_FULL ? "this client already has " + hub.maxPerClient() + " dashboard streams open"
+                    : "too many dashboard streams are open (" + hub.maxSubscribers() + ", HOTSERVE_MAX_EVENT_STREAMS)"), req);
             return;
         }
         try {

@@ -72,6 +72,14 @@ final class EventHub {
         this.queueCapacity = queueCapacity;
     }
 
+    int maxSubscribers() {
+        return maxSubscribers;
+    }
+
+    int maxPerClient() {
+        return maxPerClient;
+    }
+
     /** Why a stream was not opened, for the 503's message. */
     enum Refusal { CLOSED, FULL, CLIENT_FULL }
 

@@ -116,6 +116,25 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void everyRequestLimitHasASettingAndABadOneNamesIt() throws Exception {
+        Limits l = load(Map.of(), Map.of("HOTSERVE_MAX_HEADERS", "50", "HOTSERVE_IDLE_TIMEOUT", "2m", "HOTSERVE_MAX_LOAD_BODY_BYTES", "4KiB",
+                "HOTSERVE_MAX_TENSOR_ELEMENTS", "1000", "HOTSERVE_MAX_INPUTS", "3", "HOTSERVE_MAX_BODY_CHUNKS", "9")).limits();
+        assertThat(l.maxHeaders()).isEqualTo(50);
+        assertThat(l.idleTimeout()).isEqualTo(Duration.ofMinutes(2));
+        assertThat(l.maxLoadBodyBytes()).isEqualTo(4096);
+        assertThat(l.maxTensorElements()).isEqualTo(1000);
+        assertThat(l.maxInputs()).isEqualTo(3);
+        assertThat(l.maxBodyChunks()).isEqualTo(9);
+        assertThatThrownBy(() -> load(Map.of(), Map.of("HOTSERVE_IDLE_TIMEOUT", "10ms")))
+                .isInstanceOf(ConfigException.class).hasMessage("HOTSERVE_IDLE_TIMEOUT must be at least 1s, was 10ms");
+        assertThatThrownBy(() -> load(Map.of(), Map.of("HOTSERVE_MAX_HEADERS", "2")))
+                .hasMessage("HOTSERVE_MAX_HEADERS must be an integer 8-100000, was '2'");
+        assertThatThrownBy(() -> load(Map.of(), Map.of("HOTSERVE_MAX_URL_BYTES", "huge"))).hasMessageContaining("HOTSERVE_MAX_URL_BYTES");
+        assertThatThrownBy(() -> load(Map.of(), Map.of("HOTSERVE_MAX_LOAD_BODY_BYTES", "1GiB")))
+                .hasMessageStartingWith("HOTSERVE_MAX_LOAD_BODY_BYTES must be at most 64MiB");
+    }
+
+    @Test
     void badValuesAreRefusedWithAMessageNamingTheSettingAndTheValue() throws Exception {
         assertThatThrownBy(() -> load(Map.of(), Map.of("HOTSERVE_PORT", "abc")))
                 .isInstanceOf(ConfigException.class).hasMessage("HOTSERVE_PORT must be an integer 0-65535, was 'abc'");
