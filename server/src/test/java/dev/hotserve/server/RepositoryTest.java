@@ -28,8 +28,16 @@ class RepositoryTest {
         }
     }
 
+    private static final String ADMIN_KEY = "repository-admin-key";
+
+    /** Loads with a config entry need a key set (SPEC §13.10), so this server has an admin key. */
     private TestServer sac() {
-        return TestServer.start(dir, Map.of("HOTSERVE_MODEL_DIR", modelDir("sac", "actor_seed0.onnx", "model_1.onnx", 1).toString()));
+        return TestServer.start(dir, Map.of("HOTSERVE_MODEL_DIR", modelDir("sac", "actor_seed0.onnx", "model_1.onnx", 1).toString(),
+                "HOTSERVE_ADMIN_KEY", ADMIN_KEY));
+    }
+
+    private static HttpResponse<String> admin(TestServer s, String path, String body) {
+        return s.post(path, body, "Authorization", "Bearer " + ADMIN_KEY);
     }
 
     private static String loadBody(String configJson) {
@@ -39,7 +47,7 @@ class RepositoryTest {
     @Test
     void indexListsEveryModelWithItsVersionAndState() {
         try (TestServer s = sac()) {
-            HttpResponse<String> r = s.post("/v2/repository/index", "{}");
+            HttpResponse<String> r = admin(s, "/v2/repository/index", "{}");
             assertThat(r.statusCode()).isEqualTo(200);
             JsonNode j = TestServer.json(r);
             assertThat(j).hasSize(1);
@@ -54,7 +62,7 @@ class RepositoryTest {
         Path extra = modelDir("extra", "actor_seed1.onnx", "model_7.onnx", 1);
         try (TestServer s = sac()) {
             assertThat(s.post("/extra/predict", TestServer.predictBody(28, 0.1)).statusCode()).isEqualTo(404);
-            HttpResponse<String> load = s.post("/v2/repository/models/extra/load", loadBody("{\"dir\":\"" + extra + "\"}"));
+            HttpResponse<String> load = admin(s, "/v2/repository/models/extra/load", loadBody("{\"dir\":\"" + extra + "\"}"));
             assertThat(load.statusCode()).as(load.body()).isEqualTo(200);
             assertThat(load.headers().firstValue("X-Model-Version")).contains("model_7");
 
@@ -63,7 +71,7 @@ class RepositoryTest {
             assertThat(TestServer.json(predict).get("model_path").asText()).isEqualTo(extra.resolve("model_7.onnx").toString());
             JsonNode infer = TestServer.json(s.post("/v2/models/extra/infer", Oip.infer("state", "FP32", new long[] {1, 28}, Oip.values(28), "")));
             assertThat(infer.get("model_version").asText()).isEqualTo("model_7");
-            JsonNode index = TestServer.json(s.post("/v2/repository/index", ""));
+            JsonNode index = TestServer.json(admin(s, "/v2/repository/index", ""));
             assertThat(index).extracting(e -> e.get("name").asText()).containsExactly("extra", "sac");
         }
     }
@@ -71,12 +79,12 @@ class RepositoryTest {
     @Test
     void unloadRemovesTheModelFromEveryRoute() {
         try (TestServer s = sac()) {
-            HttpResponse<String> r = s.post("/v2/repository/models/sac/unload", "");
+            HttpResponse<String> r = admin(s, "/v2/repository/models/sac/unload", "");
             assertThat(r.statusCode()).isEqualTo(200);
             assertThat(s.get("/sac/health").statusCode()).isEqualTo(404);
             assertThat(TestServer.json(s.get("/sac/health")).get("detail").asText()).isEqualTo("no model 'sac'; served models: none");
             assertThat(s.get("/v2/models/sac").statusCode()).isEqualTo(404);
-            assertThat(TestServer.json(s.post("/v2/repository/index", ""))).isEmpty();
+            assertThat(TestServer.json(admin(s, "/v2/repository/index", ""))).isEmpty();
             assertThat(s.server.models()).isEmpty();
         }
     }
@@ -84,7 +92,7 @@ class RepositoryTest {
     @Test
     void unloadingAnUnknownModelIs404() {
         try (TestServer s = sac()) {
-            HttpResponse<String> r = s.post("/v2/repository/models/nope/unload", "");
+            HttpResponse<String> r = admin(s, "/v2/repository/models/nope/unload", "");
             assertThat(r.statusCode()).isEqualTo(404);
             assertThat(TestServer.json(r).get("error").asText()).contains("no model 'nope'");
         }
@@ -94,7 +102,7 @@ class RepositoryTest {
     void loadReplacesAServedModel() {
         Path other = modelDir("other", "actor_seed2.onnx", "model_9.onnx", 1);
         try (TestServer s = sac()) {
-            assertThat(s.post("/v2/repository/models/sac/load", loadBody("{\"dir\":\"" + other + "\"}")).statusCode()).isEqualTo(200);
+            assertThat(admin(s, "/v2/repository/models/sac/load", loadBody("{\"dir\":\"" + other + "\"}")).statusCode()).isEqualTo(200);
             assertThat(TestServer.json(s.post("/v2/models/sac/infer", Oip.infer("state", "FP32", new long[] {1, 28}, Oip.values(28), "")))
                     .get("model_version").asText()).isEqualTo("model_9");
         }
@@ -103,13 +111,13 @@ class RepositoryTest {
     @Test
     void aBadConfigIs400NamingTheField() {
         try (TestServer s = sac()) {
-            HttpResponse<String> unknownKey = s.post("/v2/repository/models/extra/load", loadBody("{\"dri\":\"/x\"}"));
+            HttpResponse<String> unknownKey = admin(s, "/v2/repository/models/extra/load", loadBody("{\"dri\":\"/x\"}"));
             assertThat(unknownKey.statusCode()).isEqualTo(400);
             assertThat(TestServer.json(unknownKey).get("error").asText()).contains("unknown key 'dri'");
-            HttpResponse<String> badMode = s.post("/v2/repository/models/extra/load", loadBody("{\"dir\":\"/x\",\"reload_mode\":\"sometimes\"}"));
+            HttpResponse<String> badMode = admin(s, "/v2/repository/models/extra/load", loadBody("{\"dir\":\"/x\",\"reload_mode\":\"sometimes\"}"));
             assertThat(badMode.statusCode()).isEqualTo(400);
             assertThat(TestServer.json(badMode).get("error").asText()).contains("reload_mode").contains("'sometimes'");
-            HttpResponse<String> notJson = s.post("/v2/repository/models/extra/load", loadBody("{dir"));
+            HttpResponse<String> notJson = admin(s, "/v2/repository/models/extra/load", loadBody("{dir"));
             assertThat(notJson.statusCode()).isEqualTo(400);
             assertThat(TestServer.json(notJson).get("error").asText()).contains("model extra config is not valid JSON");
             assertThat(s.server.models()).containsOnlyKeys("sac");
@@ -120,12 +128,28 @@ class RepositoryTest {
     void aModelWithoutACheckpointIsListedUnavailableWithTheReason() {
         Path empty = dir.resolve("empty");
         try (TestServer s = sac()) {
-            assertThat(s.post("/v2/repository/models/later/load", loadBody("{\"dir\":\"" + empty + "\"}")).statusCode()).isEqualTo(200);
-            JsonNode later = TestServer.json(s.post("/v2/repository/index", "")).get(0);
+            assertThat(admin(s, "/v2/repository/models/later/load", loadBody("{\"dir\":\"" + empty + "\"}")).statusCode()).isEqualTo(200);
+            JsonNode later = TestServer.json(admin(s, "/v2/repository/index", "")).get(0);
             assertThat(later.get("name").asText()).isEqualTo("later");
             assertThat(later.get("state").asText()).isEqualTo("UNAVAILABLE");
             assertThat(later.get("reason").asText()).contains(empty.toString());
             assertThat(s.get("/v2/health/ready").statusCode()).isEqualTo(503);
+        }
+    }
+
+    @Test
+    void withNoKeySetNoClientMayNameAPathToLoadFrom() {
+        Path extra = modelDir("extra", "actor_seed1.onnx", "model_7.onnx", 1);
+        try (TestServer s = TestServer.start(dir, Map.of("HOTSERVE_MODEL_DIR", modelDir("sac", "actor_seed0.onnx", "model_1.onnx", 1).toString()))) {
+            HttpResponse<String> named = s.post("/v2/repository/models/extra/load", loadBody("{\"dir\":\"" + extra + "\"}"));
+            assertThat(named.statusCode()).isEqualTo(403);
+            assertThat(TestServer.json(named).path("error").asText()).contains("HOTSERVE_ADMIN_KEY");
+            assertThat(s.server.models()).containsOnlyKeys("sac");
+            assertThat(s.post("/extra/predict", TestServer.predictBody(28, 0.1)).statusCode()).isEqualTo(404);
+
+            HttpResponse<String> byName = s.post("/v2/repository/models/sac/load", "");
+            assertThat(byName.statusCode()).as("a configured model is reloaded by name: no path comes from the client").isEqualTo(200);
+            assertThat(s.post("/sac/predict", TestServer.predictBody(28, 0.1)).statusCode()).isEqualTo(200);
         }
     }
 }

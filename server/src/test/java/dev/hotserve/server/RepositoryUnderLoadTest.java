@@ -40,11 +40,14 @@ class RepositoryUnderLoadTest {
         }
     }
 
+    /** Loads with a config entry need a key set (SPEC §13.10). */
+    private static final String ADMIN_KEY = "repository-admin-key";
+
     private TestServer twoModels() throws IOException {
         Path config = dir.resolve("hotserve.yaml");
         Files.writeString(config, "models:\n  - name: a\n    dir: " + modelDir("a", "actor_seed0.onnx") + "\n  - name: b\n    dir: "
                 + modelDir("b", "actor_seed1.onnx") + "\n");
-        return TestServer.start(dir, Map.of("HOTSERVE_CONFIG", config.toString()));
+        return TestServer.start(dir, Map.of("HOTSERVE_CONFIG", config.toString(), "HOTSERVE_ADMIN_KEY", ADMIN_KEY));
     }
 
     @Test
@@ -99,11 +102,11 @@ class RepositoryUnderLoadTest {
                 for (int round = 0; round < 5; round++) {
                     int before = count(byOutcome, "b 200");
                     await().atMost(Duration.ofSeconds(30)).until(() -> count(byOutcome, "b 200") > before + 20);
-                    assertThat(s.post("/v2/repository/models/a/unload", "").statusCode()).isEqualTo(200);
+                    assertThat(s.post("/v2/repository/models/a/unload", "", "Authorization", "Bearer " + ADMIN_KEY).statusCode()).isEqualTo(200);
                     int during = count(byOutcome, "b 200");
                     await().atMost(Duration.ofSeconds(30)).until(() -> count(byOutcome, "b 200") > during + 20);
                     String config = "{\"parameters\":{\"config\":\"{\\\"dir\\\":\\\"" + aDir + "\\\"}\"}}";
-                    assertThat(s.post("/v2/repository/models/a/load", config).statusCode()).isEqualTo(200);
+                    assertThat(s.post("/v2/repository/models/a/load", config, "Authorization", "Bearer " + ADMIN_KEY).statusCode()).isEqualTo(200);
                 }
             } finally {
                 stop.set(true);

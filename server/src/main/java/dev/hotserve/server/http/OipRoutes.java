@@ -36,11 +36,18 @@ final class OipRoutes {
     private final ModelRegistry registry;
     private final OipJson json = new OipJson();
     private final Path workDir;
+    /**
+     * Whether a load may carry a config entry. An entry names a directory, a file or an S3 prefix
+     * to load from, so with no key set (every route open) no client may name one (SPEC §13.10;
+     * TorchServe's ShellTorch fix turned its model API off by default for the same reason).
+     */
+    private final boolean configFromClients;
 
-    OipRoutes(Dispatcher dispatcher, Path workDir) {
+    OipRoutes(Dispatcher dispatcher, Path workDir, boolean configFromClients) {
         this.dispatcher = dispatcher;
         this.registry = dispatcher.registry();
         this.workDir = workDir;
+        this.configFromClients = configFromClients;
     }
 
     static Optional<String> version(ServerRequest req) {
@@ -134,6 +141,11 @@ final class OipRoutes {
         Optional<String> configJson = json.parseLoadConfig(RequestBody.readLoadRequest(req, dispatcher.limits()));
         ModelConfig config;
         if (configJson.isPresent()) {
+            if (!configFromClients) {
+                throw HttpError.forbidden("a load with a config entry names a path or a bucket to load from, which no client may do while"
+                        + " every route is open; set HOTSERVE_ADMIN_KEY (then send it as the bearer token), or load the models of"
+                        + " the config file by name with an empty body");
+            }
             try {
                 config = ConfigLoader.modelEntry(name, configJson.get(), workDir);
             } catch (ConfigException e) {

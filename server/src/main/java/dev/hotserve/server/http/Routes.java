@@ -52,7 +52,7 @@ public final class Routes {
         this.workDir = workDir;
         this.shared = new Endpoint.Shared(new Access(auth), new ErrorMapper(codec), metrics, gate);
         this.models = new ModelRoutes(dispatcher, codec);
-        this.oip = new OipRoutes(dispatcher, workDir);
+        this.oip = new OipRoutes(dispatcher, workDir, auth.apiKey().isPresent() || auth.adminKey().isPresent());
     }
 
     /**
