@@ -7,7 +7,7 @@ import dev.hotserve.server.config.ServerConfig;
 import dev.hotserve.server.grpc.GrpcFrontEnd;
 import dev.hotserve.server.http.Access;
 import dev.hotserve.server.http.Gate;
-import dev.hotserve.server.http.HeaderLimit;
+import dev.hotserve.server.http.HeaderChecks;
 import dev.hotserve.server.http.Routes;
 import dev.hotserve.server.inference.Dispatcher;
 import dev.hotserve.server.inference.ModelFactory;
@@ -111,7 +111,7 @@ public final class HotserveServer implements AutoCloseable {
                     // Helidon looks for idle connections on this period: a quarter of the timeout keeps the overshoot small.
                     .idleConnectionPeriod(idlePeriod(config.limits().idleTimeout()))
                     .routing(r -> {
-                        HeaderLimit.register(r, config.limits().maxHeaders());
+                        HeaderChecks.register(r, config.limits().maxHeaders());
                         Dashboard.securityHeaders(r);
                         // Recorded, so that /openapi.json describes exactly what is registered; the dashboard before the catch-all.
                         HttpRouting.Builder recorded = catalog.recording(r);

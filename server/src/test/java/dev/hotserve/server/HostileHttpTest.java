@@ -10,6 +10,8 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -103,6 +105,53 @@ class HostileHttpTest {
         assertThat(status(manyLine)).as(manyLine).isBetween(400, 499);
         String large = exchange("GET /sac/health HTTP/1.1\r\nHost: x\r\nX-Big: " + "b".repeat(200_000) + "\r\n\r\n", new byte[0]);
         assertThat(status(large)).as(large).isBetween(400, 499);
+        stillServes();
+    }
+
+    /** The first answer to {@code request}: status line, headers and the body its Content-Length gives, as text. */
+    private String answer(String request) throws IOException {
+        try (Socket socket = new Socket("127.0.0.1", s.server.port())) {
+            socket.setSoTimeout(60_000);
+            socket.getOutputStream().write(request.getBytes(StandardCharsets.ISO_8859_1));
+            InputStream in = socket.getInputStream();
+            StringBuilder head = new StringBuilder();
+            while (!head.toString().endsWith("\r\n\r\n")) {
+                int c = in.read();
+                if (c < 0) {
+                    return head.toString();
+                }
+                head.append((char) c);
+            }
+            Matcher m = Pattern.compile("(?i)content-length: *(\\d+)").matcher(head);
+            int length = m.find() ? Integer.parseInt(m.group(1)) : 0;
+            return head + new String(in.readNBytes(length), StandardCharsets.ISO_8859_1);
+        }
+    }
+
+    @Test
+    void aMalformedChunkSizeIsA400NotA500() throws IOException {
+        for (String size : new String[] {"zz", "FFFFFFFFFFFFFFFFFF"}) {
+            String a = answer("POST /sac/predict HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
+                    + size + "\r\n{}\r\n0\r\n\r\n");
+            assertThat(a).as(size).startsWith("HTTP/1.1 400").contains("not well framed");
+        }
+        stillServes();
+    }
+
+    @Test
+    void aNegativeContentLengthIsA400() throws IOException {
+        String a = answer("POST /sac/predict HTTP/1.1\r\nHost: x\r\nContent-Length: -5\r\nConnection: close\r\n\r\n");
+        assertThat(a).startsWith("HTTP/1.1 400");
+        stillServes();
+    }
+
+    @Test
+    void aBodyFramedTwoWaysIsRefused() throws IOException {
+        String both = answer("POST /sac/predict HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n"
+                + "Connection: close\r\n\r\n0\r\n\r\n");
+        assertThat(both).startsWith("HTTP/1.1 400").contains("both Content-Length and Transfer-Encoding");
+        String two = answer("POST /sac/predict HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nContent-Length: 40\r\nConnection: close\r\n\r\n{}");
+        assertThat(two).startsWith("HTTP/1.1 400").contains("Content-Length values that differ");
         stillServes();
     }
 }

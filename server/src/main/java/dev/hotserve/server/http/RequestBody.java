@@ -74,6 +74,14 @@ final class RequestBody {
             return n == buf.length ? buf : Arrays.copyOf(buf, n);
         } catch (IOException e) {
             throw new UncheckedIOException("reading the request body", e);
+        } catch (HttpError e) {
+            throw e;
+        } catch (RuntimeException e) {
+            // Helidon parses the chunk framing while we read: a chunk size that is not hex, or past
+            // 2^32, surfaces here as its parser's exception, and is the client's error.
+            String why = String.valueOf(e.getMessage());
+            throw HttpError.badRequest("the request body is not well framed (" + e.getClass().getSimpleName() + ": "
+                    + (why.length() > 200 ? why.substring(0, 200) + "..." : why) + ")");
         }
     }
 
@@ -91,7 +99,11 @@ final class RequestBody {
             return OptionalLong.empty();
         }
         try {
-            return OptionalLong.of(Long.parseLong(value.get().trim()));
+            long n = Long.parseLong(value.get().trim());
+            if (n < 0) {
+                throw HttpError.badRequest("Content-Length is negative: '" + value.get() + "'");
+            }
+            return OptionalLong.of(n);
         } catch (NumberFormatException e) {
             throw HttpError.badRequest("Content-Length is not a number: '" + value.get() + "'");
         }
