@@ -1,7 +1,5 @@
 package dev.hotserve.core;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.hotserve.engine.Engines;
 import dev.hotserve.engine.LoadOptions;
 import dev.hotserve.engine.LoadedModel;
@@ -21,7 +19,6 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
-import java.util.OptionalInt;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.FutureTask;
@@ -44,7 +41,6 @@ final class CheckpointLoading {
     private final int expectedStateDim; // 0: not configured
     private final CheckpointFiles files;
     private final Executor hasher;
-    private final ObjectMapper json = new ObjectMapper();
     private final SignatureCheck signatures;
 
     /** @param hasher where the bytes are hashed while the engine loads; a refusal hashes on the loading thread */
@@ -80,11 +76,6 @@ final class CheckpointLoading {
 
     record Failed(String reason, Throwable cause) implements Outcome {}
 
-    /** What {@code <file>.json} may say. */
-    record Sidecar(OptionalInt stateDim, String head, float[][] goldenInputs, float[][] goldenOutputs, double atol) {
-        static final Sidecar NONE = new Sidecar(OptionalInt.empty(), null, null, null, 0);
-    }
-
     /** A reason to refuse the file, carried out of the helper methods. */
     static final class Refused extends Exception {
         private static final long serialVersionUID = 1L;
@@ -117,7 +108,7 @@ final class CheckpointLoading {
             // The envelope's signature is checked before the engine sees the bytes; the file's digest
             // (from the one hash pass below) is matched against it after, before the model is used.
             SignatureCheck.Pending signature = signatures.before(staged);
-            Sidecar sidecar = readJsonSidecar(file, staged.jsonSidecar());
+            Sidecars.Json sidecar = readJsonSidecar(staged.jsonSidecar());
             String declared = readShaSidecar(staged.sha256Sidecar());
             Digest known = staged.verifiedSha256().isPresent() ? new Digest(staged.verifiedSha256().get(), staged.ref().size()) : null;
             if (known == null && (declared != null || expectedSha256 != null)) {
@@ -136,7 +127,7 @@ final class CheckpointLoading {
                     // hashed below, on this thread
                 }
             }
-            LoadOptions opts = sidecar.stateDim.isPresent() ? options.withStateDim(sidecar.stateDim.getAsInt()) : options;
+            LoadOptions opts = sidecar.stateDim().isPresent() ? options.withStateDim(sidecar.stateDim().getAsInt()) : options;
             opts = opts.withOptimizeLater(optimizeLater);
             Engines.Loaded loaded;
             try {
@@ -220,7 +211,7 @@ final class CheckpointLoading {
         }
     }
 
-    private PolicyHead verify(Path file, LoadedModel model, Sidecar sidecar) throws Refused {
+    private PolicyHead verify(Path file, LoadedModel model, Sidecars.Json sidecar) throws Refused {
         ModelSignature sig = model.signature();
         boolean rows = sig.isRowModel();
         int width = sig.inputWidth();
@@ -228,13 +219,13 @@ final class CheckpointLoading {
             throw new Refused(file + (rows ? " takes " + width + " inputs" : " is not a row model (it takes "
                     + ModelSignature.describe(sig.inputs()) + ")") + ", the model is configured for state_dim " + expectedStateDim);
         }
-        if (sidecar.stateDim.isPresent() && rows && width != sidecar.stateDim.getAsInt()) {
+        if (sidecar.stateDim().isPresent() && rows && width != sidecar.stateDim().getAsInt()) {
             throw new Refused(file + " takes " + width + " inputs, but " + sidecarPath(file, ".json") + " says state_dim "
-                    + sidecar.stateDim.getAsInt());
+                    + sidecar.stateDim().getAsInt());
         }
         PolicyHead head;
         try {
-            head = PolicyHead.forSignature(sig, sidecar.head);
+            head = PolicyHead.forSignature(sig, sidecar.head());
         } catch (IllegalArgumentException e) {
             throw new Refused(file + ": " + e.getMessage(), e);
         }
@@ -243,7 +234,7 @@ final class CheckpointLoading {
         } else {
             smokeTensors(file, model, sig);
         }
-        if (sidecar.goldenInputs != null) {
+        if (sidecar.goldenInputs() != null) {
             if (!rows) {
                 throw new Refused(sidecarPath(file, ".json") + ": a golden check needs a row model; " + file + " takes "
                         + ModelSignature.describe(sig.inputs()));
@@ -331,11 +322,11 @@ final class CheckpointLoading {
         }
     }
 
-    private static void golden(Path file, LoadedModel model, PolicyHead head, int width, Sidecar s) throws Refused {
+    private static void golden(Path file, LoadedModel model, PolicyHead head, int width, Sidecars.Json s) throws Refused {
         Path sidecar = sidecarPath(file, ".json");
-        for (int r = 0; r < s.goldenInputs.length; r++) {
-            float[] in = s.goldenInputs[r];
-            float[] want = s.goldenOutputs[r];
+        for (int r = 0; r < s.goldenInputs().length; r++) {
+            float[] in = s.goldenInputs()[r];
+            float[] want = s.goldenOutputs()[r];
             if (in.length != width) {
                 throw new Refused(sidecar + ": golden input " + r + " has " + in.length + " values, the model takes " + width);
             }
@@ -351,9 +342,9 @@ final class CheckpointLoading {
             }
             for (int j = 0; j < got.length; j++) {
                 double diff = Math.abs((double) got[j] - want[j]);
-                if (!(diff <= s.atol)) { // NaN fails too
+                if (!(diff <= s.atol())) { // NaN fails too
                     throw new Refused("golden check of " + file + " failed: input " + r + ", action " + j + " is " + got[j]
-                            + ", expected " + want[j] + " (atol " + s.atol + ")");
+                            + ", expected " + want[j] + " (atol " + s.atol() + ")");
                 }
             }
         }
@@ -391,95 +382,16 @@ final class CheckpointLoading {
         if (sidecar.isEmpty()) {
             return null;
         }
-        Path p = sidecar.get();
-        String text = readSmall(p);
-        if (text == null) {
-            return null;
-        }
-        String first = text.strip().split("\\s+", 2)[0].toLowerCase(Locale.ROOT);
-        if (!first.matches("[0-9a-f]{64}")) {
-            throw new Refused(p + " is not in sha256sum format (a 64-digit hex digest, optionally followed by the name): '"
-                    + abbreviate(text.strip()) + "'");
-        }
-        return first;
+        String text = readSmall(sidecar.get());
+        return text == null ? null : Sidecars.sha256(sidecar.get(), text);
     }
 
-    private Sidecar readJsonSidecar(Path file, Optional<Path> sidecar) throws IOException, Refused {
+    private Sidecars.Json readJsonSidecar(Optional<Path> sidecar) throws IOException, Refused {
         if (sidecar.isEmpty()) {
-            return Sidecar.NONE;
+            return Sidecars.Json.NONE;
         }
-        Path p = sidecar.get();
-        String text = readSmall(p);
-        if (text == null) {
-            return Sidecar.NONE;
-        }
-        JsonNode root;
-        try {
-            root = json.readTree(text);
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            throw new Refused(p + " is not valid JSON: " + e.getOriginalMessage(), e);
-        }
-        if (root == null || !root.isObject()) {
-            throw new Refused(p + " must hold a JSON object");
-        }
-        OptionalInt stateDim = OptionalInt.empty();
-        JsonNode sd = root.get("state_dim");
-        if (sd != null && !sd.isNull()) {
-            if (!sd.isIntegralNumber() || sd.asInt() <= 0) {
-                throw new Refused(p + ": state_dim must be a positive integer, was " + sd);
-            }
-            stateDim = OptionalInt.of(sd.asInt());
-        }
-        String head = null;
-        JsonNode h = root.get("head");
-        if (h != null && !h.isNull()) {
-            if (!h.isTextual()) {
-                throw new Refused(p + ": head must be \"sac\" or \"identity\", was " + h);
-            }
-            head = h.asText();
-        }
-        JsonNode g = root.get("golden");
-        if (g == null || g.isNull()) {
-            return new Sidecar(stateDim, head, null, null, 0);
-        }
-        float[][] inputs = matrix(p, g, "inputs");
-        float[][] outputs = matrix(p, g, "outputs");
-        if (inputs.length != outputs.length || inputs.length == 0) {
-            throw new Refused(p + ": golden needs as many outputs as inputs (at least one), has " + inputs.length + " inputs and "
-                    + outputs.length + " outputs");
-        }
-        double atol = 1e-5;
-        JsonNode a = g.get("atol");
-        if (a != null && !a.isNull()) {
-            if (!a.isNumber() || !(a.asDouble() >= 0)) {
-                throw new Refused(p + ": golden.atol must be a non-negative number, was " + a);
-            }
-            atol = a.asDouble();
-        }
-        return new Sidecar(stateDim, head, inputs, outputs, atol);
-    }
-
-    private static float[][] matrix(Path p, JsonNode golden, String field) throws Refused {
-        JsonNode m = golden.get(field);
-        if (m == null || !m.isArray()) {
-            throw new Refused(p + ": golden." + field + " must be an array of rows of numbers");
-        }
-        float[][] out = new float[m.size()][];
-        for (int r = 0; r < m.size(); r++) {
-            JsonNode row = m.get(r);
-            if (!row.isArray()) {
-                throw new Refused(p + ": golden." + field + "[" + r + "] must be an array of numbers, was " + abbreviate(row.toString()));
-            }
-            out[r] = new float[row.size()];
-            for (int c = 0; c < row.size(); c++) {
-                JsonNode v = row.get(c);
-                if (!v.isNumber()) {
-                    throw new Refused(p + ": golden." + field + "[" + r + "][" + c + "] must be a number, was " + v);
-                }
-                out[r][c] = (float) v.asDouble();
-            }
-        }
-        return out;
+        String text = readSmall(sidecar.get());
+        return text == null ? Sidecars.Json.NONE : Sidecars.json(sidecar.get(), text);
     }
 
     /** A sidecar's text, or null when it does not exist. Sidecars are small; a huge one is refused. */
@@ -496,7 +408,4 @@ final class CheckpointLoading {
         }
     }
 
-    private static String abbreviate(String s) {
-        return s.length() <= 80 ? s : s.substring(0, 77) + "...";
-    }
 }

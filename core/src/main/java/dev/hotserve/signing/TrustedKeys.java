@@ -2,6 +2,7 @@ package dev.hotserve.signing;
 
 import dev.hotserve.signing.SignatureException.Reason;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -65,11 +66,16 @@ public final class TrustedKeys {
     }
 
     static String readPem(Path p) throws IOException, SignatureException {
-        long size = Files.size(p);
-        if (size > Pem.MAX_PEM_BYTES) {
-            throw new SignatureException(Reason.MALFORMED_KEY, p + " is " + size + " bytes; a PEM file is at most " + Pem.MAX_PEM_BYTES);
+        // Read with a bound, not by the size the file system reports: a device or a pipe reports 0.
+        byte[] bytes;
+        try (InputStream in = Files.newInputStream(p)) {
+            bytes = in.readNBytes(Pem.MAX_PEM_BYTES + 1);
         }
-        return new String(Files.readAllBytes(p), StandardCharsets.US_ASCII);
+        if (bytes.length > Pem.MAX_PEM_BYTES) {
+            throw new SignatureException(Reason.MALFORMED_KEY, p + " is over " + Pem.MAX_PEM_BYTES + " bytes; a PEM file is at most "
+                    + Pem.MAX_PEM_BYTES);
+        }
+        return new String(bytes, StandardCharsets.US_ASCII);
     }
 
     public boolean isEmpty() {

@@ -12,6 +12,7 @@ import dev.hotserve.core.RolloutPolicy;
 import dev.hotserve.source.s3.S3Location;
 import dev.hotserve.source.s3.S3SourceSettings;
 import java.io.IOException;
+import java.io.InputStream;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.file.FileSystems;
@@ -599,7 +600,7 @@ public final class ConfigLoader {
         static FileConfig read(Path path, String origin) throws ConfigException {
             JsonNode root;
             try {
-                root = new ObjectMapper(new YAMLFactory()).readTree(Files.readAllBytes(path));
+                root = new ObjectMapper(new YAMLFactory()).readTree(readBounded(path));
             } catch (IOException e) {
                 throw new ConfigException(origin + " names a config file that cannot be read: " + path + " (" + e.getMessage() + ")", e);
             }
@@ -634,6 +635,19 @@ public final class ConfigLoader {
                 }
             }
             return new FileConfig(name, path.toAbsolutePath().getParent(), root, models);
+        }
+
+        /** A config file is a few KiB; the bound keeps {@code HOTSERVE_CONFIG=/dev/zero} from filling the heap. */
+        private static final int MAX_CONFIG_BYTES = 4 * 1024 * 1024;
+
+        private static byte[] readBounded(Path path) throws IOException {
+            try (InputStream in = Files.newInputStream(path)) {
+                byte[] bytes = in.readNBytes(MAX_CONFIG_BYTES + 1);
+                if (bytes.length > MAX_CONFIG_BYTES) {
+                    throw new IOException("it is over " + MAX_CONFIG_BYTES + " bytes");
+                }
+                return bytes;
+            }
         }
 
         private static void unknownKeys(JsonNode node, Set<String> known, String where) throws ConfigException {

@@ -99,7 +99,9 @@ record Pointer(String key, Optional<String> sha256) {
 
     /** A relative key: no leading slash, no {@code .} or {@code ..} segments, no control characters, one line. */
     static String checkKey(String key, String where) throws SourceException {
-        boolean bad = key.isEmpty() || key.startsWith("/") || key.endsWith("/") || key.length() > 1024;
+        // S3's own limit on a key is 1,024 bytes of UTF-8, not characters.
+        boolean bad = key.isEmpty() || key.startsWith("/") || key.endsWith("/") || key.length() > 1024
+                || key.getBytes(StandardCharsets.UTF_8).length > 1024;
         for (int i = 0; !bad && i < key.length(); i++) {
             bad = Character.isISOControl(key.charAt(i));
         }

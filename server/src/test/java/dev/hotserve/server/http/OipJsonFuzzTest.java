@@ -1,0 +1,47 @@
+package dev.hotserve.server.http;
+
+import static dev.hotserve.server.http.HostileBodies.decodesOrRefuses;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.code_intelligence.jazzer.junit.FuzzTest;
+import dev.hotserve.engine.Tensor;
+import dev.hotserve.server.config.Limits;
+import dev.hotserve.server.inference.Dispatcher;
+import dev.hotserve.server.inference.InferRequest;
+import dev.hotserve.server.inference.ModelRegistry;
+import java.time.Duration;
+
+/**
+ * SPEC §13.8 for the Open Inference Protocol's JSON bodies (infer, repository load): any bytes give
+ * a request or a 4xx, and a decoded tensor never holds more elements than the limits allow. Run
+ * as a fuzzer with {@code bench/fuzz OipJsonFuzzTest#<method> <minutes>}.
+ */
+class OipJsonFuzzTest {
+
+    /** Low limits, so the fuzzer meets them often. */
+    private static final Limits LIMITS = new Limits(64 * 1024, 64, 10, 4096, 4, 4096, 4096, 16384, 100, 1000, Duration.ofSeconds(60), 8);
+
+    private final OipJson json = new OipJson();
+    /** Decoding asks the dispatcher for limits only: no model is needed. */
+    private final Dispatcher dispatcher = new Dispatcher(new ModelRegistry(null, Duration.ZERO), LIMITS);
+
+    @FuzzTest
+    void inferRequest(byte[] body) {
+        decodesOrRefuses(() -> {
+            InferRequest r = json.parseInfer(body, dispatcher);
+            assertThat(r.inputs()).hasSizeLessThanOrEqualTo(LIMITS.maxInputs());
+            for (Tensor t : r.inputs()) {
+                long n = 1;
+                for (long d : t.shape()) {
+                    n *= d;
+                }
+                assertThat(n).isLessThanOrEqualTo(LIMITS.maxTensorElements());
+            }
+        });
+    }
+
+    @FuzzTest
+    void repositoryLoad(byte[] body) {
+        decodesOrRefuses(() -> json.parseLoadConfig(body));
+    }
+}
