@@ -36,8 +36,6 @@ public class HotserveProperties implements Validator {
      */
     private Path stateDir;
 
-    private final Web web = new Web();
-
     public Map<String, Model> getModels() {
         return models;
     }
@@ -54,10 +52,6 @@ public class HotserveProperties implements Validator {
         this.stateDir = stateDir;
     }
 
-    public Web getWeb() {
-        return web;
-    }
-
     @Override
     public boolean supports(Class<?> type) {
         return HotserveProperties.class.isAssignableFrom(type);
@@ -66,21 +60,6 @@ public class HotserveProperties implements Validator {
     @Override
     public void validate(Object target, Errors errors) {
         HotservePropertiesValidator.validate((HotserveProperties) target, errors);
-    }
-
-    /** {@code hotserve.web.*}: the native REST routes in the application's own web server. */
-    public static class Web {
-
-        /** Whether /<name>/predict, /<name>/predict/batch, /<name>/health and /<name>/model/info are served by Spring MVC. */
-        private boolean enabled;
-
-        public boolean isEnabled() {
-            return enabled;
-        }
-
-        public void setEnabled(boolean enabled) {
-            this.enabled = enabled;
-        }
     }
 
     /** {@code hotserve.models.<name>.*}: one model. Unset keys take the server's defaults. */

@@ -65,6 +65,28 @@ class BadPropertiesTest {
         assertThat(output).contains("Property: hotserve.models.sac.signatures").contains("enforce needs trusted keys");
     }
 
+    @Configuration(proxyBeanMethods = false)
+    @ImportAutoConfiguration(HotserveAutoConfiguration.class)
+    static class AppWithRefusingFactory {
+        @org.springframework.context.annotation.Bean
+        HotModelFactory refusingFactory(dev.hotserve.core.HotserveRuntime runtime, HotserveReloadCounts counts) {
+            return new HotModelFactory(runtime, counts, null) {
+                @Override
+                protected void customize(String name, HotserveProperties.Model properties, dev.hotserve.core.HotModelBuilder builder) {
+                    builder.glob(" ");
+                }
+            };
+        }
+    }
+
+    @Test
+    void aModelTheBuilderRefusesIsReportedNamingItsProperties(CapturedOutput output) {
+        assertThatThrownBy(() -> new SpringApplicationBuilder(AppWithRefusingFactory.class).web(WebApplicationType.NONE)
+                .properties("hotserve.models.sac.dir=" + tmp).run().close()).isNotNull();
+        assertThat(output).contains("APPLICATION FAILED TO START").contains("hotserve.models.sac cannot be built: glob must not be blank")
+                .contains("Check the properties under hotserve.models.sac");
+    }
+
     @Test
     void aGoodConfigurationStarts() {
         start("hotserve.models.sac.dir=" + tmp, "hotserve.models.sac.threads=2", "hotserve.models.sac.poll-interval=5s",

@@ -98,6 +98,24 @@ class HotserveHealthAndMetricsTest {
     }
 
     @Test
+    void aModelWithARolloutAndBatchingHasTheirMetersAndEveryModelItsSourceAndAgeMeters() {
+        Checkpoints.publish(tmp, "actor_seed0.onnx", "model_0001.onnx", 1);
+        runner.withPropertyValues("hotserve.models.sac.dir=" + tmp, "hotserve.models.sac.rollout.mode=canary",
+                "hotserve.models.sac.max-batch-size=4", "hotserve.models.sac.max-queue-delay=1ms", "hotserve.state-dir=" + tmp.resolve("state"))
+                .run(context -> {
+                    assertThat(context).hasNotFailed();
+                    SimpleMeterRegistry registry = new SimpleMeterRegistry();
+                    context.getBean(HotserveMeterBinder.class).bindTo(registry);
+                    assertThat(registry.get("hotserve.rollout.phase").tag("model", "sac").gauge().value()).isEqualTo(0.0);
+                    assertThat(registry.get("hotserve.rollout.drift").tags("model", "sac", "quantile", "0.99").gauge()).isNotNull();
+                    assertThat(registry.get("hotserve.batch.queue.depth").tag("model", "sac").gauge().value()).isEqualTo(0.0);
+                    assertThat(registry.get("hotserve.source.reachable").tag("model", "sac").gauge().value()).isEqualTo(1.0);
+                    assertThat(registry.get("hotserve.checkpoint.age").tag("model", "sac").gauge().value()).isGreaterThan(0.0);
+                    assertThat(context.getBean("sac", HotModel.class).rolloutPolicy().stateFile()).isPresent();
+                });
+    }
+
+    @Test
     void aModelBeanOfTheApplicationsHasMetersAndHealthToo() {
         Checkpoints.publish(tmp, "actor_seed0.onnx", "model_0001.onnx", 1);
         runner.withBean("policy", HotModel.class, () -> HotModel.builder().name("policy").directory(tmp).build())
