@@ -60,6 +60,12 @@ class BadPropertiesTest {
     }
 
     @Test
+    void aSourceThatIsNotAnS3UriIsRefusedNamingIt(CapturedOutput output) {
+        assertThatThrownBy(() -> start("hotserve.models.sac.source=ftp://models/sac/")).isNotNull();
+        assertThat(output).contains("Property: hotserve.models.sac.source").contains("Value: \"ftp://models/sac/\"");
+    }
+
+    @Test
     void enforcedSignaturesWithoutTrustedKeysAreRefused(CapturedOutput output) {
         assertThatThrownBy(() -> start("hotserve.models.sac.dir=" + tmp, "hotserve.models.sac.signatures=enforce")).isNotNull();
         assertThat(output).contains("Property: hotserve.models.sac.signatures").contains("enforce needs trusted keys");
