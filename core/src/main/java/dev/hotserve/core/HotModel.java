@@ -254,6 +254,11 @@ public final class HotModel implements AutoCloseable {
         return s == null ? Optional.empty() : Optional.of(s.version);
     }
 
+    /** Whether {@link #close()} was called: nothing serves any more and nothing will (health checks tell this from "nothing loaded yet"). */
+    public boolean isClosed() {
+        return state.get().closed();
+    }
+
     /** Where the model stands, read at one moment. */
     public ModelStatus status() {
         ModelState st = state.get();

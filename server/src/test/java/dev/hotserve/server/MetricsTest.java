@@ -1,6 +1,7 @@
 package dev.hotserve.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
@@ -24,6 +25,9 @@ class MetricsTest {
             Checkpoints.publishBytes(dir, new byte[] {1, 2, 3}, "model_2.onnx", 2);
             assertThat(s.post("/sac/predict", TestServer.predictBody(28, 0.1)).statusCode()).isEqualTo(200);
 
+            // The refused load's event reaches the meters on a loader thread (the server's followUpOnLoader),
+            // possibly after the request it answered: wait for that event, not for time.
+            await().until(() -> s.get("/metrics").body().contains("hotserve_reloads_total{kind=\"failed\",model=\"sac\"}"));
             HttpResponse<String> r = s.get("/metrics");
             assertThat(r.statusCode()).isEqualTo(200);
             assertThat(r.headers().firstValue("Content-Type")).hasValueSatisfying(v -> assertThat(v).startsWith("text/plain; version=0.0.4"));

@@ -1,0 +1,76 @@
+package dev.hotserve.spring.autoconfigure;
+
+import dev.hotserve.core.HotModel;
+import dev.hotserve.core.HotserveRuntime;
+import io.micrometer.core.instrument.binder.MeterBinder;
+import java.time.InstantSource;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.health.autoconfigure.contributor.ConditionalOnEnabledHealthIndicator;
+import org.springframework.boot.health.contributor.HealthContributor;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.context.annotation.Import;
+
+/**
+ * hotserve in a Spring Boot application (SPEC §15): one {@link HotModel} bean per
+ * {@code hotserve.models.<name>} ({@link HotModelRegistrar}), built by {@link HotModelFactory} on
+ * one shared {@link HotserveRuntime}; with Actuator's health on the class path, the
+ * {@code hotserve} health contributor; with Micrometer, the {@code hotserve_*} meters. Every bean
+ * here gives way to one of the application's own.
+ *
+ * <p>Closing: each model is closed by its bean's destroy method before the runtime it uses,
+ * because the models depend on the factory, which depends on the runtime, and Spring destroys
+ * dependants first.
+ */
+@AutoConfiguration
+@ConditionalOnClass(HotModel.class)
+@EnableConfigurationProperties(HotserveProperties.class)
+@Import(HotModelRegistrar.class)
+public class HotserveAutoConfiguration {
+
+    /** The engines, loader threads, directory watch and leak check every model shares. */
+    @Bean(destroyMethod = "close")
+    @ConditionalOnMissingBean
+    public HotserveRuntime hotserveRuntime() {
+        return HotserveRuntime.create();
+    }
+
+    @Bean
+    @ConditionalOnMissingBean
+    public HotserveReloadCounts hotserveReloadCounts() {
+        return new HotserveReloadCounts();
+    }
+
+    @Bean
+    @ConditionalOnMissingBean
+    public HotModelFactory hotModelFactory(HotserveRuntime runtime, HotserveReloadCounts counts, HotserveProperties properties) {
+        return new HotModelFactory(runtime, counts, properties.getStateDir());
+    }
+
+    @Configuration(proxyBeanMethods = false)
+    @ConditionalOnClass(HealthContributor.class)
+    @ConditionalOnEnabledHealthIndicator("hotserve")
+    static class Health {
+
+        @Bean
+        @ConditionalOnMissingBean(name = "hotserveHealthContributor")
+        public HotserveHealthContributor hotserveHealthContributor(ObjectProvider<HotModel> models) {
+            return new HotserveHealthContributor(models);
+        }
+    }
+
+    @Configuration(proxyBeanMethods = false)
+    @ConditionalOnClass(MeterBinder.class)
+    static class Metrics {
+
+        @Bean
+        @ConditionalOnMissingBean
+        public HotserveMeterBinder hotserveMeterBinder(ObjectProvider<HotModel> models, HotserveReloadCounts counts) {
+            return new HotserveMeterBinder(models, counts, InstantSource.system());
+        }
+    }
+}
