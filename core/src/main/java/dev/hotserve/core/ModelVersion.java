@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * One loaded checkpoint: which file (path, mtime, size, sha256 of the bytes loaded), how it was
@@ -17,6 +18,8 @@ import java.util.Objects;
  * @param path the local file that was loaded (for a remote source, its staged copy)
  * @param sha256 lower-case hex digest of the bytes that were loaded
  * @param head the policy head kind, {@code "sac"} or {@code "identity"}
+ * @param signer who signed the bytes (a key's sha256 hint or a certificate's subject), when a
+ *     signature was verified (SPEC §16); empty when signatures are off or, in {@code warn}, refused
  */
 public record ModelVersion(
         long generation,
@@ -32,7 +35,8 @@ public record ModelVersion(
         String head,
         boolean optimized,
         Duration loadDuration,
-        Instant loadedAt) {
+        Instant loadedAt,
+        Optional<String> signer) {
 
     public ModelVersion {
         if (generation < 1) {
@@ -47,6 +51,7 @@ public record ModelVersion(
         Objects.requireNonNull(head, "head");
         Objects.requireNonNull(loadDuration, "loadDuration");
         Objects.requireNonNull(loadedAt, "loadedAt");
+        Objects.requireNonNull(signer, "signer");
     }
 
     Fingerprint fingerprint() {

@@ -697,7 +697,7 @@ final class Reloader {
                     }
                     ModelVersion optimized = new ModelVersion(v.generation(), v.name(), v.source(), v.path(), v.mtime(), v.size(),
                             v.sha256(), v.engine(), v.stateDim(), v.actionDim(), v.head(), true, v.loadDuration(),
-                            v.loadedAt());
+                            v.loadedAt(), v.signer());
                     openModels.incrementAndGet();
                     Snapshot next = new Snapshot(optimized, s.ref, ok.model(), ok.head(), batcherFor(ok), openModels::decrementAndGet);
                     if (!state.serveAgain(s, next)) {
@@ -724,7 +724,8 @@ final class Reloader {
         long newGen = before.generation() + 1;
         CheckpointRef ref = staged.ref();
         ModelVersion v = new ModelVersion(newGen, ref.versionName(), ref.id(), staged.file(), ref.modified(), ok.size(), ok.sha256(),
-                ok.engine(), ok.model().signature().inputWidth(), ok.head().actionDim(), ok.head().kind(), ok.model().optimized(), took, end);
+                ok.engine(), ok.model().signature().inputWidth(), ok.head().actionDim(), ok.head().kind(), ok.model().optimized(), took, end,
+                Optional.ofNullable(ok.signer()));
         openModels.incrementAndGet();
         Snapshot next = new Snapshot(v, ref, ok.model(), ok.head(), batcherFor(ok), openModels::decrementAndGet);
         if (kind == ReloadKind.LOADED && !rollout.policy().immediate() && before.serving() != null) {
@@ -745,7 +746,8 @@ final class Reloader {
             replaced = prev.serving();
         }
         log.loaded(v);
-        log.record(new ReloadEvent(end, kind, prev.generation(), newGen, staged.file(), reason, took, null));
+        String said = v.signer().map(who -> reason + "; signed by " + who).orElse(reason);
+        log.record(new ReloadEvent(end, kind, prev.generation(), newGen, staged.file(), said, took, null));
         if (!rollout.policy().immediate()) {
             rollout.persist(v);
         }

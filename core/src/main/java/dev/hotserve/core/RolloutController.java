@@ -360,7 +360,7 @@ final class RolloutController {
             Snapshot old = g.previous();
             ModelVersion v = old.version;
             ModelVersion again = new ModelVersion(prev.generation() + 1, v.name(), v.source(), v.path(), v.mtime(), v.size(), v.sha256(),
-                    v.engine(), v.stateDim(), v.actionDim(), v.head(), v.optimized(), Duration.ZERO, clock.instant());
+                    v.engine(), v.stateDim(), v.actionDim(), v.head(), v.optimized(), Duration.ZERO, clock.instant(), v.signer());
             // The same loaded model serves again under a new generation; the new snapshot owns its close.
             Snapshot reborn = new Snapshot(again, old.ref, old.model, old.head, old.batcher, onClose);
             ModelState.Failure f = new ModelState.Failure(bad.ref, new LoadFailure(bad.version.path(), clock.instant(),

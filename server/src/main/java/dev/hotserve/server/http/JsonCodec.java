@@ -17,6 +17,7 @@ import dev.hotserve.core.RolloutStatus;
 import dev.hotserve.server.config.Limits;
 import dev.hotserve.source.SourceHealth;
 import java.io.ByteArrayOutputStream;
+import java.io.CharConversionException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Duration;
@@ -307,6 +308,8 @@ public final class JsonCodec {
             case InputCoercionException c -> HttpError.badRequest("a number is out of range: " + c.getOriginalMessage());
             case JsonProcessingException j -> HttpError.badRequest("malformed JSON: " + j.getOriginalMessage()
                     + (j.getLocation() == null ? "" : " (line " + j.getLocation().getLineNr() + ", column " + j.getLocation().getColumnNr() + ")"));
+            // Jackson guesses UTF-16/32 from the first bytes; bytes that are no text in the guessed encoding are the client's.
+            case CharConversionException c -> HttpError.badRequest("the request body is not JSON text (UTF-8): " + c.getMessage());
             default -> new UncheckedIOException("reading a request body held in memory", e);
         };
     }
@@ -583,6 +586,7 @@ public final class JsonCodec {
         g.writeStringField("mtime", v.mtime().toString());
         g.writeNumberField("size", v.size());
         g.writeStringField("sha256", v.sha256());
+        g.writeStringField("signer", v.signer().orElse(null)); // null: no signature was verified
         g.writeNumberField("state_dim", v.stateDim());
         g.writeNumberField("action_dim", v.actionDim());
         g.writeStringField("engine", v.engine());

@@ -8,6 +8,7 @@ import dev.hotserve.server.config.ModelConfig;
 import dev.hotserve.server.config.ModelSource;
 import dev.hotserve.server.metrics.ServerMetrics;
 import dev.hotserve.source.s3.S3CheckpointSource;
+import dev.hotserve.signing.SignatureMode;
 import dev.hotserve.source.s3.S3SourceSettings;
 import java.io.IOException;
 import java.io.InputStream;
@@ -62,7 +63,7 @@ public final class ModelFactory implements AutoCloseable {
                 b.directory(d.dir());
                 d.glob().ifPresent(b::glob);
             }
-            case ModelSource.S3 s3 -> b.source(openS3(s3));
+            case ModelSource.S3 s3 -> b.source(openS3(s3, m.signatures() != SignatureMode.OFF));
             case ModelSource.Demo demo -> b.file(copyDemo(m.name()));
         }
         HotModel model = b.build();
@@ -79,8 +80,9 @@ public final class ModelFactory implements AutoCloseable {
      * as a local one would (a store that cannot be reached costs one refused connection or the
      * call timeout, and the model answers 503 until a later poll succeeds).
      */
-    private static S3CheckpointSource openS3(ModelSource.S3 s3) {
-        S3SourceSettings settings = S3SourceSettings.of(s3.location(), s3.endpoint(), s3.cacheDir()).withKeepStaged(s3.keepStaged());
+    private static S3CheckpointSource openS3(ModelSource.S3 s3, boolean signatures) {
+        S3SourceSettings settings = S3SourceSettings.of(s3.location(), s3.endpoint(), s3.cacheDir()).withKeepStaged(s3.keepStaged())
+                .withSignatures(signatures);
         if (s3.glob().isPresent()) {
             settings = settings.withGlob(s3.glob().get());
         }

@@ -408,6 +408,7 @@
       $('.f-engine', r).textContent = loaded ? `${info.engine}${info.jit_compiled ? ' · optimised' : ''} · ${info.mode || ''}` : '–';
       $('.f-sha', r).textContent = loaded && info.sha256 ? info.sha256.slice(0, 12) : '–';
       $('.f-sha', r).title = info.sha256 || '';
+      $('.f-signer', r).textContent = loaded ? (info.signer || 'not verified') : '–';
       $('.f-written', r).title = info.mtime || '';
       $('.f-live', r).title = info.loaded_at || '';
       $('.f-source', r).textContent = sourceText || '–';

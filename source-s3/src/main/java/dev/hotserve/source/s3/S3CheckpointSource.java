@@ -220,7 +220,12 @@ public final class S3CheckpointSource implements CheckpointSource {
         try {
             UnaryOperator<State> resolved = switch (readPointer(before.pointerEtag())) {
                 // The ETag is taken from the state as it is now: a stage may have just dropped it.
-                case PointerRead.Unchanged u -> s -> new State(s.current(), s.pointerEtag(), reached(now), Instant.MIN);
+                case PointerRead.Unchanged u -> {
+                    // The pointer and its checkpoint stand, but a signature may have been uploaded since.
+                    Optional<CheckpointRef> seen = before.current();
+                    Optional<CheckpointRef> resigned = settings.signatures() && seen.isPresent() ? Optional.of(resigned(seen.get())) : seen;
+                    yield s -> new State(s.current().equals(seen) ? resigned : s.current(), s.pointerEtag(), reached(now), Instant.MIN);
+                }
                 case PointerRead.Absent a -> {
                     Optional<CheckpointRef> newest = newestByListing();
                     yield s -> new State(newest, Optional.empty(), reached(now), Instant.MIN);
@@ -335,10 +340,52 @@ public final class S3CheckpointSource implements CheckpointSource {
                 : Optional.of(ref(newest.key(), newest.size(), newest.eTag(), newest.lastModified(), Optional.empty()));
     }
 
-    private CheckpointRef ref(String key, Long size, String etag, Instant modified, Optional<String> sha256) {
+    private CheckpointRef ref(String key, Long size, String etag, Instant modified, Optional<String> sha256) throws PollFailure {
         String fileName = key.substring(key.lastIndexOf('/') + 1);
+        String token = etag == null ? "" : etag;
+        if (settings.signatures()) {
+            token += SIGNATURE_TAG + signatureTag(key);
+        }
         return new CheckpointRef(settings.location().uriOf(key), CheckpointRef.versionNameOf(fileName), size == null ? -1 : size,
-                etag == null ? "" : etag, modified == null ? Instant.EPOCH : modified, sha256);
+                token, modified == null ? Instant.EPOCH : modified, sha256);
+    }
+
+    /**
+     * With signatures on, a ref's change token is the object's ETag, this marker, and the ETag of
+     * its {@code .sig} (or {@code none}): a refusal is remembered per checkpoint and signature, so a
+     * training job that uploads the checkpoint and then its signature gets it served.
+     */
+    private static final String SIGNATURE_TAG = " sig:";
+
+    /** The same checkpoint with the change token of its signature as it is now. */
+    private CheckpointRef resigned(CheckpointRef ref) throws PollFailure {
+        String prefix = "s3://" + settings.location().bucket() + "/";
+        String key = ref.id().substring(prefix.length());
+        String token = objectTag(ref.changeToken()) + SIGNATURE_TAG + signatureTag(key);
+        return token.equals(ref.changeToken()) ? ref
+                : new CheckpointRef(ref.id(), ref.versionName(), ref.size(), token, ref.modified(), ref.sha256());
+    }
+
+    /** The object's own ETag within a change token, as the download's {@code If-Match} needs it. */
+    static String objectTag(String changeToken) {
+        int i = changeToken.indexOf(SIGNATURE_TAG);
+        return i < 0 ? changeToken : changeToken.substring(0, i);
+    }
+
+    private String signatureTag(String key) throws PollFailure {
+        String sigKey = key + StagingCache.SIGNATURE;
+        try {
+            String etag = s3.headObject(h -> h.bucket(settings.location().bucket()).key(sigKey)
+                    .overrideConfiguration(o -> o.apiCallTimeout(SMALL_CALL_TIMEOUT))).eTag();
+            return etag == null ? "unknown" : etag;
+        } catch (SdkServiceException e) {
+            if (e.statusCode() == 404) {
+                return "none";
+            }
+            throw failure(e, "looking up the signature " + settings.location().uriOf(sigKey));
+        } catch (SdkException e) {
+            throw failure(e, "looking up the signature " + settings.location().uriOf(sigKey));
+        }
     }
 
     /** Words for a failed call, and whether the store answered at all. */
@@ -418,13 +465,16 @@ public final class S3CheckpointSource implements CheckpointSource {
                     + "; refusing it and keeping the last good version");
         }
         Optional<byte[]> json;
+        Optional<byte[]> signature;
         try {
             json = readSidecar(key + ".json");
+            // Staged beside the bytes it signs, and verified on those staged bytes by the load.
+            signature = settings.signatures() ? readSidecar(key + StagingCache.SIGNATURE) : Optional.empty();
         } catch (SourceException e) {
             part.ifPresent(cache::discard);
             throw e;
         }
-        StagingCache.Staged staged = cache.commit(ref, fileName, part, actual, json, shaSidecar);
+        StagingCache.Staged staged = cache.commit(ref, fileName, part, actual, json, shaSidecar, signature);
         stageSucceeded();
         return new StagedCheckpoint(ref, staged.file(), staged.json(), staged.sha256(), Optional.of(actual));
     }
@@ -466,8 +516,9 @@ public final class S3CheckpointSource implements CheckpointSource {
      */
     private String download(CheckpointRef ref, String key, Path part) throws SourceException {
         GetObjectRequest.Builder req = GetObjectRequest.builder().bucket(settings.location().bucket()).key(key);
-        if (!ref.changeToken().isEmpty()) {
-            req.ifMatch(ref.changeToken());
+        String objectTag = objectTag(ref.changeToken());
+        if (!objectTag.isEmpty()) {
+            req.ifMatch(objectTag);
         }
         long t0 = System.nanoTime();
         long written = 0;

@@ -22,6 +22,8 @@ import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
  *     web identity, container and instance roles)
  * @param region empty: the standard region chain, else {@code us-east-1} (what S3-compatible
  *     stores accept)
+ * @param signatures whether each checkpoint's {@code <key>.sig} is staged with it and is part of
+ *     its change token, so that a signature uploaded after its checkpoint is picked up (SPEC §16)
  */
 public record S3SourceSettings(
         S3Location location,
@@ -32,7 +34,8 @@ public record S3SourceSettings(
         Duration initialBackoff,
         Duration maxBackoff,
         Optional<AwsCredentialsProvider> credentials,
-        Optional<String> region) {
+        Optional<String> region,
+        boolean signatures) {
 
     public static final String DEFAULT_GLOB = "model_*.{onnx,pt}";
     public static final int DEFAULT_KEEP_STAGED = 3;
@@ -63,23 +66,27 @@ public record S3SourceSettings(
     /** Defaults for everything but where to read and where to stage. */
     public static S3SourceSettings of(S3Location location, Optional<URI> endpoint, Path cacheDir) {
         return new S3SourceSettings(location, endpoint, cacheDir, DEFAULT_GLOB, DEFAULT_KEEP_STAGED, DEFAULT_INITIAL_BACKOFF,
-                DEFAULT_MAX_BACKOFF, Optional.empty(), Optional.empty());
+                DEFAULT_MAX_BACKOFF, Optional.empty(), Optional.empty(), false);
     }
 
     public S3SourceSettings withGlob(String g) {
-        return new S3SourceSettings(location, endpoint, cacheDir, g, keepStaged, initialBackoff, maxBackoff, credentials, region);
+        return new S3SourceSettings(location, endpoint, cacheDir, g, keepStaged, initialBackoff, maxBackoff, credentials, region, signatures);
     }
 
     public S3SourceSettings withKeepStaged(int n) {
-        return new S3SourceSettings(location, endpoint, cacheDir, glob, n, initialBackoff, maxBackoff, credentials, region);
+        return new S3SourceSettings(location, endpoint, cacheDir, glob, n, initialBackoff, maxBackoff, credentials, region, signatures);
     }
 
     public S3SourceSettings withBackoff(Duration initial, Duration max) {
-        return new S3SourceSettings(location, endpoint, cacheDir, glob, keepStaged, initial, max, credentials, region);
+        return new S3SourceSettings(location, endpoint, cacheDir, glob, keepStaged, initial, max, credentials, region, signatures);
+    }
+
+    public S3SourceSettings withSignatures(boolean on) {
+        return new S3SourceSettings(location, endpoint, cacheDir, glob, keepStaged, initialBackoff, maxBackoff, credentials, region, on);
     }
 
     public S3SourceSettings withCredentials(AwsCredentialsProvider provider) {
-        return new S3SourceSettings(location, endpoint, cacheDir, glob, keepStaged, initialBackoff, maxBackoff, Optional.of(provider), region);
+        return new S3SourceSettings(location, endpoint, cacheDir, glob, keepStaged, initialBackoff, maxBackoff, Optional.of(provider), region, signatures);
     }
 
     /**

@@ -44,6 +44,8 @@ final class StagingCache {
     private static final ObjectMapper JSON = new ObjectMapper();
     static final String RECORD = ".staged";
     static final String PART = ".part";
+    /** Beside the staged file, where the load's signature check looks for it. */
+    static final String SIGNATURE = ".sig";
 
     private final Path dir;
     private final int keep;
@@ -99,7 +101,9 @@ final class StagingCache {
         Path record = dir.resolve(fileName + RECORD);
         try {
             Optional<Entry> entry = readRecord(record);
-            if (entry.isEmpty() || !entry.get().id().equals(ref.id()) || !entry.get().changeToken().equals(ref.changeToken())
+            // The object's own tag: a signature that arrived later changes the ref's token, not these bytes.
+            if (entry.isEmpty() || !entry.get().id().equals(ref.id())
+                    || !S3CheckpointSource.objectTag(entry.get().changeToken()).equals(S3CheckpointSource.objectTag(ref.changeToken()))
                     || !Files.isRegularFile(file) || Files.size(file) != entry.get().size()) {
                 return Optional.empty();
             }
@@ -120,17 +124,19 @@ final class StagingCache {
     /**
      * Makes {@code fileName} hold the verified bytes of {@code ref}: the completed download
      * {@code part} is renamed into place (or, when {@code part} is empty, the reused file stays),
-     * the sidecars are written or removed, and the record is written last. Then cleans up.
+     * the sidecars (and the signature, {@code .sig}) are written or removed, and the record is
+     * written last. Then cleans up.
      *
      * @return the local checkpoint and its sidecars' local paths
      */
-    Staged commit(CheckpointRef ref, String fileName, Optional<Path> part, String sha256, Optional<byte[]> json, Optional<byte[]> sha256Sidecar)
-            throws SourceException {
+    Staged commit(CheckpointRef ref, String fileName, Optional<Path> part, String sha256, Optional<byte[]> json, Optional<byte[]> sha256Sidecar,
+            Optional<byte[]> signature) throws SourceException {
         Path file = dir.resolve(fileName);
         Path record = dir.resolve(fileName + RECORD);
         try {
             Optional<Path> jsonPath = writeOrRemove(dir.resolve(fileName + ".json"), json);
             Optional<Path> shaPath = writeOrRemove(dir.resolve(fileName + ".sha256"), sha256Sidecar);
+            writeOrRemove(dir.resolve(fileName + SIGNATURE), signature);
             if (part.isPresent()) {
                 // A record that outlived its file must not vouch for the new bytes, even for a moment.
                 Files.deleteIfExists(record);
@@ -188,6 +194,7 @@ final class StagingCache {
             keepNames.add(k.fileName());
             keepNames.add(k.fileName() + ".json");
             keepNames.add(k.fileName() + ".sha256");
+            keepNames.add(k.fileName() + SIGNATURE);
             keepNames.add(k.fileName() + RECORD);
         }
         for (Path p : all) {

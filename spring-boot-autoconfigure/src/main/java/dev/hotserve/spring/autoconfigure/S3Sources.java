@@ -1,5 +1,6 @@
 package dev.hotserve.spring.autoconfigure;
 
+import dev.hotserve.signing.SignatureMode;
 import dev.hotserve.source.s3.S3CheckpointSource;
 import dev.hotserve.source.s3.S3Location;
 import dev.hotserve.source.s3.S3SourceSettings;
@@ -44,7 +45,8 @@ final class S3Sources {
         S3SourceSettings settings = S3SourceSettings.of(S3Location.parse(m.getSource()), Optional.ofNullable(m.getS3Endpoint()),
                         cacheRoot.resolve(name))
                 .withKeepStaged(m.getCacheKeep())
-                .withGlob(m.getGlob());
+                .withGlob(m.getGlob())
+                .withSignatures(m.getSignatures() != SignatureMode.OFF);
         S3CheckpointSource source = S3CheckpointSource.open(settings, InstantSource.system());
         source.poll();
         return source;
