@@ -76,7 +76,8 @@ final class SignatureCheck {
     }
 
     private Pending refuseOrWarn(Path file, SignatureException e) throws CheckpointLoading.Refused {
-        String msg = "signature of " + file + " refused (" + e.getMessage() + ")";
+        // The reason's label first, where no file name can be mistaken for it: metrics count refusals by it.
+        String msg = SignatureException.refusal(e.reason()) + " of " + file + ": " + e.getMessage();
         if (mode == SignatureMode.ENFORCE) {
             throw new CheckpointLoading.Refused(msg, e);
         }

@@ -1,6 +1,7 @@
 package dev.hotserve.signing;
 
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * Why a checkpoint's signature was refused (SPEC §16), or why a key file or signing input was unusable.
@@ -50,6 +51,28 @@ public final class SignatureException extends Exception {
     public SignatureException(Reason reason, String message, Throwable cause) {
         super(reason.label() + ": " + message, cause);
         this.reason = Objects.requireNonNull(reason, "reason");
+    }
+
+    private static final String REFUSED = "signature refused (";
+
+    /** How a load refused for its signature says so, first in its reason: {@code signature refused (<label>)}. */
+    public static String refusal(Reason reason) {
+        return REFUSED + reason.label() + ")";
+    }
+
+    /** The reason a load's error names by {@link #refusal}, if it begins with one. */
+    public static Optional<Reason> refusedIn(String loadError) {
+        if (loadError == null || !loadError.startsWith(REFUSED)) {
+            return Optional.empty();
+        }
+        int end = loadError.indexOf(')', REFUSED.length());
+        String label = end < 0 ? "" : loadError.substring(REFUSED.length(), end);
+        for (Reason r : Reason.values()) {
+            if (r.label().equals(label)) {
+                return Optional.of(r);
+            }
+        }
+        return Optional.empty();
     }
 
     public Reason reason() {

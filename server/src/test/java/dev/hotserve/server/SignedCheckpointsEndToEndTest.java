@@ -58,6 +58,8 @@ class SignedCheckpointsEndToEndTest {
             Path second = Checkpoints.publish(dir, "actor_seed1.onnx", "model_2026-04-02.onnx", 2);
             assertThat(predictPath(s)).as("unsigned: the old model keeps serving").isEqualTo(first.toString());
             assertThat(predictPath(s)).isEqualTo(first.toString());
+            assertThat(s.get("/metrics").body()).as("refusals are counted by reason")
+                    .containsPattern("hotserve_signature_refusals_total\\{model=\"sac\",reason=\"unsigned\"\\} [1-9]");
 
             sign(second, KEY); // the training job writes the checkpoint, then its signature
             assertThat(predictPath(s)).isEqualTo(second.toString());

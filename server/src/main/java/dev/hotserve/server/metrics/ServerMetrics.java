@@ -6,6 +6,7 @@ import dev.hotserve.core.ModelVersion;
 import dev.hotserve.core.ReloadEvent;
 import dev.hotserve.core.ReloadKind;
 import dev.hotserve.core.RolloutStatus;
+import dev.hotserve.signing.SignatureException;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Gauge;
@@ -201,6 +202,10 @@ public final class ServerMetrics {
                 .increment();
         if (e.kind() == ReloadKind.FAILED) {
             Counter.builder("hotserve.load.failures").tag("model", model).register(registry).increment();
+            // The reason label comes from a closed set, never from the error's own text.
+            SignatureException.refusedIn(e.error()).ifPresent(r -> Counter.builder("hotserve.signature.refusals")
+                    .description("checkpoints refused for their signature, by reason").tags("model", model, "reason", r.label())
+                    .register(registry).increment());
         }
         if (e.newGeneration() > e.oldGeneration()) {
             Timer.builder("hotserve.model.load")
