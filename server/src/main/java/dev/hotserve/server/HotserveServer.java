@@ -16,6 +16,7 @@ import dev.hotserve.server.metrics.ServerMetrics;
 import dev.hotserve.server.openapi.OpenApiDocument;
 import dev.hotserve.server.openapi.RouteCatalog;
 import dev.hotserve.server.ui.Dashboard;
+import dev.hotserve.server.http.Compression;
 import io.helidon.webserver.WebServer;
 import io.helidon.webserver.http.HttpRouting;
 import io.helidon.webserver.http1.Http1Config;
@@ -102,6 +103,7 @@ public final class HotserveServer implements AutoCloseable {
                     .shutdownGracePeriod(config.shutdownGrace())
                     // Helidon's wire log (at TRACE) would write request headers, keys included, into the log.
                     .addProtocol(Http1Config.builder().receiveLog(false).sendLog(false).build())
+                    .contentEncoding(Compression.requestDecoding())
                     .routing(r -> {
                         Dashboard.securityHeaders(r);
                         // Recorded, so that /openapi.json describes exactly what is registered; the dashboard before the catch-all.

@@ -145,6 +145,17 @@ class TritonHttpClientTest {
     }
 
     @Test
+    void compressedRequestsAndGzippedAnswersDecodeToTheSameValues() throws Exception {
+        try (TestServer s = sac()) {
+            for (String algorithm : new String[] {"gzip", "deflate"}) {
+                JsonNode got = TritonScripts.run(scratch, s, "infer_compressed.py", algorithm);
+                Map<String, JsonNode> json = asJson(s, "sac", Map.of("state", got.get("input")));
+                assertSameValues("action (" + algorithm + ")", got.get("outputs").get("action"), json.get("action"));
+            }
+        }
+    }
+
+    @Test
     void asyncInferAnswersEveryRequestInFlightWithItsOwnValues() throws Exception {
         try (TestServer s = sac()) {
             JsonNode got = TritonScripts.run(scratch, s, "infer_async.py");

@@ -10,6 +10,9 @@ import io.helidon.webserver.http.Handler;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
 import java.util.function.Function;
 
 /**
@@ -38,6 +41,8 @@ final class Endpoint implements Handler {
     private final ErrorMapper.Style style;
     private final Shared shared;
     private final Action action;
+    /** whether a successful answer is compressed for a client whose Accept-Encoding allows it */
+    private final boolean compressAnswers;
     /** The last version named in a response, with its header values: versions change rarely. */
     private volatile VersionHeaders last = new VersionHeaders(null, "", "");
 
@@ -45,15 +50,17 @@ final class Endpoint implements Handler {
 
     /**
      * @param model the model a request is for, as its metrics label
+     * @param compressAnswers whether successful answers are compressed where the client accepts it ({@link Compression})
      */
     Endpoint(Function<ServerRequest, String> model, String route, Access.Level level, ErrorMapper.Style style, Shared shared,
-            Action action) {
+            boolean compressAnswers, Action action) {
         this.model = model;
         this.route = route;
         this.level = level;
         this.style = style;
         this.shared = shared;
         this.action = action;
+        this.compressAnswers = compressAnswers;
     }
 
     @Override
@@ -73,11 +80,29 @@ final class Endpoint implements Handler {
             } catch (Exception e) {
                 reply = shared.errors().toReply(e, req.prologue().method().text() + " " + req.path().path(), style);
             }
-            send(res, reply);
+            send(res, compressed(req, reply));
         } finally {
             shared.metrics().requestFinished(model.apply(req), route, reply == null ? 500 : reply.status(), System.nanoTime() - t0);
             shared.gate().exit();
         }
+    }
+
+    /**
+     * The reply compressed, when this route compresses, the answer succeeded and the client accepts
+     * it. Errors never are: Triton's client reads an error's body without decompressing it.
+     */
+    private Reply compressed(ServerRequest req, Reply reply) {
+        if (!compressAnswers || reply.status() / 100 != 2 || reply.body().length == 0) {
+            return reply;
+        }
+        Optional<String> encoding = Compression.chosen(req.headers().first(HeaderNames.ACCEPT_ENCODING));
+        if (encoding.isEmpty()) {
+            return reply;
+        }
+        Map<String, String> headers = new HashMap<>(reply.headers());
+        headers.put(HeaderNames.CONTENT_ENCODING.defaultCase(), encoding.get());
+        headers.put(HeaderNames.VARY.defaultCase(), HeaderNames.ACCEPT_ENCODING.defaultCase());
+        return new Reply(reply.status(), reply.contentType(), Compression.compress(encoding.get(), reply.body()), reply.version(), headers);
     }
 
     private void send(ServerResponse res, Reply reply) {

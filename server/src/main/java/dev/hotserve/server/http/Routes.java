@@ -101,7 +101,7 @@ public final class Routes {
         add(routing, Method.POST, base + "/model/promote", Access.Level.ADMIN, Style.DETAIL, this::modelLabel, r::promote);
         add(routing, Method.POST, base + "/model/reject", Access.Level.ADMIN, Style.DETAIL, this::modelLabel, r::reject);
 
-        routing.any(new Endpoint(server, "unmatched", Access.Level.PUBLIC, Style.DETAIL, shared, req -> {
+        routing.any(new Endpoint(server, "unmatched", Access.Level.PUBLIC, Style.DETAIL, shared, false, req -> {
             String path = req.path().path();
             TreeSet<String> allowed = new TreeSet<>();
             for (Known k : known) {
@@ -139,8 +139,9 @@ public final class Routes {
             return n;
         });
         k.methods().add(method.text());
+        // The protocol's answers may be compressed (SPEC §14); the native API's stay as its contract defines them.
         Endpoint endpoint = new Endpoint(model, template.startsWith("/{model}") ? template.substring("/{model}".length()) : template,
-                level, style, shared, action);
+                level, style, shared, template.startsWith("/v2"), action);
         if (ModelPath.fits(template)) {
             routing.route(method, new ModelPath(template), endpoint);
         } else {
