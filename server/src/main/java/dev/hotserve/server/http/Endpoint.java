@@ -38,7 +38,8 @@ final class Endpoint implements Handler {
     private final Function<ServerRequest, String> model;
     private final String route;
     private final Access.Level level;
-    private final ErrorMapper.Style style;
+    /** the error body's style, per request: fixed for a route, by path for the fallback */
+    private final Function<ServerRequest, ErrorMapper.Style> style;
     private final Shared shared;
     private final Action action;
     /** whether a successful answer is compressed for a client whose Accept-Encoding allows it */
@@ -54,6 +55,11 @@ final class Endpoint implements Handler {
      */
     Endpoint(Function<ServerRequest, String> model, String route, Access.Level level, ErrorMapper.Style style, Shared shared,
             boolean compressAnswers, Action action) {
+        this(model, route, level, req -> style, shared, compressAnswers, action);
+    }
+
+    private Endpoint(Function<ServerRequest, String> model, String route, Access.Level level, Function<ServerRequest, ErrorMapper.Style> style,
+            Shared shared, boolean compressAnswers, Action action) {
         this.model = model;
         this.route = route;
         this.level = level;
@@ -63,11 +69,22 @@ final class Endpoint implements Handler {
         this.compressAnswers = compressAnswers;
     }
 
+    /**
+     * The endpoint of every path no route matched: its errors in the protocol's {@code {"error"}}
+     * form under {@code /v2}, the native {@code {"detail"}} form elsewhere.
+     */
+    static Endpoint fallback(Function<ServerRequest, String> model, Shared shared, Action action) {
+        return new Endpoint(model, "unmatched", Access.Level.PUBLIC, req -> {
+            String path = req.path().path();
+            return path.equals("/v2") || path.startsWith("/v2/") ? ErrorMapper.Style.ERROR : ErrorMapper.Style.DETAIL;
+        }, shared, false, action);
+    }
+
     @Override
     public void handle(ServerRequest req, ServerResponse res) {
         if (!shared.gate().enter()) {
             res.header(HeaderNames.CONNECTION, "close");
-            send(res, shared.errors().toReply(new ServerStoppingException("the server is shutting down"), route, style));
+            send(res, shared.errors().toReply(new ServerStoppingException("the server is shutting down"), route, style.apply(req)));
             return;
         }
         long t0 = System.nanoTime();
@@ -78,7 +95,7 @@ final class Endpoint implements Handler {
                 shared.access().check(level, req.headers().first(HeaderNames.AUTHORIZATION));
                 reply = action.handle(req);
             } catch (Exception e) {
-                reply = shared.errors().toReply(e, req.prologue().method().text() + " " + req.path().path(), style);
+                reply = shared.errors().toReply(e, req.prologue().method().text() + " " + req.path().path(), style.apply(req));
             }
             send(res, compressed(req, reply));
         } finally {
