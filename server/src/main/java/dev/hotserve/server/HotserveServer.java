@@ -17,6 +17,9 @@ import dev.hotserve.server.metrics.ServerMetrics;
 import dev.hotserve.server.openapi.OpenApiDocument;
 import dev.hotserve.server.openapi.RouteCatalog;
 import dev.hotserve.server.ui.Dashboard;
+import dev.hotserve.server.http.Compression;
+import dev.hotserve.server.http.ConnectionClose;
+import dev.hotserve.server.http.Http10Selector;
 import io.helidon.webserver.WebServer;
 import io.helidon.webserver.http.HttpRouting;
 import io.helidon.webserver.http1.Http1Config;
@@ -97,21 +100,26 @@ public final class HotserveServer implements AutoCloseable {
             } else {
                 LOG.log(System.Logger.Level.INFO, "gRPC is off (HOTSERVE_GRPC_PORT=off)");
             }
+            // Helidon's wire log (at TRACE) would write request headers, keys included, into the log.
+            // Helidon's wire log (at TRACE) would write request headers, keys included, into the log.
+            Http1Config http1 = Http1Config.builder().receiveLog(false).sendLog(false)
+                    .maxPrologueLength(config.limits().maxUrlBytes())
+                    .maxHeadersSize(config.limits().maxHeaderBytes())
+                    .build();
             WebServer web = WebServer.builder()
                     .host(config.host())
                     .port(config.port())
                     .shutdownHook(false) // our own hook stops the server, then closes the models, in that order
                     .shutdownGracePeriod(config.shutdownGrace())
-                    // Helidon's wire log (at TRACE) would write request headers, keys included, into the log.
-                    .addProtocol(Http1Config.builder().receiveLog(false).sendLog(false)
-                            .maxPrologueLength(config.limits().maxUrlBytes())
-                            .maxHeadersSize(config.limits().maxHeaderBytes())
-                            .build())
+                    .addProtocol(http1)
+                    .addConnectionSelector(new Http10Selector(http1)) // tried before Helidon's own, which refuses HTTP/1.0
+                    .contentEncoding(Compression.requestDecoding())
                     .idleConnectionTimeout(config.limits().idleTimeout())
                     // Helidon looks for idle connections on this period: a quarter of the timeout keeps the overshoot small.
                     .idleConnectionPeriod(idlePeriod(config.limits().idleTimeout()))
                     .routing(r -> {
                         HeaderChecks.register(r, config.limits().maxHeaders());
+                        ConnectionClose.register(r);
                         Dashboard.securityHeaders(r);
                         // Recorded, so that /openapi.json describes exactly what is registered; the dashboard before the catch-all.
                         HttpRouting.Builder recorded = catalog.recording(r);

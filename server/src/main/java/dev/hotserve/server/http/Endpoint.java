@@ -10,6 +10,9 @@ import io.helidon.webserver.http.Handler;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
 import java.util.function.Function;
 
 /**
@@ -35,9 +38,12 @@ final class Endpoint implements Handler {
     private final Function<ServerRequest, String> model;
     private final String route;
     private final Access.Level level;
-    private final ErrorMapper.Style style;
+    /** the error body's style, per request: fixed for a route, by path for the fallback */
+    private final Function<ServerRequest, ErrorMapper.Style> style;
     private final Shared shared;
     private final Action action;
+    /** whether a successful answer is compressed for a client whose Accept-Encoding allows it */
+    private final boolean compressAnswers;
     /** The last version named in a response, with its header values: versions change rarely. */
     private volatile VersionHeaders last = new VersionHeaders(null, "", "");
 
@@ -45,22 +51,40 @@ final class Endpoint implements Handler {
 
     /**
      * @param model the model a request is for, as its metrics label
+     * @param compressAnswers whether successful answers are compressed where the client accepts it ({@link Compression})
      */
     Endpoint(Function<ServerRequest, String> model, String route, Access.Level level, ErrorMapper.Style style, Shared shared,
-            Action action) {
+            boolean compressAnswers, Action action) {
+        this(model, route, level, req -> style, shared, compressAnswers, action);
+    }
+
+    private Endpoint(Function<ServerRequest, String> model, String route, Access.Level level, Function<ServerRequest, ErrorMapper.Style> style,
+            Shared shared, boolean compressAnswers, Action action) {
         this.model = model;
         this.route = route;
         this.level = level;
         this.style = style;
         this.shared = shared;
         this.action = action;
+        this.compressAnswers = compressAnswers;
+    }
+
+    /**
+     * The endpoint of every path no route matched: its errors in the protocol's {@code {"error"}}
+     * form under {@code /v2}, the native {@code {"detail"}} form elsewhere.
+     */
+    static Endpoint fallback(Function<ServerRequest, String> model, Shared shared, Action action) {
+        return new Endpoint(model, "unmatched", Access.Level.PUBLIC, req -> {
+            String path = req.path().path();
+            return path.equals("/v2") || path.startsWith("/v2/") ? ErrorMapper.Style.ERROR : ErrorMapper.Style.DETAIL;
+        }, shared, false, action);
     }
 
     @Override
     public void handle(ServerRequest req, ServerResponse res) {
         if (!shared.gate().enter()) {
             res.header(HeaderNames.CONNECTION, "close");
-            send(res, shared.errors().toReply(new ServerStoppingException("the server is shutting down"), route, style));
+            send(res, shared.errors().toReply(new ServerStoppingException("the server is shutting down"), route, style.apply(req)));
             return;
         }
         long t0 = System.nanoTime();
@@ -71,13 +95,31 @@ final class Endpoint implements Handler {
                 shared.access().check(level, req.headers().first(HeaderNames.AUTHORIZATION));
                 reply = action.handle(req);
             } catch (Exception e) {
-                reply = shared.errors().toReply(e, req.prologue().method().text() + " " + req.path().path(), style);
+                reply = shared.errors().toReply(e, req.prologue().method().text() + " " + req.path().path(), style.apply(req));
             }
-            send(res, reply);
+            send(res, compressed(req, reply));
         } finally {
             shared.metrics().requestFinished(model.apply(req), route, reply == null ? 500 : reply.status(), System.nanoTime() - t0);
             shared.gate().exit();
         }
+    }
+
+    /**
+     * The reply compressed, when this route compresses, the answer succeeded and the client accepts
+     * it. Errors never are: Triton's client reads an error's body without decompressing it.
+     */
+    private Reply compressed(ServerRequest req, Reply reply) {
+        if (!compressAnswers || reply.status() / 100 != 2 || reply.body().length == 0) {
+            return reply;
+        }
+        Optional<String> encoding = Compression.chosen(req.headers().first(HeaderNames.ACCEPT_ENCODING));
+        if (encoding.isEmpty()) {
+            return reply;
+        }
+        Map<String, String> headers = new HashMap<>(reply.headers());
+        headers.put(HeaderNames.CONTENT_ENCODING.defaultCase(), encoding.get());
+        headers.put(HeaderNames.VARY.defaultCase(), HeaderNames.ACCEPT_ENCODING.defaultCase());
+        return new Reply(reply.status(), reply.contentType(), Compression.compress(encoding.get(), reply.body()), reply.version(), headers);
     }
 
     private void send(ServerResponse res, Reply reply) {

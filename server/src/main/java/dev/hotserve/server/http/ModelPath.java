@@ -72,7 +72,12 @@ final class ModelPath implements PathMatcher, RouteCatalog.Templated {
         if (end > prefix.length() && p.startsWith(prefix) && p.endsWith(suffix)) {
             int slash = p.indexOf('/', prefix.length());
             if (slash == (suffix.isEmpty() ? -1 : end)) {
-                return new PathMatchers.MatchResult(true, new Matched(uriPath, p.substring(prefix.length(), end)));
+                String model = p.substring(prefix.length(), end);
+                // No model is named v2 (the configuration refuses it): /v2/health is an unknown protocol route, not a model's.
+                if (prefix.equals("/") && model.equals("v2")) {
+                    return PathMatchers.MatchResult.notAccepted();
+                }
+                return new PathMatchers.MatchResult(true, new Matched(uriPath, model));
             }
         }
         return PathMatchers.MatchResult.notAccepted();

@@ -21,10 +21,13 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.function.Predicate;
 
 /**
  * The Open Inference Protocol's JSON (REST), straight between bytes and typed arrays with Jackson's
@@ -33,6 +36,11 @@ import java.util.OptionalLong;
  * after the shape was checked ({@link Dispatcher#elements}), so a huge shape costs nothing. When a
  * client sends {@code data} before {@code shape} and {@code datatype}, that one input is read as a
  * tree first and then the same way. Every refusal names the input, and the index where it helps.
+ *
+ * <p>With Triton's binary tensor data extension ({@link OipBinary}) the JSON is only the body's
+ * header: an input with {@code parameters.binary_data_size} takes its values from the bytes after
+ * it, and outputs asked for as binary ({@code binary_data_output}, or {@code binary_data} on one
+ * output) are written after the JSON of the answer the same way.
  */
 final class OipJson {
 
@@ -51,18 +59,46 @@ final class OipJson {
         DataType type;
         Tensor tensor;
         JsonNode deferredData;
+        /** {@code parameters.binary_data_size}; -1 when the input's data is JSON */
+        long binarySize = -1;
     }
 
-    InferRequest parseInfer(byte[] body, Dispatcher dispatcher) {
+    /**
+     * An infer request as the protocol's body gave it: the request, and how each output is to be
+     * written.
+     *
+     * @param binaryOutputs {@code parameters.binary_data_output}: every output binary unless it says otherwise
+     * @param binaryByOutput an output's own {@code parameters.binary_data}, when it gave one
+     */
+    record InferBody(InferRequest request, boolean binaryOutputs, Map<String, Boolean> binaryByOutput) {
+        InferBody {
+            binaryByOutput = Map.copyOf(binaryByOutput);
+        }
+
+        boolean binary(String output) {
+            return binaryByOutput.getOrDefault(output, binaryOutputs);
+        }
+    }
+
+    /** An output asked for, with its {@code parameters.binary_data} when given. */
+    private record RequestedOutput(String name, Optional<Boolean> binary) {}
+
+    /**
+     * @param jsonLength the JSON header's length: the body's length without binary data; the bytes
+     *     after it are the binary inputs' data, in the order the inputs appear
+     */
+    InferBody parseInfer(byte[] body, int jsonLength, Dispatcher dispatcher) {
+        OipBinary.Blobs blobs = new OipBinary.Blobs(body, jsonLength, body.length);
         var r = new Object() {
             Optional<String> id = Optional.empty();
             List<Tensor> inputs;
-            List<String> outputs = List.of();
+            List<RequestedOutput> outputs = List.of();
+            boolean binaryOutputs = false;
             boolean deterministic = true;
             OptionalLong seed = OptionalLong.empty();
             Optional<String> routingKey = Optional.empty();
         };
-        try (JsonParser p = factory.createParser(body)) {
+        try (JsonParser p = factory.createParser(body, 0, jsonLength)) {
             JsonToken t = p.nextToken();
             if (t != JsonToken.START_OBJECT) {
                 throw HttpError.badRequest(t == null ? "the request body is empty; send {\"inputs\": [...]}"
@@ -102,10 +138,11 @@ final class OipJson {
                                 }
                                 r.routingKey = Optional.of(q.getText());
                             }
+                            case "binary_data_output" -> r.binaryOutputs = bool(q, "parameters.binary_data_output");
                             default -> q.skipChildren();
                         }
                     });
-                    case "inputs" -> r.inputs = readInputs(p, dispatcher);
+                    case "inputs" -> r.inputs = readInputs(p, dispatcher, blobs);
                     case "outputs" -> r.outputs = readOutputs(p);
                     default -> p.skipChildren();
                 }
@@ -119,7 +156,23 @@ final class OipJson {
         if (r.inputs == null) {
             throw new InvalidInputException("inputs", "missing field 'inputs': an array of {name, shape, datatype, data}");
         }
-        return new InferRequest(r.id, r.inputs, r.outputs, r.deterministic, r.seed, r.routingKey);
+        blobs.finish();
+        Map<String, Boolean> binaryByOutput = new HashMap<>();
+        List<String> names = new ArrayList<>(r.outputs.size());
+        for (RequestedOutput o : r.outputs) {
+            names.add(o.name());
+            o.binary().ifPresent(b -> binaryByOutput.put(o.name(), b));
+        }
+        return new InferBody(new InferRequest(r.id, r.inputs, names, r.deterministic, r.seed, r.routingKey), r.binaryOutputs,
+                binaryByOutput);
+    }
+
+    private static boolean bool(JsonParser p, String field) {
+        JsonToken v = p.currentToken();
+        if (v != JsonToken.VALUE_TRUE && v != JsonToken.VALUE_FALSE) {
+            throw new InvalidInputException(field, field + " must be a boolean, was " + describe(v));
+        }
+        return v == JsonToken.VALUE_TRUE;
     }
 
     @FunctionalInterface
@@ -141,7 +194,7 @@ final class OipJson {
         }
     }
 
-    private List<Tensor> readInputs(JsonParser p, Dispatcher dispatcher) throws IOException {
+    private List<Tensor> readInputs(JsonParser p, Dispatcher dispatcher, OipBinary.Blobs blobs) throws IOException {
         if (p.currentToken() != JsonToken.START_ARRAY) {
             throw new InvalidInputException("inputs", "inputs must be an array of {name, shape, datatype, data}, was "
                     + describe(p.currentToken()));
@@ -174,6 +227,23 @@ final class OipJson {
                         in.type = DataType.parse(p.getText(), label);
                     }
                     case "shape" -> in.shape = readShape(p, label);
+                    case "parameters" -> readParameters(p, (name, q) -> {
+                        switch (name) {
+                            case "binary_data_size" -> {
+                                if (q.currentToken() != JsonToken.VALUE_NUMBER_INT || q.getNumberType() == JsonParser.NumberType.BIG_INTEGER
+                                        || q.getLongValue() < 0) {
+                                    throw new InvalidInputException(label, "input '" + label
+                                            + "': parameters.binary_data_size must be a non-negative integer, was "
+                                            + (q.currentToken() == null ? "nothing" : q.getText()));
+                                }
+                                in.binarySize = q.getLongValue();
+                            }
+                            case "shared_memory_region", "shared_memory_byte_size", "shared_memory_offset" -> throw new InvalidInputException(
+                                    label, "input '" + label + "': shared memory (parameters." + name + ") is not supported; send the"
+                                            + " data in the body, as JSON or binary_data_size");
+                            default -> q.skipChildren();
+                        }
+                    });
                     case "data" -> {
                         if (in.shape != null && in.type != null && in.name != null) {
                             in.tensor = readData(p, in.name, in.type, in.shape, dispatcher.elements(in.name, in.shape));
@@ -193,9 +263,15 @@ final class OipJson {
             if (in.shape == null) {
                 throw new InvalidInputException(in.name, "input '" + in.name + "' has no shape");
             }
+            if (in.binarySize >= 0) {
+                if (in.tensor != null || in.deferredData != null) {
+                    throw new InvalidInputException(in.name, "input '" + in.name + "' has both data and parameters.binary_data_size; give one");
+                }
+                in.tensor = blobs.take(in.name, in.type, in.shape, dispatcher.elements(in.name, in.shape), in.binarySize);
+            }
             if (in.tensor == null) {
                 if (in.deferredData == null) {
-                    throw new InvalidInputException(in.name, "input '" + in.name + "' has no data");
+                    throw new InvalidInputException(in.name, "input '" + in.name + "' has no data (nor parameters.binary_data_size)");
                 }
                 int count = dispatcher.elements(in.name, in.shape);
                 try (JsonParser q = in.deferredData.traverse(trees)) {
@@ -338,36 +414,52 @@ final class OipJson {
         return p.getLongValue();
     }
 
-    private static List<String> readOutputs(JsonParser p) throws IOException {
+    private static List<RequestedOutput> readOutputs(JsonParser p) throws IOException {
         if (p.currentToken() == JsonToken.VALUE_NULL) {
             return List.of();
         }
         if (p.currentToken() != JsonToken.START_ARRAY) {
             throw new InvalidInputException("outputs", "outputs must be an array of {name}, was " + describe(p.currentToken()));
         }
-        List<String> names = new ArrayList<>();
+        List<RequestedOutput> outputs = new ArrayList<>();
         JsonToken t;
         while ((t = p.nextToken()) != JsonToken.END_ARRAY) {
-            String where = "outputs[" + names.size() + "]";
+            String where = "outputs[" + outputs.size() + "]";
             if (t != JsonToken.START_OBJECT) {
                 throw new InvalidInputException(where, where + " must be an object {name}, was " + describe(t));
             }
-            String name = null;
+            var o = new Object() {
+                String name;
+                Optional<Boolean> binary = Optional.empty();
+            };
             while (p.nextToken() == JsonToken.FIELD_NAME) {
                 String field = p.currentName();
                 t = p.nextToken();
                 if (field.equals("name") && t == JsonToken.VALUE_STRING) {
-                    name = p.getText();
+                    o.name = p.getText();
+                } else if (field.equals("parameters")) {
+                    readParameters(p, (name, q) -> {
+                        switch (name) {
+                            case "binary_data" -> o.binary = Optional.of(bool(q, where + ".parameters.binary_data"));
+                            case "classification" -> {
+                                // Triton's classification extension: answering the plain tensor instead would be a wrong answer.
+                                if (q.currentToken() != JsonToken.VALUE_NUMBER_INT || q.getLongValue() != 0) {
+                                    throw new InvalidInputException(where, where + ".parameters.classification is not supported");
+                                }
+                            }
+                            default -> q.skipChildren();
+                        }
+                    });
                 } else {
                     p.skipChildren();
                 }
             }
-            if (name == null) {
+            if (o.name == null) {
                 throw new InvalidInputException(where, where + " has no name");
             }
-            names.add(name);
+            outputs.add(new RequestedOutput(o.name, o.binary));
         }
-        return names;
+        return outputs;
     }
 
     /** The repository load body's {@code parameters.config}: a string of JSON (or the object itself); empty when absent. */
@@ -407,12 +499,28 @@ final class OipJson {
         return JsonCodec.write(factory, sizeHint, body);
     }
 
-    byte[] inferResponse(InferResult r, Optional<String> id) {
-        int values = 0;
-        for (Tensor t : r.outputs()) {
-            values += t.size();
+    /**
+     * An infer answer: JSON alone, or a JSON header of {@code jsonLength} bytes followed by the
+     * binary outputs' bytes in the order of the outputs.
+     */
+    record Encoded(byte[] body, int jsonLength, boolean binary) {}
+
+    /** @param binaryOutput whether an output, by name, is to be written as binary data */
+    Encoded inferResponse(InferResult r, Optional<String> id, Predicate<String> binaryOutput) {
+        int jsonValues = 0;
+        long binaryBytes = 0;
+        List<Tensor> outputs = r.outputs();
+        boolean[] binary = new boolean[outputs.size()];
+        for (int i = 0; i < binary.length; i++) {
+            Tensor t = outputs.get(i);
+            binary[i] = binaryOutput.test(t.name());
+            if (binary[i]) {
+                binaryBytes += OipBinary.byteSize(t);
+            } else {
+                jsonValues += t.size();
+            }
         }
-        return write(160 + values * 12, g -> {
+        byte[] json = write(160 + jsonValues * 12 + binary.length * 48, g -> {
             g.writeStartObject();
             g.writeStringField("model_name", r.model());
             g.writeStringField("model_version", r.versionName());
@@ -420,19 +528,50 @@ final class OipJson {
                 g.writeStringField("id", id.get());
             }
             g.writeArrayFieldStart("outputs");
-            for (Tensor t : r.outputs()) {
+            for (int i = 0; i < binary.length; i++) {
+                Tensor t = outputs.get(i);
                 g.writeStartObject();
                 g.writeStringField("name", t.name());
                 g.writeStringField("datatype", t.type().wireName());
                 g.writeFieldName("shape");
                 writeShape(g, t.shape());
-                g.writeFieldName("data");
-                writeData(g, t);
+                if (binary[i]) {
+                    g.writeObjectFieldStart("parameters");
+                    g.writeNumberField("binary_data_size", OipBinary.byteSize(t));
+                    g.writeEndObject();
+                } else {
+                    g.writeFieldName("data");
+                    writeData(g, t);
+                }
                 g.writeEndObject();
             }
             g.writeEndArray();
             g.writeEndObject();
         });
+        if (!contains(binary)) {
+            return new Encoded(json, json.length, false);
+        }
+        if (json.length + binaryBytes > Integer.MAX_VALUE - 16) {
+            throw HttpError.serverError("the answer would be " + (json.length + binaryBytes) + " bytes, more than one response can hold");
+        }
+        byte[] all = Arrays.copyOf(json, (int) (json.length + binaryBytes));
+        int at = json.length;
+        for (int i = 0; i < binary.length; i++) {
+            if (binary[i]) {
+                OipBinary.write(outputs.get(i), all, at);
+                at += OipBinary.byteSize(outputs.get(i));
+            }
+        }
+        return new Encoded(all, json.length, true);
+    }
+
+    private static boolean contains(boolean[] flags) {
+        for (boolean f : flags) {
+            if (f) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static void writeShape(JsonGenerator g, long[] shape) throws IOException {

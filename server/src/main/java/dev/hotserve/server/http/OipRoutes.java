@@ -10,15 +10,20 @@ import dev.hotserve.server.config.ModelName;
 import dev.hotserve.server.config.ModelConfig;
 import dev.hotserve.server.inference.Dispatcher;
 import dev.hotserve.server.inference.InferRequest;
+import dev.hotserve.server.inference.InferResult;
 import dev.hotserve.server.inference.ModelRegistry;
 import dev.hotserve.server.inference.ServedModel;
 import dev.hotserve.server.inference.UnknownModelException;
 import dev.hotserve.server.inference.Versions;
+import io.helidon.http.HeaderName;
+import io.helidon.http.HeaderNames;
 import io.helidon.webserver.http.ServerRequest;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.function.Predicate;
 
 /**
  * The Open Inference Protocol v2 over REST (SPEC §8): health, metadata, readiness and inference for
@@ -30,7 +35,8 @@ final class OipRoutes {
     static final String SERVER_NAME = "hotserve";
     static final String SERVER_VERSION = "0.1.0";
     /** Only the extensions that work. */
-    static final List<String> EXTENSIONS = List.of("model_repository");
+    static final List<String> EXTENSIONS = List.of("binary_tensor_data", "model_repository");
+    private static final HeaderName INFERENCE_HEADER_LENGTH = HeaderNames.create(OipBinary.HEADER_LENGTH);
 
     private final Dispatcher dispatcher;
     private final ModelRegistry registry;
@@ -109,11 +115,30 @@ final class OipRoutes {
 
     Reply infer(ServerRequest req) {
         byte[] body = RequestBody.read(req, dispatcher.limits());
+        Optional<String> headerLength = req.headers().first(INFERENCE_HEADER_LENGTH);
+        int jsonLength = OipBinary.headerLength(headerLength, body.length);
+        if (headerLength.isPresent() && jsonLength == 0) {
+            // Triton's raw binary request: no JSON, so no routing key either; the input is the leased version's one input.
+            // Its answer is JSON: nothing asked for binary outputs.
+            return dispatcher.infer(ModelRoutes.model(req), version(req), Optional.empty(),
+                    lease -> InferRequest.of(OipBinary.rawInput(lease.signature().inputs(), body, dispatcher::elements)),
+                    r -> answer(r, Optional.empty(), output -> false));
+        }
         // Parsed before a version is leased: the body carries the canary routing key. Its checks against the
         // model's signature happen in the dispatcher, on the version that answers.
-        InferRequest request = json.parseInfer(body, dispatcher);
+        OipJson.InferBody parsed = json.parseInfer(body, jsonLength, dispatcher);
+        InferRequest request = parsed.request();
         return dispatcher.infer(ModelRoutes.model(req), version(req), request.routingKey(), lease -> request,
-                r -> Reply.json(200, json.inferResponse(r, request.id()), r.version()));
+                r -> answer(r, request.id(), parsed::binary));
+    }
+
+    private Reply answer(InferResult r, Optional<String> id, Predicate<String> binaryOutput) {
+        OipJson.Encoded e = json.inferResponse(r, id, binaryOutput);
+        if (!e.binary()) {
+            return Reply.json(200, e.body(), r.version());
+        }
+        return new Reply(200, OipBinary.OCTET_STREAM, e.body(), Optional.of(r.version()),
+                Map.of(OipBinary.HEADER_LENGTH, Integer.toString(e.jsonLength())));
     }
 
     Reply repositoryIndex(ServerRequest req) {

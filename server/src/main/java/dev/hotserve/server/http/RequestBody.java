@@ -15,6 +15,8 @@ import java.util.OptionalLong;
  * Reads a request body into memory under the size limit: a declared Content-Length over it is
  * refused before reading, and a chunked body is counted as it arrives. A refused body is drained
  * (up to a bound) so the client, still sending, reads a clean 413 instead of a reset connection.
+ * A compressed body ({@link Compression}) is counted as it is decoded: the limit is on its decoded
+ * bytes.
  */
 final class RequestBody {
 
@@ -35,6 +37,7 @@ final class RequestBody {
 
     private static byte[] read(ServerRequest req, long limit, Setting setting, int maxChunks) {
         OptionalLong declared = declaredLength(req);
+        // A compressed body is held to the limit on the wire too; its decoded bytes are counted below as they come.
         if (declared.isPresent() && declared.getAsLong() > limit) {
             drain(req);
             throw tooLarge(limit, setting, declared.getAsLong() + " bytes");
@@ -45,15 +48,21 @@ final class RequestBody {
         // Helidon's chunked stream hands out at most one chunk per read, so counting the reads of a
         // chunked body bounds the chunks (Triton's CVE-2025-23310 was a flood of 6-byte chunks).
         boolean chunked = declared.isEmpty();
-        try (InputStream in = req.content().inputStream()) {
+        boolean encoded = Compression.encoded(req.headers().first(HeaderNames.CONTENT_ENCODING));
+        try (InputStream in = req.content().inputStream()) { // decoded by Helidon with Compression's decoders
             byte[] buf = new byte[(int) Math.min(limit + 1, declared.orElse(8192) + 1)];
             int n = 0;
             int reads = 0;
             while (true) {
                 if (n == buf.length) {
                     if (n > limit) {
-                        drainRest(in);
-                        throw tooLarge(limit, setting, "more than " + limit + " bytes");
+                        // A decoded stream is not drained: decompressing more of a bomb is what the limit is for.
+                        // Helidon closes the connection after the 413 instead.
+                        if (!encoded) {
+                            drainRest(in);
+                        }
+                        throw tooLarge(limit, setting, encoded ? "more than " + limit + " bytes once decoded (Content-Encoding "
+                                + req.headers().first(HeaderNames.CONTENT_ENCODING).orElse("") + ")" : "more than " + limit + " bytes");
                     }
                     buf = Arrays.copyOf(buf, (int) Math.min(limit + 1, (long) buf.length * 2));
                 }
@@ -73,7 +82,8 @@ final class RequestBody {
             }
             return n == buf.length ? buf : Arrays.copyOf(buf, n);
         } catch (IOException e) {
-            throw new UncheckedIOException("reading the request body", e);
+            throw new UncheckedIOException("reading the request body" + (encoded ? " (Content-Encoding "
+                    + req.headers().first(HeaderNames.CONTENT_ENCODING).orElse("") + ")" : "") + ": " + e.getMessage(), e);
         } catch (HttpError e) {
             throw e;
         } catch (RuntimeException e) {

@@ -77,6 +77,7 @@ public final class Routes {
         add(routing, Method.GET, "/v2/health/live", Access.Level.PUBLIC, Style.ERROR, server, oip::live);
         add(routing, Method.GET, "/v2/health/ready", Access.Level.PUBLIC, Style.ERROR, server, oip::ready);
         add(routing, Method.GET, "/v2", Access.Level.USER, Style.ERROR, server, oip::serverMetadata);
+        add(routing, Method.GET, "/v2/", Access.Level.USER, Style.ERROR, server, oip::serverMetadata); // the OIP document's own form
         add(routing, Method.POST, "/v2/repository/index", Access.Level.ADMIN, Style.ERROR, server, oip::repositoryIndex);
         add(routing, Method.POST, "/v2/repository/models/{model}/load", Access.Level.ADMIN, Style.ERROR, server, oip::repositoryLoad);
         add(routing, Method.POST, "/v2/repository/models/{model}/unload", Access.Level.ADMIN, Style.ERROR, server, oip::repositoryUnload);
@@ -101,22 +102,25 @@ public final class Routes {
         add(routing, Method.POST, base + "/model/promote", Access.Level.ADMIN, Style.DETAIL, this::modelLabel, r::promote);
         add(routing, Method.POST, base + "/model/reject", Access.Level.ADMIN, Style.DETAIL, this::modelLabel, r::reject);
 
-        routing.any(new Endpoint(server, "unmatched", Access.Level.PUBLIC, Style.DETAIL, shared, req -> {
-            String path = req.path().path();
-            TreeSet<String> allowed = new TreeSet<>();
-            for (Known k : known) {
-                var m = k.path().matcher(path);
-                // A path of an unknown model is no route at all (404), not a wrong method.
-                if (m.matches() && (m.groupCount() == 0 || registry.find(m.group(1)).isPresent())) {
-                    allowed.addAll(k.methods());
-                }
+        routing.any(Endpoint.fallback(server, shared, this::unmatched));
+    }
+
+    /** 405 naming the methods a known path allows, else 404. */
+    private Reply unmatched(ServerRequest req) {
+        String path = req.path().path();
+        TreeSet<String> allowed = new TreeSet<>();
+        for (Known k : known) {
+            var m = k.path().matcher(path);
+            // A path of an unknown model is no route at all (404), not a wrong method.
+            if (m.matches() && (m.groupCount() == 0 || registry.find(m.group(1)).isPresent())) {
+                allowed.addAll(k.methods());
             }
-            if (!allowed.isEmpty()) {
-                throw HttpError.methodNotAllowed(req.prologue().method().text() + " is not allowed on " + path + "; use "
-                        + String.join(", ", allowed), String.join(", ", allowed));
-            }
-            throw HttpError.notFound("no route " + path);
-        }));
+        }
+        if (!allowed.isEmpty()) {
+            throw HttpError.methodNotAllowed(req.prologue().method().text() + " is not allowed on " + path + "; use "
+                    + String.join(", ", allowed), String.join(", ", allowed));
+        }
+        throw HttpError.notFound("no route " + path);
     }
 
     /** A model's metrics label: its name when served (names of unknown models are the caller's text, unbounded). */
@@ -139,8 +143,9 @@ public final class Routes {
             return n;
         });
         k.methods().add(method.text());
+        // The protocol's answers may be compressed (SPEC §14); the native API's stay as its contract defines them.
         Endpoint endpoint = new Endpoint(model, template.startsWith("/{model}") ? template.substring("/{model}".length()) : template,
-                level, style, shared, action);
+                level, style, shared, template.startsWith("/v2"), action);
         if (ModelPath.fits(template)) {
             routing.route(method, new ModelPath(template), endpoint);
         } else {

@@ -32,6 +32,11 @@ public record InferRequest(Optional<String> id, List<Tensor> inputs, List<String
         Objects.requireNonNull(routingKey, "routingKey");
     }
 
+    /** One input, the model's own outputs, deterministic: what a request that says nothing else asks. */
+    public static InferRequest of(Tensor input) {
+        return new InferRequest(Optional.empty(), List.of(input), List.of(), true, OptionalLong.empty(), Optional.empty());
+    }
+
     /** The native API's request: rows of a state, the action only. */
     public static InferRequest actions(Tensor rows, boolean deterministic, OptionalLong seed) {
         return new InferRequest(Optional.empty(), List.of(rows), List.of(ACTION), deterministic, seed, Optional.empty());

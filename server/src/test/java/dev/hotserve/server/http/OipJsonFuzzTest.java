@@ -28,7 +28,7 @@ class OipJsonFuzzTest {
     @FuzzTest
     void inferRequest(byte[] body) {
         decodesOrRefuses(() -> {
-            InferRequest r = json.parseInfer(body, dispatcher);
+            InferRequest r = json.parseInfer(body, body.length, dispatcher).request();
             assertThat(r.inputs()).hasSizeLessThanOrEqualTo(LIMITS.maxInputs());
             for (Tensor t : r.inputs()) {
                 long n = 1;

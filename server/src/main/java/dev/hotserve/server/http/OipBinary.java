@@ -1,0 +1,261 @@
+package dev.hotserve.server.http;
+
+import dev.hotserve.engine.DataType;
+import dev.hotserve.engine.InvalidInputException;
+import dev.hotserve.engine.ModelSignature;
+import dev.hotserve.engine.Tensor;
+import dev.hotserve.engine.TensorSpec;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.ToIntBiFunction;
+
+/**
+ * Triton's binary tensor data extension (SPEC §14): a body is a JSON header of
+ * {@code Inference-Header-Content-Length} bytes, then each binary tensor's raw bytes in the order
+ * the tensors appear, little-endian and row-major, BOOL one byte, BYTES elements as a 4-byte
+ * little-endian length and the bytes.
+ *
+ * <p>Every length here comes from the client, so each one is checked against what is really there
+ * (the body, the shape times the datatype's size) before an array is allocated for it: a hostile
+ * size costs a 400, never memory.
+ */
+final class OipBinary {
+
+    /** The request's and the response's header giving the JSON header's length in bytes. */
+    static final String HEADER_LENGTH = "Inference-Header-Content-Length";
+    static final String OCTET_STREAM = "application/octet-stream";
+
+    private OipBinary() {}
+
+    /**
+     * The JSON header's length: the whole body when the header is absent.
+     *
+     * @throws HttpError 400 for a value that is not a non-negative integer or that runs past the body
+     */
+    static int headerLength(Optional<String> value, int bodyLength) {
+        if (value.isEmpty()) {
+            return bodyLength;
+        }
+        String text = value.get().trim();
+        long n;
+        try {
+            n = Long.parseLong(text);
+        } catch (NumberFormatException e) {
+            throw HttpError.badRequest(HEADER_LENGTH + " must be a non-negative integer, was '" + text + "'");
+        }
+        if (n < 0) {
+            throw HttpError.badRequest(HEADER_LENGTH + " is " + n + "; it must not be negative");
+        }
+        if (n > bodyLength) {
+            throw HttpError.badRequest(HEADER_LENGTH + " is " + n + ", past the end of the " + bodyLength + "-byte body");
+        }
+        return (int) n;
+    }
+
+    /**
+     * The binary part of a body, handed out to the inputs in order. Each {@link #take} checks the
+     * input's declared size against its shape and against the bytes left; {@link #finish} that
+     * every byte was claimed.
+     */
+    static final class Blobs {
+        private final byte[] body;
+        private final int end;
+        private final int start;
+        private int next;
+
+        /** The bytes {@code body[start..end)}. */
+        Blobs(byte[] body, int start, int end) {
+            if (start < 0 || start > end || end > body.length) {
+                throw new IllegalArgumentException("blobs [" + start + ", " + end + ") of a " + body.length + "-byte body");
+            }
+            this.body = body;
+            this.start = start;
+            this.end = end;
+            this.next = start;
+        }
+
+        int remaining() {
+            return end - next;
+        }
+
+        /**
+         * The next {@code declaredSize} bytes as the input's tensor.
+         *
+         * @param count the element count of {@code shape}, already checked against the limits
+         * @throws InvalidInputException naming the input, when the size does not fit the shape or the body
+         */
+        Tensor take(String input, DataType type, long[] shape, int count, long declaredSize) {
+            long want = (long) count * type.byteSize();
+            if (declaredSize != want) {
+                throw new InvalidInputException(input, "input '" + input + "': binary_data_size is " + declaredSize + "; shape "
+                        + Arrays.toString(shape) + " of " + type.wireName() + " needs " + want + " bytes");
+            }
+            if (declaredSize > remaining()) {
+                throw new InvalidInputException(input, "input '" + input + "': binary_data_size " + declaredSize
+                        + " runs past the end of the body: " + remaining() + " bytes of binary data are left for it");
+            }
+            int at = next;
+            next += (int) declaredSize;
+            return decode(input, type, shape, count, body, at);
+        }
+
+        /** @throws HttpError 400 when bytes are left over that no input's {@code binary_data_size} accounts for */
+        void finish() {
+            if (next != end) {
+                throw HttpError.badRequest("the body has " + (end - start) + " bytes of binary data after the JSON header, but the inputs'"
+                        + " binary_data_size add up to " + (next - start));
+            }
+        }
+    }
+
+    private static Tensor decode(String input, DataType type, long[] shape, int count, byte[] body, int at) {
+        ByteBuffer b = ByteBuffer.wrap(body, at, count * type.byteSize()).slice().order(ByteOrder.LITTLE_ENDIAN);
+        return switch (type) {
+            case FP32 -> {
+                float[] a = new float[count];
+                b.asFloatBuffer().get(a);
+                yield Tensor.ofFloats(input, shape, a);
+            }
+            case FP64 -> {
+                double[] a = new double[count];
+                b.asDoubleBuffer().get(a);
+                yield Tensor.ofDoubles(input, shape, a);
+            }
+            case INT32 -> {
+                int[] a = new int[count];
+                b.asIntBuffer().get(a);
+                yield Tensor.ofInts(input, shape, a);
+            }
+            case INT64 -> {
+                long[] a = new long[count];
+                b.asLongBuffer().get(a);
+                yield Tensor.ofLongs(input, shape, a);
+            }
+            case BOOL -> {
+                boolean[] a = new boolean[count];
+                for (int i = 0; i < count; i++) {
+                    byte x = body[at + i];
+                    if (x != 0 && x != 1) {
+                        throw new InvalidInputException(input, i, "input '" + input + "': BOOL byte " + i + " is " + x
+                                + "; BOOL is one byte, 0 or 1");
+                    }
+                    a[i] = x == 1;
+                }
+                yield Tensor.ofBooleans(input, shape, a);
+            }
+        };
+    }
+
+    /**
+     * Triton's raw binary request ({@code Inference-Header-Content-Length: 0}): the whole body is the
+     * data of the model's one input, its datatype the model's, its shape the model's with the one
+     * variable dimension (the batch, typically) deduced from the body's size.
+     *
+     * @param elements checks a shape's element count against the limits ({@link dev.hotserve.server.inference.Dispatcher#elements})
+     * @throws InvalidInputException naming the input when the model has several inputs or the size does not fit its shape
+     */
+    static Tensor rawInput(List<TensorSpec> inputs, byte[] body, ToIntBiFunction<String, long[]> elements) {
+        if (inputs.size() != 1) {
+            throw new InvalidInputException("inputs", "a raw binary request (" + HEADER_LENGTH + ": 0) is for a model of one input; this"
+                    + " model has " + inputs.size() + ": " + ModelSignature.describe(inputs) + ". Send a JSON header first");
+        }
+        TensorSpec spec = inputs.get(0);
+        String name = spec.name();
+        int size = spec.type().byteSize();
+        long[] shape = spec.shape();
+        int variable = -1;
+        long fixed = 1;
+        for (int i = 0; i < shape.length; i++) {
+            if (shape[i] < 0) {
+                if (variable >= 0) {
+                    throw new InvalidInputException(name, "input '" + name + "' has more than one variable dimension "
+                            + Arrays.toString(shape) + ", so a raw binary request cannot give its shape; send a JSON header first");
+                }
+                variable = i;
+            } else {
+                fixed = Math.multiplyExact(fixed, shape[i]);
+            }
+        }
+        long rowBytes = Math.multiplyExact(fixed, size);
+        if (variable >= 0) {
+            if (rowBytes == 0 || body.length % rowBytes != 0) {
+                throw new InvalidInputException(name, "input '" + name + "': the raw binary body is " + body.length + " bytes, not a"
+                        + " multiple of the " + rowBytes + " bytes that one step of dimension " + variable + " of "
+                        + Arrays.toString(shape) + " " + spec.type().wireName() + " takes");
+            }
+            shape[variable] = body.length / rowBytes;
+        } else if (body.length != rowBytes) {
+            throw new InvalidInputException(name, "input '" + name + "': the raw binary body is " + body.length + " bytes; shape "
+                    + Arrays.toString(shape) + " of " + spec.type().wireName() + " needs " + rowBytes);
+        }
+        int count = elements.applyAsInt(name, shape);
+        return new Blobs(body, 0, body.length).take(name, spec.type(), shape, count, body.length);
+    }
+
+    /**
+     * The elements of a BYTES tensor's blob: {@code count} times a 4-byte little-endian unsigned
+     * length and that many bytes, filling the blob exactly. Each length is checked against the
+     * bytes left before its element is copied.
+     *
+     * @throws InvalidInputException naming the input and the element
+     */
+    static byte[][] bytesElements(String input, byte[] blob, int offset, int length, int count) {
+        if (offset < 0 || length < 0 || offset > blob.length - length) {
+            throw new IllegalArgumentException("[" + offset + ", +" + length + ") of a " + blob.length + "-byte array");
+        }
+        // Each element takes at least its 4-byte length: a count the blob cannot hold is refused before the array.
+        if ((long) count * 4 > length) {
+            throw new InvalidInputException(input, "input '" + input + "': " + count + " BYTES elements need at least " + 4L * count
+                    + " bytes of lengths; the blob has " + length);
+        }
+        byte[][] elements = new byte[count][];
+        int at = offset;
+        int end = offset + length;
+        for (int i = 0; i < count; i++) {
+            if (end - at < 4) {
+                throw new InvalidInputException(input, i, "input '" + input + "': BYTES element " + i + " has no 4-byte length; "
+                        + (end - at) + " bytes are left");
+            }
+            long n = Integer.toUnsignedLong(ByteBuffer.wrap(blob, at, 4).order(ByteOrder.LITTLE_ENDIAN).getInt());
+            at += 4;
+            if (n > end - at) {
+                throw new InvalidInputException(input, i, "input '" + input + "': BYTES element " + i + " says " + n
+                        + " bytes, past the end of the blob (" + (end - at) + " left)");
+            }
+            elements[i] = Arrays.copyOfRange(blob, at, at + (int) n);
+            at += (int) n;
+        }
+        if (at != end) {
+            throw new InvalidInputException(input, "input '" + input + "': " + (end - at) + " bytes are left after its " + count
+                    + " BYTES elements");
+        }
+        return elements;
+    }
+
+    // ---------------------------------------------------------------- writing
+
+    /** The bytes of a tensor's blob. */
+    static int byteSize(Tensor t) {
+        return Math.multiplyExact(t.size(), t.type().byteSize());
+    }
+
+    /** Writes a tensor's blob into {@code dest} at {@code offset}; {@link #byteSize} bytes. */
+    static void write(Tensor t, byte[] dest, int offset) {
+        ByteBuffer b = ByteBuffer.wrap(dest, offset, byteSize(t)).slice().order(ByteOrder.LITTLE_ENDIAN);
+        switch (t.type()) {
+            case FP32 -> b.asFloatBuffer().put(t.floats());
+            case FP64 -> b.asDoubleBuffer().put(t.doubles());
+            case INT32 -> b.asIntBuffer().put(t.ints());
+            case INT64 -> b.asLongBuffer().put(t.longs());
+            case BOOL -> {
+                boolean[] v = t.booleans();
+                for (int i = 0; i < v.length; i++) {
+                    dest[offset + i] = v[i] ? (byte) 1 : 0;
+                }
+            }
+        }
+    }
+}
