@@ -1,5 +1,6 @@
-package dev.hotserve.core;
+package dev.hotserve.source.local;
 
+import dev.hotserve.source.CheckpointFiles;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.FileSystems;
