@@ -2,14 +2,10 @@ package dev.hotserve.core;
 
 import dev.hotserve.batch.Batching;
 import dev.hotserve.source.CheckpointSource;
-import dev.hotserve.source.SourceHealth;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 
 /**
@@ -48,9 +44,8 @@ public final class HotModel implements AutoCloseable {
     private final boolean ownsRuntime;
     private final Consumer<LeakedLease> leakListener;
     private final int leakSampling;
-    private final ScheduledFuture<?> poller;
+    private final Poller poller;
     private final AutoCloseable watching;
-    private final AtomicBoolean pollQueued = new AtomicBoolean();
     private final Batching batching;
     private final RolloutController rollout;
     private final RolloutObserver observer;
@@ -84,13 +79,8 @@ public final class HotModel implements AutoCloseable {
         refreshQuietly();
         Duration every = b.pollInterval != null && !b.pollInterval.isZero() ? b.pollInterval
                 : source.remote() ? HotModelBuilder.REMOTE_POLL_INTERVAL : null;
-        if (every != null) {
-            long nanos = every.toNanos();
-            this.poller = (b.scheduler != null ? b.scheduler : runtime.scheduler())
-                    .scheduleWithFixedDelay(this::queuePoll, nanos, nanos, TimeUnit.NANOSECONDS);
-        } else {
-            this.poller = null;
-        }
+        this.poller = every == null ? null : new Poller(name, every, b.scheduler != null ? b.scheduler : runtime.scheduler(),
+                runtime.loader(), reloader::poll);
         this.watching = b.watchesFiles() ? source.notifyOnChange(reloader::scheduleBackground) : () -> { };
     }
 
@@ -134,7 +124,7 @@ public final class HotModel implements AutoCloseable {
                 if (st.closed()) {
                     throw new IllegalStateException("model '" + name + "' is closed");
                 }
-                throw new NoModelException(noModelMessage(st));
+                throw NoModelException.of(name, st, source);
             }
             Lease lease = tryLease(s, observer);
             if (lease != null) {
@@ -159,7 +149,7 @@ public final class HotModel implements AutoCloseable {
                 if (st.closed()) {
                     throw new IllegalStateException("model '" + name + "' is closed");
                 }
-                throw new NoModelException(noModelMessage(st));
+                throw NoModelException.of(name, st, source);
             }
             Lease lease = tryLease(s, st.rollout() != null || st.guard() != null ? this.observer : null);
             if (lease != null) {
@@ -298,7 +288,7 @@ public final class HotModel implements AutoCloseable {
             return;
         }
         if (poller != null) {
-            poller.cancel(false);
+            poller.cancel();
         }
         try {
             watching.close();
@@ -324,50 +314,12 @@ public final class HotModel implements AutoCloseable {
                 + (s == null ? "nothing loaded" : "generation " + s.version.generation() + " " + s.version.path()) + "]";
     }
 
-    /** The poller's tick only queues the round: a slow store never holds up the shared scheduler. */
-    private void queuePoll() {
-        if (!pollQueued.compareAndSet(false, true)) {
-            return;
-        }
-        try {
-            runtime.loader().execute(() -> {
-                try {
-                    reloader.poll();
-                } catch (RuntimeException e) {
-                    // The poller must survive a bad round; the failure is logged, not swallowed.
-                    LOG.log(System.Logger.Level.WARNING, "model '" + name + "': poll failed", e);
-                } finally {
-                    pollQueued.set(false);
-                }
-            });
-        } catch (java.util.concurrent.RejectedExecutionException e) {
-            pollQueued.set(false);
-        }
-    }
-
     private void refreshQuietly() {
         try {
             reloader.refresh();
         } catch (RuntimeException e) {
             LOG.log(System.Logger.Level.WARNING, "model '" + name + "': first load failed", e);
         }
-    }
-
-    private String noModelMessage(ModelState st) {
-        if (st.failure() != null) {
-            return "model '" + name + "' has no loaded checkpoint: the last load failed: " + st.failure().failure().reason();
-        }
-        if (st.pending() != null) {
-            return "model '" + name + "' has no loaded checkpoint yet: " + st.pending().reason();
-        }
-        if (st.sourceError() != null) {
-            return "model '" + name + "' has no loaded checkpoint: " + st.sourceError();
-        }
-        SourceHealth h = source.health();
-        if (!h.reachable() && h.lastError().isPresent()) {
-            return "model '" + name + "' has no loaded checkpoint: " + source.describe() + " cannot be reached: " + h.lastError().get();
-        }
-        return "model '" + name + "' has no loaded checkpoint: no checkpoint found at " + source.describe();
     }
 
     private void logLeak(LeakedLease leak) {

@@ -92,7 +92,7 @@ final class ReloadLock {
     void release() {
         Released r = unlock();
         if (r != null) {
-            finish(r, recheck.getAndSet(false));
+            finish(r);
         }
     }
 
@@ -102,9 +102,8 @@ final class ReloadLock {
         if (r == null) {
             return;
         }
-        boolean again = recheck.getAndSet(false);
-        if (r.replaced() == null || followUp == null || !handOff(r.replaced(), again)) {
-            finish(r, again);
+        if (r.replaced() == null || followUp == null || !handOff(r)) {
+            finish(r);
         }
     }
 
@@ -114,7 +113,7 @@ final class ReloadLock {
     }
 
     /** What the last release leaves to do outside the lock. */
-    private record Released(Snapshot replaced, boolean recorded) {}
+    private record Released(Snapshot replaced, boolean recorded, boolean lookAgain) {}
 
     /** Unlocks; null unless this was the last release. */
     private Released unlock() {
@@ -122,31 +121,35 @@ final class ReloadLock {
             lock.unlock();
             return null;
         }
-        Released r = new Released(replaced, log.takeRecordedUnderLock());
+        Snapshot r = replaced;
         replaced = null;
+        boolean recorded = log.takeRecordedUnderLock();
         lock.unlock();
-        return r;
+        // Read after the unlock: a background look skipped up to here is made below.
+        return new Released(r, recorded, recheck.getAndSet(false));
     }
 
-    private void finish(Released r, boolean again) {
+    private void finish(Released r) {
         if (r.recorded()) {
             log.deliver();
         }
         if (r.replaced() != null) {
             r.replaced().retire();
         }
-        if (again) {
+        if (r.lookAgain()) {
             lookAgain.run();
         }
     }
 
-    private boolean handOff(Snapshot r, boolean again) {
-        handedOff.add(r);
+    /** Leaves {@link #finish} of a release that replaced a snapshot to the follow-up executor; false when refused. */
+    private boolean handOff(Released r) {
+        Snapshot s = r.replaced();
+        handedOff.add(s);
         Runnable task = () -> {
             log.deliver();
-            r.retire();
-            handedOff.remove(r);
-            if (again) {
+            s.retire();
+            handedOff.remove(s);
+            if (r.lookAgain()) {
                 lookAgain.run();
             }
         };
@@ -154,7 +157,7 @@ final class ReloadLock {
         if (later.run(FOLLOW_UP_AFTER, followUp, task, task)) {
             return true;
         }
-        handedOff.remove(r);
+        handedOff.remove(s);
         return false;
     }
 
