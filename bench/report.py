@@ -132,15 +132,7 @@ def row(figure, target, v):
     ROWS[CUR[0]] = (figure, target, v)
 
 
-def findings(key):
-    """bench/findings.md between <!-- findings:KEY --> and <!-- /findings:KEY -->, or None."""
-    try:
-        with open(os.path.join(HERE, "findings.md"), encoding="utf-8") as f:
-            text = f.read()
-    except OSError:
-        return None
-    a, b = f"<!-- findings:{key} -->", f"<!-- /findings:{key} -->"
-    return text[text.index(a) + len(a):text.index(b)].strip() if a in text and b in text else None
+findings = summary.findings
 
 
 def write_pages(header, goal_header, run_label):

@@ -49,6 +49,18 @@ def set_row(page, title, figure, goal, verdict, run, benchmarks=BENCHMARKS):
         f.write("\n".join(lines))
 
 
+def findings(key):
+    """bench/findings.md between <!-- findings:KEY --> and <!-- /findings:KEY -->, or None: the
+    hand-written analysis a script puts into its page on every run (a run replaces the page)."""
+    try:
+        with open(os.path.join(HERE, "findings.md"), encoding="utf-8") as f:
+            text = f.read()
+    except OSError:
+        return None
+    a, b = f"<!-- findings:{key} -->", f"<!-- /findings:{key} -->"
+    return text[text.index(a) + len(a):text.index(b)].strip() if a in text and b in text else None
+
+
 def write_page(page, text, results=RESULTS):
     """Writes (replaces) bench/results/PAGE.md."""
     os.makedirs(results, exist_ok=True)
