@@ -628,10 +628,6 @@ header += ["", "Placement: `wrk -t1`. At 1 connection the server is pinned to th
            "JMH forks are not pinned. Every server runs with the same JVM options on 127.0.0.1 with its own temporary model directory."]
 
 
-def add_goal(item, figure, target, v):
-    goal(item, figure, target, v)
-
-
 # ---------------------------------------------------------------------------------- item 1 ----
 page("inprocess")
 w("Real ONNX engine, `fixtures/sac/actor_seed0.onnx` (28→256→256→(mean, log_std)), 1 intra-op thread. "
@@ -657,7 +653,7 @@ w("")
 for batch in (1, 64):
     q = item1.get((batch, "hotDir")) or item1.get((batch, "hotFile"))
     qf = item1.get((batch, "hotFile"))
-    add_goal(*(f"1. acquire+predict+close / bare, batch {batch} (p50)",
+    goal(*(f"1. acquire+predict+close / bare, batch {batch} (p50)",
                     f"file {fmt(qf, 2, '×')}, dir {fmt(item1.get((batch, 'hotDir')), 2, '×')}", "≤ 1.2×",
                     verdict(None if q is None else max(x for x in (qf, item1.get((batch, 'hotDir'))) if x is not None) <= 1.2)))
 lease = [r for r in J if r["class"] == "LeaseBenchmark"]
@@ -744,10 +740,10 @@ if eng64 and b64 and b64.get("rps"):
     inproc = 64 / (eng64["p50"] * 1e-6)
     w(f"`/sac/predict/batch` at 64 connections moves {fmt(b64['rps'] * 64, 0)} rows/s; the same ONNX model in-process at batch 64 "
       f"runs {fmt(inproc, 0)} rows/s on one thread (EngineBenchmark p50) — the rest of the batch route's cost is HTTP and "
-      "JSON for 64×28 numbers in and 64 out (see the profile in item 8).")
+      "JSON for 64×28 numbers in and 64 out (see the profile: [profile.md](profile.md)).")
     w("")
 q64 = ratio(http.get(("predict", 64), {}).get("rps"), http.get(("ceiling", 64), {}).get("rps"))
-add_goal(*("2. /sac/predict c64 req/s / ceiling c64", fmt(q64, 2, "×") + (
+goal(*("2. /sac/predict c64 req/s / ceiling c64", fmt(q64, 2, "×") + (
     f" ({fmt(http[('predict', 64)]['rps'], 0)} vs {fmt(http[('ceiling', 64)]['rps'], 0)} req/s)" if q64 else ""), "≥ 0.6×",
                 verdict(None if q64 is None else q64 >= 0.6)))
 if http:
@@ -813,16 +809,16 @@ for mode_label, prefix, events_file in (("blocking", "swaps", "events-main.json"
                 f"{wr.get('published') if wr else '?'} checkpoints", "p99 ≤ 1.5× steady, 0 errors",
                 verdict(None if q3 is None else q3 <= 1.5 and errs == 0))
         g = swaps.get("gens", {})
-        add_goal(*(f"3. swaps ({mode_label}): non-2xx + socket errors", f"{swaps['non2xx']} + {swaps['sock_total']}", "0",
+        goal(*(f"3. swaps ({mode_label}): non-2xx + socket errors", f"{swaps['non2xx']} + {swaps['sock_total']}", "0",
                         verdict(swaps["non2xx"] + swaps["sock_total"] == 0)))
-        add_goal(*(f"3. swaps ({mode_label}): p99 during swaps / steady", f"{fmt(q3, 2, '×')} ({fmt(swaps['p99'])} vs {fmt(steady['p99'])} ms)",
+        goal(*(f"3. swaps ({mode_label}): p99 during swaps / steady", f"{fmt(q3, 2, '×')} ({fmt(swaps['p99'])} vs {fmt(steady['p99'])} ms)",
                         "≤ 1.5×", verdict(None if q3 is None else q3 <= 1.5)))
-        add_goal(*(f"3. swaps ({mode_label}): generations seen by clients",
+        goal(*(f"3. swaps ({mode_label}): generations seen by clients",
                         f"{g.get('distinct', NA)} distinct generations ({g.get('min', '?')}…{g.get('max', '?')}) for "
                         f"{wr.get('published') if wr else '?'} checkpoints published after the initial one",
                         "—", "—"))
     elif mode_label == "blocking":
-        add_goal(*("3. swaps under load", "did not run", "0 errors; p99 ≤ 1.5×", NA))
+        goal(*("3. swaps under load", "did not run", "0 errors; p99 ≤ 1.5×", NA))
 w("")
 for n in swap_notes:
     w(n)
@@ -854,17 +850,17 @@ if arr and arr.get("rps"):
     w(f"The last row is the same big directory while new checkpoints arrive: {fmt(ratio(arr['rps'], mn), 2, '×')} the req/s of the "
       f"quiet big directory, p99 {fmt(arr['p99'])} ms against {fmt(statistics.mean(r['p99'] for r in fn)) if fn else NA} ms — "
       "each arrival changes the directory, which is then listed again, and every listing stats every old file "
-      "(see item 8's findings on the re-listing window).")
+      "(see the findings on the re-listing window in [profile.md](profile.md)).")
 w("")
 q4 = ratio(mn, m1)
 if f1 or fn:
     MEASURED.add("freshness")
     row(f"req/s with {fm.get('files_freshN', '?')} files in the watched directory: {fmt(q4, 2, '×')} with 1 "
         f"({fmt(mn, 0)} vs {fmt(m1, 0)} req/s, c16)", "≥ 0.90×", verdict(None if q4 is None else q4 >= 0.9))
-add_goal(*(f"4. req/s with {fm.get('files_freshN', '?')} files / with 1", fmt(q4, 2, "×"), "within 10% (≥ 0.90×)",
+goal(*(f"4. req/s with {fm.get('files_freshN', '?')} files / with 1", fmt(q4, 2, "×"), "within 10% (≥ 0.90×)",
                 verdict(None if q4 is None else q4 >= 0.9)))
 if arr and arr.get("rps"):
-    add_goal(*(f"4. (extra) {fm.get('files_freshN', '?')} files with arrivals / quiet", f"{fmt(ratio(arr['rps'], mn), 2, '×')} req/s, "
+    goal(*(f"4. (extra) {fm.get('files_freshN', '?')} files with arrivals / quiet", f"{fmt(ratio(arr['rps'], mn), 2, '×')} req/s, "
                     f"p99 {fmt(arr['p99'])} ms", "—", "—"))
 
 # ---------------------------------------------------------------------------------- item 5 ----
@@ -882,7 +878,7 @@ for rmode in ("blocking", "background", "blocking-jit0", "seed"):
     if r:
         w(f"| {rmode} | {r['trials']} | {r['seen']} | {fmt(r['p50_ms'])} | {fmt(r['max_ms'])} | {fmt(r['min_ms'])} | {fmt(r.get('load_p50_ms'))} "
           f"| {r['non_2xx']} | {r['requests_until_seen'] if len(r['requests_until_seen']) <= 20 else str(r['requests_until_seen'][:20]) + '…'} |")
-        add_goal(*(f"5. reload latency, {rmode}", f"p50 {fmt(r['p50_ms'])} ms, max {fmt(r['max_ms'])} ms "
+        goal(*(f"5. reload latency, {rmode}", f"p50 {fmt(r['p50_ms'])} ms, max {fmt(r['max_ms'])} ms "
                         f"({r['seen']}/{r['trials']} seen)", "reported", "—"))
 if not PU:
     err = (read("pickup.err") or "").strip().splitlines()
@@ -913,7 +909,7 @@ for eng in ("onnx", "torchscript"):
             q = ratio(off["p50"], on["p50"])
             w(f"| {eng} | {batch} | {fmt(off['p50'])} | {fmt(on['p50'])} | ×{fmt(q, 2)} |")
             if batch in (1, 64):
-                add_goal(*(f"6. JIT off/on p50, {eng} batch {batch}", f"×{fmt(q, 2)}", "reported (seed ×2.13)", "—"))
+                goal(*(f"6. JIT off/on p50, {eng} batch {batch}", f"×{fmt(q, 2)}", "reported (seed ×2.13)", "—"))
 w("")
 
 for eng in ("onnx", "torchscript"):
@@ -1025,7 +1021,7 @@ for label, rss_file, marks_file, what in (
     after = [p for p in pts if not warmed or p[0] >= warmed[0]]
     sl = slope_mib_per_min(after)
     first = rss_at(pts, warmed[0]) if warmed else pts[0][1] / 1024
-    add_goal(*(f"7. RSS, {label}", f"{fmt(first, 0)} MiB after warm-up → {fmt(pts[-1][1] / 1024, 0)} MiB at the end "
+    goal(*(f"7. RSS, {label}", f"{fmt(first, 0)} MiB after warm-up → {fmt(pts[-1][1] / 1024, 0)} MiB at the end "
                     f"({fmt(dur / 60, 1)} min; slope after warm-up {fmt(sl, 2)} MiB/min)", "flat", "—"))
 if not rss_series("rss-main.txt"):
     w("Server RSS: not sampled (the HTTP phases did not run).")
@@ -1059,7 +1055,7 @@ for eng in ("onnx", "torchscript"):
                              f"{fmt(soak[phase + '_rss_mib_last'], 0)} MiB, 2nd half {soak[phase + '_rss_mib_growth_2nd_half']:+.1f} MiB")
         if "cycle_ms_mean" in soak:
             parts.append(f"{fmt(soak['cycle_ms_mean'])} ms per load+predict+close")
-        add_goal(*(f"7. EngineSoak {eng}", "; ".join(parts) or NA, "flat after warm-up", "—"))
+        goal(*(f"7. EngineSoak {eng}", "; ".join(parts) or NA, "flat after warm-up", "—"))
 if not any(read(f"soak-{e}.txt") for e in ("onnx", "torchscript")):
     w("`EngineSoak`: not run (not present in this build).")
     w("")
@@ -1076,7 +1072,7 @@ prof = wrk("profile-predict-c64") or wrk("profile-c64")
 top = read_json("jfr-top-predict.json") or read_json("jfr-top.json")
 w("A separate c64 run under JFR (`settings=profile`, plus `jdk.CPUTimeSample`, the JDK 25 CPU-time sampler, which also "
   "counts time inside native code such as ONNX Runtime against the Java frame that called it), started on the running "
-  f"server with `jcmd JFR.start` so its cost stays out of the tables above. That run: {fmt(prof['rps'] if prof else None, 0)} req/s. "
+  f"server with `jcmd JFR.start` so its cost stays out of the other pages' figures. That run: {fmt(prof['rps'] if prof else None, 0)} req/s. "
   "Aggregated by `bench/jfr_top.py`; the recordings stay in the results directory (`profile-predict.jfr`, `profile-batch.jfr`).")
 w("")
 
@@ -1127,7 +1123,7 @@ if topb and topb.get("jdk.CPUTimeSample"):
     profile_tables(d, 10, False)
 if top and top.get("jdk.CPUTimeSample"):
     d = top["jdk.CPUTimeSample"]
-    add_goal(*("8. JFR c64 predict: top CPU frames", "; ".join(f"`{m.split('(')[0]}` {pc}%" for m, c, pc in d["top_self"][:4]),
+    goal(*("8. JFR c64 predict: top CPU frames", "; ".join(f"`{m.split('(')[0]}` {pc}%" for m, c, pc in d["top_self"][:4]),
                     "named", "—"))
     row("c64 predict, CPU-time samples by top frame: " + "; ".join(f"`{m.split('(')[0].rsplit('.', 2)[-2]}.{m.split('(')[0].rsplit('.', 1)[-1]}` {pc} %"
                                                                   for m, c, pc in d["top_self"][:3]), "hot spots named", "—")
