@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Aggregate `jfr print --stack-depth N --events ...` text into the figures BENCHMARKS.md names.
+"""Aggregate `jfr print --stack-depth N --events ...` text into the figures bench/results/ pages name.
 
 Reads the printed samples (jdk.ExecutionSample: threads running Java code; jdk.NativeMethodSample:
 threads inside a native method, idle ones included; jdk.CPUTimeSample: threads burning CPU,

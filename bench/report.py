@@ -1,13 +1,19 @@
 #!/usr/bin/env python3
-"""Writes BENCHMARKS.md (to stdout) from one bench/run results directory.
+"""Writes the pages of one bench/run results directory: one page per benchmark the run measured.
 
-    report.py DIR                   the whole report of one run
-    report.py --round2 DIR          only issue 8's section ("Round 2, core v2"), for bench/run --round2
-    report.py --splice SECTION FILE put SECTION at the top of FILE (after its title), replacing an
-                                    earlier Round 2 section; the rest of FILE is kept
+    report.py [--publish] DIR            a full (or quick) run: inprocess, engines, http, swaps,
+                                         freshness, pickup, memory, profile (those whose figures
+                                         are in DIR)
+    report.py --round2 [--publish] DIR   a `bench/run --round2` run: pickup, swaps, inprocess, http
+
+Each page goes to DIR/pages/<name>.md, beside the raw outputs it was made from. With --publish it
+also replaces bench/results/<name>.md and that benchmark's row in ./BENCHMARKS.md (bench/summary.py);
+nothing else in BENCHMARKS.md is touched.
 
 Everything here is read from the files bench/run left in that directory; a figure that is missing
 is shown as "n/a" with the reason, never invented. Goals are ratios of figures from the same run.
+Hand-written analysis comes from bench/findings.md, between <!-- findings:<mode>-<page> --> and
+<!-- /findings:<mode>-<page> -->, and goes into that page of every run of that mode.
 """
 import json
 import math
@@ -16,33 +22,17 @@ import re
 import statistics
 import sys
 
-ROUND2_START, ROUND2_END = "<!-- round2:start -->", "<!-- round2:end -->"
+sys.dont_write_bytecode = True  # no __pycache__ beside the scripts in the work tree
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import summary  # noqa: E402  (bench/summary.py: the pages' folder and BENCHMARKS.md's rows)
 
-
-def splice(section_file, target):
-    with open(section_file, encoding="utf-8") as f:
-        section = f.read().strip() + "\n"
-    try:
-        with open(target, encoding="utf-8") as f:
-            text = f.read()
-    except OSError:
-        text = "# hotserve benchmarks\n"
-    if ROUND2_START in text and ROUND2_END in text:
-        a, b = text.index(ROUND2_START), text.index(ROUND2_END) + len(ROUND2_END)
-        text = text[:a] + section.strip() + text[b:]
-    else:
-        lines = text.split("\n")
-        at = 1 if lines and lines[0].startswith("# ") else 0
-        text = "\n".join(lines[:at] + ["", section, "# Round 1 (issue 5): the full run it was measured against, and the sections added since"] + lines[at:])
-    with open(target, "w", encoding="utf-8") as f:
-        f.write(text)
-
-
-if sys.argv[1] == "--splice":
-    splice(sys.argv[2], sys.argv[3])
-    sys.exit(0)
-MODE = "round2" if sys.argv[1] == "--round2" else "all"
-R = sys.argv[2] if MODE == "round2" else sys.argv[1]
+args = sys.argv[1:]
+MODE = "round2" if "--round2" in args else "all"
+PUBLISH = "--publish" in args
+rest = [a for a in args if a not in ("--round2", "--publish")]
+if len(rest) != 1:
+    sys.exit(__doc__)
+R = rest[0]
 HERE = os.path.dirname(os.path.abspath(__file__))
 NA = "n/a"
 
@@ -102,6 +92,75 @@ def ratio(a, b):
 
 def verdict(ok):
     return NA if ok is None else ("**met**" if ok else "**missed**")
+
+
+
+# ---------------------------------------------------------------------------------------- pages
+# Each benchmark's page: its title, the one-line name of its row in BENCHMARKS.md, its body (written
+# by the item's code below through w()), its goal rows, and its row (figure, goal, verdict).
+TITLES = {
+    "pickup": ("Pickup: rename → first answer naming the file", "Pickup"),
+    "swaps": ("Swaps under load", "Swaps under c64 load"),
+    "inprocess": ("In-process: `acquire` + predict + `close` vs a bare engine call (JMH)", "In-process, batch 1"),
+    "engines": ("Engines: latency by batch size, load time and the JIT switch (JMH)", "Engines and the JIT switch"),
+    "http": ("HTTP: `/sac/predict` against the bare Helidon ceiling (`wrk -t1`)", "`/sac/predict` c64 vs the ceiling"),
+    "freshness": ("Freshness at scale", "Freshness at scale"),
+    "memory": ("Memory: servers' RSS and `EngineSoak`", "Memory"),
+    "profile": ("Where the time goes: JDK Flight Recorder, c64 `/sac/predict`", "Profile (JFR)"),
+}
+BODY, GOALS, ROWS = {}, {}, {}
+DATE = COMMIT = "?"
+MEASURED = set()  # pages whose figures are in this results directory: only those are written
+CUR = [None]
+
+
+def page(name):
+    CUR[0] = name
+    BODY.setdefault(name, [])
+    GOALS.setdefault(name, [])
+
+
+def w(line):
+    BODY[CUR[0]].append(line)
+
+
+def goal(*cells):
+    GOALS[CUR[0]].append(cells)
+
+
+def row(figure, target, v):
+    ROWS[CUR[0]] = (figure, target, v)
+
+
+findings = summary.findings
+
+
+def write_pages(header, goal_header, run_label):
+    """Every measured page to R/pages/, and with --publish to bench/results/ and its row."""
+    out = os.path.join(R, "pages")
+    os.makedirs(out, exist_ok=True)
+    rows = {}
+    for name in [n for n in BODY if n in MEASURED]:
+        title, short = TITLES[name]
+        text = [f"# {title}", ""] + header + [""]
+        if GOALS[name]:
+            text += [goal_header, "|" + "---|" * (goal_header.count("|") - 1)]
+            text += ["| " + " | ".join(str(c) for c in g) + " |" for g in GOALS[name]]
+            text.append("")
+        text += BODY[name]
+        text += ["", f"Raw outputs: `bench/results/{os.path.basename(os.path.normpath(R))}/` (git-ignored). "
+                 f"Reproduce with `{run_label}`. The summary row: [BENCHMARKS.md](../../BENCHMARKS.md)."]
+        body = "\n".join(text)
+        summary.write_page(name, body, out)
+        figure, target, v = ROWS.get(name, (NA, NA, NA))
+        rows[name] = [short, figure, target, v]
+        if PUBLISH:
+            summary.write_page(name, body)
+            summary.set_row(name, short, figure, target, v, f"{DATE}, {COMMIT}, `{run_label}`")
+    with open(os.path.join(out, "rows.json"), "w", encoding="utf-8") as f:
+        json.dump(rows, f, ensure_ascii=False, indent=1)
+    print(f"report.py: wrote {', '.join(sorted(rows)) or 'no pages'} to {out}"
+          + (" and bench/results/ (rows in BENCHMARKS.md)" if PUBLISH else ""), file=sys.stderr)
 
 
 # ------------------------------------------------------------------------------------------ wrk
@@ -297,25 +356,24 @@ def phase_load(meta, phase):
 
 
 def round2():
-    """Issue 8's section: the four benchmark goals, from one `bench/run --round2` run."""
+    """Issue 8's four benchmarks from one `bench/run --round2` run: pickup, swaps, inprocess, http."""
+    global DATE, COMMIT
     meta = kv("meta.txt")
+    DATE, COMMIT = meta.get("date_utc", "?").split(" ")[0], meta.get("git", "?")
     J = jmh()
-    out = []
-    o = out.append
-    rows = []  # (goal, figure, target, verdict, load)
-    o(ROUND2_START)
-    o("## Round 2, core v2 (issue 8)")
-    o("")
-    o(f"`bench/run --round2` of {meta.get('date_utc', '?')}, commit {meta.get('git', '?')}, {meta.get('cpu', '?')} × "
+    o = w
+    header = [f"`bench/run --round2` (issue 8) of {meta.get('date_utc', '?')}, commit {meta.get('git', '?')}, {meta.get('cpu', '?')} × "
       f"{meta.get('nproc', '?')} (`nproc`), {meta.get('jdk', '?')}; the seed: {meta.get('seed', 'not run')}. "
       "Other work on the machine shows in the load average (1, 5, 15 min; the benchmark's own clients and servers account for "
       f"up to ~2.5 of it): {meta.get('loadavg_start', '?')} at the start and {meta.get('loadavg_end', '?')} at the end, given per phase "
       "beside each figure. Goals are ratios of figures "
-      f"from this one run. Run time {meta.get('total_s', '?')} s.")
-    o("")
+      f"from this one run. Run time {meta.get('total_s', '?')} s."]
 
     # pickup
+    page("pickup")
     P = pickup()
+    if P:
+        MEASURED.add("pickup")
     seed = P.get("seed")
     for name in ("blocking", "background"):
         r = P.get(name)
@@ -323,17 +381,28 @@ def round2():
             continue
         p50, load = r.get("p50_ms"), r.get("load_p50_ms")
         ok_load = None if p50 is None or load is None else p50 <= load + 2
-        rows.append((f"Pickup, {name}: p50 ≤ load + 2 ms", f"p50 {fmt(p50)} ms (max {fmt(r.get('max_ms'))}) vs load p50 {fmt(load)} ms",
+        goal(*(f"Pickup, {name}: p50 ≤ load + 2 ms", f"p50 {fmt(p50)} ms (max {fmt(r.get('max_ms'))}) vs load p50 {fmt(load)} ms",
                      "≤ load + 2 ms", verdict(ok_load), phase_load(meta, "reload")))
         if seed:
             ok_seed = None if p50 is None or seed.get("p50_ms") is None else p50 <= seed["p50_ms"]
-            rows.append((f"Pickup, {name}: p50 ≤ the seed's p50", f"{fmt(p50)} vs {fmt(seed.get('p50_ms'))} ms "
+            goal(*(f"Pickup, {name}: p50 ≤ the seed's p50", f"{fmt(p50)} vs {fmt(seed.get('p50_ms'))} ms "
                          f"({fmt(ratio(p50, seed.get('p50_ms')), 2, '×')})", "≤ seed", verdict(ok_seed), phase_load(meta, "reload")))
     if seed:
-        rows.append(("Pickup, the seed's Python server", f"p50 {fmt(seed.get('p50_ms'))} ms (max {fmt(seed.get('max_ms'))}), "
+        goal(*("Pickup, the seed's Python server", f"p50 {fmt(seed.get('p50_ms'))} ms (max {fmt(seed.get('max_ms'))}), "
                      f"its load p50 {fmt(seed.get('load_p50_ms'))} ms", "reference", "—", phase_load(meta, "reload")))
 
+    if P.get("blocking"):
+        b, bg = P["blocking"], P.get("background") or {}
+        sp = seed.get("p50_ms") if seed else None
+        beyond = b["p50_ms"] - b["load_p50_ms"] if b.get("load_p50_ms") is not None else None
+        ok_seed = None if sp is None else b["p50_ms"] <= sp
+        ok_load = None if beyond is None else beyond <= 2
+        row(f"blocking p50 {fmt(b['p50_ms'])} ms = {fmt(ratio(b['p50_ms'], sp), 2, '×')} the seed's {fmt(sp)} ms; "
+            f"{fmt(beyond, None, ' ms')} beyond its load (background p50 {fmt(bg.get('p50_ms'))} ms)",
+            "p50 ≤ the seed's; p50 ≤ load + 2 ms", f"{verdict(ok_seed)}; {verdict(ok_load)}")
+
     # swaps
+    page("swaps")
     swap_rows = []
     for label, prefix, events_file, phase in (
             ("blocking", "swaps", "events-main.json", "swaps"),
@@ -345,13 +414,21 @@ def round2():
         errs = during["non2xx"] + during["sock_total"]
         wr = writer_totals(prefix) or {}
         swap_rows.append((label, steady, during, wr, events_of(events_file), phase))
-        rows.append((f"Swaps c64, {label}: p99 during swaps / steady; errors",
+        goal(*(f"Swaps c64, {label}: p99 during swaps / steady; errors",
                      f"{fmt(q, 2, '×')} ({fmt(during['p99'])} vs {fmt(steady['p99'])} ms); {errs} errors; "
                      f"{wr.get('renamed', '?')} renamed + {wr.get('in_place', '?')} written in place",
                      "≤ 1.5×, 0 errors" if label == "blocking" else "reference", verdict(None if q is None else q <= 1.5 and errs == 0)
                      if label == "blocking" else "—", phase_load(meta, phase)))
 
+        if label == "blocking":
+            row(f"blocking: p99 during swaps {fmt(q, 2, '×')} steady ({fmt(during['p99'])} vs {fmt(steady['p99'])} ms), {errs} errors, "
+                f"{wr.get('published', '?')} checkpoints ({wr.get('in_place', '?')} written in place)",
+                "p99 ≤ 1.5× steady, 0 errors", verdict(None if q is None else q <= 1.5 and errs == 0))
+    if swap_rows:
+        MEASURED.add("swaps")
+
     # in-process
+    page("inprocess")
     bare = pick(J, "HotModelBenchmark", "bare", batch=1)
     inproc = {}
     for var in ("hotFile", "hotDir", "hotNoCheck"):
@@ -359,32 +436,34 @@ def round2():
         inproc[var] = (r, ratio(r["p50"] if r else None, bare["p50"] if bare else None))
     if bare:
         qf, qd = inproc["hotFile"][1], inproc["hotDir"][1]
-        rows.append(("In-process batch 1, explicit file: acquire + predict + close / bare (p50)",
+        goal(*("In-process batch 1, explicit file: acquire + predict + close / bare (p50)",
                      f"{fmt(qf, 2, '×')} ({fmt(inproc['hotFile'][0]['p50'] if inproc['hotFile'][0] else None)} vs {fmt(bare['p50'])} µs)",
                      "≤ 1.2×", verdict(None if qf is None else qf <= 1.2), phase_load(meta, "jmh")))
-        rows.append(("In-process batch 1, directory", f"{fmt(qd, 2, '×')} ({fmt(inproc['hotDir'][0]['p50'] if inproc['hotDir'][0] else None)} µs)",
+        goal(*("In-process batch 1, directory", f"{fmt(qd, 2, '×')} ({fmt(inproc['hotDir'][0]['p50'] if inproc['hotDir'][0] else None)} µs)",
                      "reported", "—", phase_load(meta, "jmh")))
+        MEASURED.add("inprocess")
+        row(f"batch 1, explicit file: {fmt(qf, 2, '×')} a bare engine call ({fmt(inproc['hotFile'][0]['p50'] if inproc['hotFile'][0] else None)} "
+            f"vs {fmt(bare['p50'])} µs p50); directory {fmt(qd, 2, '×')}", "≤ 1.2×", verdict(None if qf is None else qf <= 1.2))
 
     # c64
+    page("http")
     ceil, pred, base = wrk_rounds("ceiling-c64"), wrk_rounds("predict-c64"), wrk_rounds("baseline-c64")
     q64 = ratio(pred["rps"] if pred else None, ceil["rps"] if ceil else None)
     if ceil and pred:
-        rows.append(("Native `/sac/predict` c64 req/s / ceiling", f"{fmt(q64, 2, '×')} ({fmt(pred['rps'], 0)} vs {fmt(ceil['rps'], 0)} req/s)",
+        goal(*("Native `/sac/predict` c64 req/s / ceiling", f"{fmt(q64, 2, '×')} ({fmt(pred['rps'], 0)} vs {fmt(ceil['rps'], 0)} req/s)",
                      "≥ 0.54×", verdict(None if q64 is None else q64 >= 0.54), phase_load(meta, "http")))
     if ceil and base:
         qb = ratio(base["rps"], ceil["rps"])
-        rows.append((f"The same for the baseline build ({meta.get('baseline', '?')}), same rounds",
+        goal(*(f"The same for the baseline build ({meta.get('baseline', '?')}), same rounds",
                      f"{fmt(qb, 2, '×')} ({fmt(base['rps'], 0)} req/s); this build / baseline {fmt(ratio(pred['rps'] if pred else None, base['rps']), 2, '×')}",
                      "reference", "—", phase_load(meta, "http")))
+    if ceil and pred:
+        MEASURED.add("http")
+        row(f"`/sac/predict` batch 1 at c64: {fmt(q64, 2, '×')} the Helidon ceiling ({fmt(pred['rps'], 0)} vs {fmt(ceil['rps'], 0)} req/s)"
+            + (f"; baseline {meta.get('baseline', '?')} {fmt(ratio(base['rps'], ceil['rps']), 2, '×')}" if base else ""),
+            "≥ 0.54×", verdict(None if q64 is None else q64 >= 0.54))
 
-    o("| item | figure | goal | | load average (phase start → end) |")
-    o("|---|---|---|---|---|")
-    for g, fig, target, v, load in rows:
-        o(f"| {g} | {fig} | {target} | {v} | {load} |")
-    o("")
-
-    o("### Pickup: rename → first answer naming the file")
-    o("")
+    page("pickup")
     o("`ReloadProbe`, 20 trials per server, taken in turn (the order rotating each trial) so drifting load hits all alike: "
       "write the new checkpoint to a hidden `.tmp` file in the watched directory, rename it to `model_<n>.<ext>`, then POST "
       "`/sac/predict` back to back on one keep-alive connection until the body's `model_path` names the new file; the time runs "
@@ -435,8 +514,7 @@ def round2():
         o(f"- load average before and after the trials: {' → '.join(l.split(' ', 1)[1] for l in la.strip().splitlines())}")
     o("")
 
-    o("### Swaps under c64 load")
-    o("")
+    page("swaps")
     o("`wrk -t1 -c64` on `/sac/predict` (the Lua hook records every generation and status), steady, then while "
       "`CheckpointWriter` publishes checkpoints into the watched directory, alternating: one renamed in from a finished hidden "
       "`.tmp` file, the next written in place under its final name in 64 KiB pieces with 3 ms pauses (a half-written file is "
@@ -465,8 +543,7 @@ def round2():
           + (f"; load p50 {fmt(statistics.median(durs))} ms, max {fmt(durs[-1])} ms" if durs else ""))
     o("")
 
-    o("### In-process, batch 1 (JMH)")
-    o("")
+    page("inprocess")
     o("`HotModelBenchmark` (real ONNX engine, SAC actor, SampleTime): `bare` = `LoadedModel.run` on the engine; `hotFile` / "
       "`hotDir` = `acquire()` + `predictBatch` (engine + SAC head) + `close()`, freshness checked on every acquire (one stat for "
       "a file, two for a directory); `hotNoCheck` = the same with the check off. `LeaseBenchmark`: a trivial model, so only "
@@ -488,8 +565,7 @@ def round2():
             o(f"| {r['method']} | {', '.join(f'{k}={v}' for k, v in r['params'].items())} | {fmt(r['score'])} ± {fmt(r['error'])} |")
         o("")
 
-    o("### `/sac/predict` at 64 connections vs the ceiling")
-    o("")
+    page("http")
     o("`wrk -t1 -c64`, interleaved rounds (ceiling, predict, the baseline build when given, the order rotating each round); the ceiling is a bare Helidon server answering a "
       "constant JSON of the same shape, same JVM options.")
     o("")
@@ -500,19 +576,15 @@ def round2():
             o(f"| {label} | {fmt(r['rps'], 0)} | {fmt(r['p50'])} | {fmt(r['p99'])} | {', '.join(fmt(x, 0) for x in r.get('rounds_rps', [r['rps']]))} "
               f"| {r['non2xx'] + r['sock_total']} |")
     o("")
-    # bench/findings.md's round-2 part (between its round2-findings markers): what missed and why.
-    fpath = os.path.join(HERE, "findings.md")
-    if os.path.exists(fpath):
-        with open(fpath, encoding="utf-8") as f:
-            text = f.read()
-        a, b = "<!-- round2-findings -->", "<!-- /round2-findings -->"
-        if a in text and b in text:
-            o(text[text.index(a) + len(a):text.index(b)].strip())
-            o("")
-    o(f"Raw outputs: `bench/results/{os.path.basename(os.path.normpath(R))}/` (git-ignored). Reproduce with `bench/run --round2`.")
-    o("")
-    o(ROUND2_END)
-    return "\n".join(out)
+    # bench/findings.md's hand-written analysis of round 2: what missed and why, one part per page.
+    for name in ("pickup", "swaps", "inprocess", "http"):
+        text = findings(f"round2-{name}")
+        if text:
+            page(name)
+            w("")
+            w(text)
+    goal_header = "| item | figure | goal | | load average (phase start → end) |"
+    write_pages(header, goal_header, "bench/run --round2")
 
 
 def wrk_max_of(r):
@@ -528,24 +600,20 @@ def events_of(name):
 
 
 if MODE == "round2":
-    print(round2())
+    round2()
     sys.exit(0)
 
 # ----------------------------------------------------------------------------------------- main
 meta = kv("meta.txt")
+DATE, COMMIT = meta.get("date_utc", "?").split(" ")[0], meta.get("git", "?")
 J = jmh()
-lines = []
-w = lines.append
-summary = []  # (item, figure, goal, verdict)
+RUN_LABEL = "bench/run" + (" --quick" if meta.get("mode") == "quick" else "")
 
-w("# hotserve benchmarks")
-w("")
-w(f"Written by `bench/run{' --quick' if meta.get('mode') == 'quick' else ''}` (mode **{meta.get('mode', '?')}**) — "
-  "every figure below comes from that one run on this machine; goals are ratios of figures taken in the same run, "
-  "because the machine is shared and noisy (other builds ran beside it, and the load generator shares the cores with the server).")
-w("")
-w("| | |")
-w("|---|---|")
+# Every page of a full run opens with the run: the figures of all of them come from it.
+header = [f"Written by `{RUN_LABEL}` (mode **{meta.get('mode', '?')}**) — "
+          "every figure below comes from that one run on this machine; goals are ratios of figures taken in the same run, "
+          "because the machine is shared and noisy (other builds ran beside it, and the load generator shares the cores with the server).",
+          "", "| | |", "|---|---|"]
 for k, label in (("date_utc", "date"), ("cpu", "CPU"), ("nproc", "`nproc`"), ("mem_gib", "memory (GiB)"), ("jdk", "JDK"),
                  ("jdk_vm", "VM"), ("wrk", "load generator"), ("kernel", "kernel"), ("git", "commit"),
                  ("loadavg_start", "load average at start"), ("loadavg_end", "load average at end"),
@@ -554,17 +622,14 @@ for k, label in (("date_utc", "date"), ("cpu", "CPU"), ("nproc", "`nproc`"), ("m
                  ("phase_swaps_s", "swaps phase (s)"), ("phase_fresh_s", "freshness phase (s)"), ("phase_reload_s", "reload phase (s)"),
                  ("jmh_lock", "JMH note")):
     if k in meta:
-        w(f"| {label} | {meta[k]} |")
-w("")
-w("Placement: `wrk -t1`. At 1 connection the server is pinned to the last core and wrk to the first (`taskset`), "
-  "because there placement, not the stack, decides (DESIGN); at 16 and 64 connections both float over all cores. "
-  "JMH forks are not pinned. Every server runs with the same JVM options on 127.0.0.1 with its own temporary model directory.")
-w("")
-SUMMARY_AT = len(lines)
+        header.append(f"| {label} | {meta[k]} |")
+header += ["", "Placement: `wrk -t1`. At 1 connection the server is pinned to the last core and wrk to the first (`taskset`), "
+           "because there placement, not the stack, decides (DESIGN); at 16 and 64 connections both float over all cores. "
+           "JMH forks are not pinned. Every server runs with the same JVM options on 127.0.0.1 with its own temporary model directory."]
+
 
 # ---------------------------------------------------------------------------------- item 1 ----
-w("## 1. In-process: `acquire` + predict + `close` vs a bare engine call (JMH)")
-w("")
+page("inprocess")
 w("Real ONNX engine, `fixtures/sac/actor_seed0.onnx` (28→256→256→(mean, log_std)), 1 intra-op thread. "
   "`bare` = `LoadedModel.run` straight on the engine; `hotFile`/`hotDir` = `HotModel.acquire()` + `predictBatch` "
   "(engine call + SAC head) + `close()` with the per-acquire freshness check (1 stat for a file, 2 for a directory); "
@@ -588,7 +653,7 @@ w("")
 for batch in (1, 64):
     q = item1.get((batch, "hotDir")) or item1.get((batch, "hotFile"))
     qf = item1.get((batch, "hotFile"))
-    summary.append((f"1. acquire+predict+close / bare, batch {batch} (p50)",
+    goal(*(f"1. acquire+predict+close / bare, batch {batch} (p50)",
                     f"file {fmt(qf, 2, '×')}, dir {fmt(item1.get((batch, 'hotDir')), 2, '×')}", "≤ 1.2×",
                     verdict(None if q is None else max(x for x in (qf, item1.get((batch, 'hotDir'))) if x is not None) <= 1.2)))
 lease = [r for r in J if r["class"] == "LeaseBenchmark"]
@@ -602,8 +667,17 @@ if lease:
         w(f"| {r['method']} | {', '.join(f'{k}={v}' for k, v in r['params'].items()) or '—'} | {r['mode']} | {fmt(r['score'])} "
           f"| {fmt(r['p50']) if sampled else '—'} | {fmt(r['p99']) if sampled else '—'} | {r['unit']} |")
     w("")
+if item1 or lease:
+    MEASURED.add("inprocess")
+    bare1, file1 = pick(J, "HotModelBenchmark", "bare", batch=1), pick(J, "HotModelBenchmark", "hotFile", batch=1)
+    q1f = item1.get((1, "hotFile"))
+    q1 = [q for q in (q1f, item1.get((1, "hotDir"))) if q is not None]
+    row(f"batch 1, explicit file: {fmt(q1f, 2, '×')} a bare engine call ({fmt(file1['p50'] if file1 else None)} vs "
+        f"{fmt(bare1['p50'] if bare1 else None)} µs p50); directory {fmt(item1.get((1, 'hotDir')), 2, '×')}; "
+        f"batch 64 {fmt(item1.get((64, 'hotFile')), 2, '×')}", "≤ 1.2× (file and directory)", verdict(max(q1) <= 1.2 if q1 else None))
 
-w("### Per engine: latency by batch size and optimisation switch, load time")
+page("engines")
+w("## Per engine: latency by batch size and optimisation switch, load time")
 w("")
 w("`EngineBenchmark`: one `LoadedModel.run` call, SampleTime; rows/s = batch / mean.")
 w("")
@@ -633,8 +707,7 @@ for eng in ("onnx", "torchscript"):
 w("")
 
 # ---------------------------------------------------------------------------------- item 2 ----
-w("## 2. HTTP: `wrk -t1` against hotserve and against the bare Helidon ceiling")
-w("")
+page("http")
 w("`/sac/predict` (batch 1) and `/sac/predict/batch` (64 rows) on hotserve (ONNX, blocking mode, one checkpoint "
   "in a watched directory); the ceiling is `dev.hotserve.bench.CeilingServer`: a Helidon SE 4.2 WebServer with the "
   "same version, defaults and JVM options, whose `POST /sac/predict` reads the body and returns a constant JSON of the "
@@ -667,16 +740,20 @@ if eng64 and b64 and b64.get("rps"):
     inproc = 64 / (eng64["p50"] * 1e-6)
     w(f"`/sac/predict/batch` at 64 connections moves {fmt(b64['rps'] * 64, 0)} rows/s; the same ONNX model in-process at batch 64 "
       f"runs {fmt(inproc, 0)} rows/s on one thread (EngineBenchmark p50) — the rest of the batch route's cost is HTTP and "
-      "JSON for 64×28 numbers in and 64 out (see the profile in item 8).")
+      "JSON for 64×28 numbers in and 64 out (see the profile: [profile.md](profile.md)).")
     w("")
 q64 = ratio(http.get(("predict", 64), {}).get("rps"), http.get(("ceiling", 64), {}).get("rps"))
-summary.append(("2. /sac/predict c64 req/s / ceiling c64", fmt(q64, 2, "×") + (
+goal(*("2. /sac/predict c64 req/s / ceiling c64", fmt(q64, 2, "×") + (
     f" ({fmt(http[('predict', 64)]['rps'], 0)} vs {fmt(http[('ceiling', 64)]['rps'], 0)} req/s)" if q64 else ""), "≥ 0.6×",
                 verdict(None if q64 is None else q64 >= 0.6)))
+if http:
+    MEASURED.add("http")
+    row(f"`/sac/predict` batch 1 at c64: {fmt(q64, 2, '×')} the Helidon ceiling" + (
+        f" ({fmt(http[('predict', 64)]['rps'], 0)} vs {fmt(http[('ceiling', 64)]['rps'], 0)} req/s)" if q64 else ""),
+        "≥ 0.6×", verdict(None if q64 is None else q64 >= 0.6))
 
 # ---------------------------------------------------------------------------------- item 3 ----
-w("## 3. Swaps under load")
-w("")
+page("swaps")
 w("64 connections on `/sac/predict` (a wrk Lua `response` hook records every `X-Model-Generation` and status; the steady "
   "run uses the same script so both pay for it), first steady, then while `CheckpointWriter` publishes new checkpoints "
   "into the watched directory, spread over 90% of the run: half by rename of a finished hidden `.tmp` file, half written "
@@ -722,27 +799,33 @@ for mode_label, prefix, events_file in (("blocking", "swaps", "events-main.json"
             note += f" (first failure: `{str(fails[0].get('error') or fails[0].get('reason'))[:140]}`)"
     if wr or ev:
         swap_notes.append(note + ".")
+    if steady or swaps:
+        MEASURED.add("swaps")
     if steady and swaps:
         q3 = ratio(swaps["p99"], steady["p99"])
+        if mode_label == "blocking":
+            errs = swaps["non2xx"] + swaps["sock_total"]
+            row(f"blocking: p99 during swaps {fmt(q3, 2, '×')} steady ({fmt(swaps['p99'])} vs {fmt(steady['p99'])} ms), {errs} errors, "
+                f"{wr.get('published') if wr else '?'} checkpoints", "p99 ≤ 1.5× steady, 0 errors",
+                verdict(None if q3 is None else q3 <= 1.5 and errs == 0))
         g = swaps.get("gens", {})
-        summary.append((f"3. swaps ({mode_label}): non-2xx + socket errors", f"{swaps['non2xx']} + {swaps['sock_total']}", "0",
+        goal(*(f"3. swaps ({mode_label}): non-2xx + socket errors", f"{swaps['non2xx']} + {swaps['sock_total']}", "0",
                         verdict(swaps["non2xx"] + swaps["sock_total"] == 0)))
-        summary.append((f"3. swaps ({mode_label}): p99 during swaps / steady", f"{fmt(q3, 2, '×')} ({fmt(swaps['p99'])} vs {fmt(steady['p99'])} ms)",
+        goal(*(f"3. swaps ({mode_label}): p99 during swaps / steady", f"{fmt(q3, 2, '×')} ({fmt(swaps['p99'])} vs {fmt(steady['p99'])} ms)",
                         "≤ 1.5×", verdict(None if q3 is None else q3 <= 1.5)))
-        summary.append((f"3. swaps ({mode_label}): generations seen by clients",
+        goal(*(f"3. swaps ({mode_label}): generations seen by clients",
                         f"{g.get('distinct', NA)} distinct generations ({g.get('min', '?')}…{g.get('max', '?')}) for "
                         f"{wr.get('published') if wr else '?'} checkpoints published after the initial one",
                         "—", "—"))
     elif mode_label == "blocking":
-        summary.append(("3. swaps under load", "did not run", "0 errors; p99 ≤ 1.5×", NA))
+        goal(*("3. swaps under load", "did not run", "0 errors; p99 ≤ 1.5×", NA))
 w("")
 for n in swap_notes:
     w(n)
     w("")
 
 # ---------------------------------------------------------------------------------- item 4 ----
-w("## 4. Freshness at scale")
-w("")
+page("freshness")
 fm = kv("fresh-meta.txt")
 f1 = [wrk(f"fresh1-r{i}") for i in range(1, 10)]
 fn = [wrk(f"freshN-r{i}") for i in range(1, 10)]
@@ -767,18 +850,21 @@ if arr and arr.get("rps"):
     w(f"The last row is the same big directory while new checkpoints arrive: {fmt(ratio(arr['rps'], mn), 2, '×')} the req/s of the "
       f"quiet big directory, p99 {fmt(arr['p99'])} ms against {fmt(statistics.mean(r['p99'] for r in fn)) if fn else NA} ms — "
       "each arrival changes the directory, which is then listed again, and every listing stats every old file "
-      "(see item 8's findings on the re-listing window).")
+      "(see the findings on the re-listing window in [profile.md](profile.md)).")
 w("")
 q4 = ratio(mn, m1)
-summary.append((f"4. req/s with {fm.get('files_freshN', '?')} files / with 1", fmt(q4, 2, "×"), "within 10% (≥ 0.90×)",
+if f1 or fn:
+    MEASURED.add("freshness")
+    row(f"req/s with {fm.get('files_freshN', '?')} files in the watched directory: {fmt(q4, 2, '×')} with 1 "
+        f"({fmt(mn, 0)} vs {fmt(m1, 0)} req/s, c16)", "≥ 0.90×", verdict(None if q4 is None else q4 >= 0.9))
+goal(*(f"4. req/s with {fm.get('files_freshN', '?')} files / with 1", fmt(q4, 2, "×"), "within 10% (≥ 0.90×)",
                 verdict(None if q4 is None else q4 >= 0.9)))
 if arr and arr.get("rps"):
-    summary.append((f"4. (extra) {fm.get('files_freshN', '?')} files with arrivals / quiet", f"{fmt(ratio(arr['rps'], mn), 2, '×')} req/s, "
+    goal(*(f"4. (extra) {fm.get('files_freshN', '?')} files with arrivals / quiet", f"{fmt(ratio(arr['rps'], mn), 2, '×')} req/s, "
                     f"p99 {fmt(arr['p99'])} ms", "—", "—"))
 
 # ---------------------------------------------------------------------------------- item 5 ----
-w("## 5. Reload latency")
-w("")
+page("pickup")
 w("`ReloadProbe`: stage a new checkpoint as a hidden `.tmp` file, rename it into the watched directory, then POST "
   "`/sac/predict` back to back on one keep-alive connection until the body's `model_path` names it; time from just before the "
   "rename to the end of that response. The servers are measured trial by trial in turn. Background mode runs with "
@@ -792,15 +878,22 @@ for rmode in ("blocking", "background", "blocking-jit0", "seed"):
     if r:
         w(f"| {rmode} | {r['trials']} | {r['seen']} | {fmt(r['p50_ms'])} | {fmt(r['max_ms'])} | {fmt(r['min_ms'])} | {fmt(r.get('load_p50_ms'))} "
           f"| {r['non_2xx']} | {r['requests_until_seen'] if len(r['requests_until_seen']) <= 20 else str(r['requests_until_seen'][:20]) + '…'} |")
-        summary.append((f"5. reload latency, {rmode}", f"p50 {fmt(r['p50_ms'])} ms, max {fmt(r['max_ms'])} ms "
+        goal(*(f"5. reload latency, {rmode}", f"p50 {fmt(r['p50_ms'])} ms, max {fmt(r['max_ms'])} ms "
                         f"({r['seen']}/{r['trials']} seen)", "reported", "—"))
 if not PU:
     err = (read("pickup.err") or "").strip().splitlines()
     w(f"| n/a | | | | | | | | {err[-1][:120] if err else 'did not run'} |")
 w("")
+if PU:
+    MEASURED.add("pickup")
+    b, sd = PU.get("blocking") or {}, PU.get("seed") or {}
+    row(f"blocking p50 {fmt(b.get('p50_ms'))} ms (max {fmt(b.get('max_ms'))})"
+        + (f", {fmt(ratio(b.get('p50_ms'), sd.get('p50_ms')), 2, '×')} the seed's {fmt(sd.get('p50_ms'))} ms" if sd else "")
+        + (f"; background {fmt(PU['background']['p50_ms'])} ms" if PU.get("background") else ""), "reported", "—")
 
 # ---------------------------------------------------------------------------------- item 6 ----
-w("## 6. The JIT switch (`HOTSERVE_JIT`, the engines' optimisation step)")
+page("engines")
+w("## The JIT switch (`HOTSERVE_JIT`, the engines' optimisation step)")
 w("")
 w("`HOTSERVE_JIT` is handed to the engine as `LoadOptions.optimize` (the server passes `ModelConfig.jit` straight through), "
   "so the engine-level figures from `EngineBenchmark` above are the switch's effect: p50 with it off divided by p50 with it "
@@ -816,7 +909,7 @@ for eng in ("onnx", "torchscript"):
             q = ratio(off["p50"], on["p50"])
             w(f"| {eng} | {batch} | {fmt(off['p50'])} | {fmt(on['p50'])} | ×{fmt(q, 2)} |")
             if batch in (1, 64):
-                summary.append((f"6. JIT off/on p50, {eng} batch {batch}", f"×{fmt(q, 2)}", "reported (seed ×2.13)", "—"))
+                goal(*(f"6. JIT off/on p50, {eng} batch {batch}", f"×{fmt(q, 2)}", "reported (seed ×2.13)", "—"))
 w("")
 
 for eng in ("onnx", "torchscript"):
@@ -844,10 +937,19 @@ w("")
 w("The shipped default is on (`HOTSERVE_JIT=1`) for both engines: at batch 1, the RL case, both were faster with it "
   "in every full run so far; the README gives the figures of each run and the price in load time.")
 w("")
+if any(r["class"] in ("EngineBenchmark", "LoadBenchmark") for r in J):
+    MEASURED.add("engines")
+    jit = {}
+    for eng in ("onnx", "torchscript"):
+        off = pick(J, "EngineBenchmark", engine=eng, batch=1, optimize="false")
+        on = pick(J, "EngineBenchmark", engine=eng, batch=1, optimize="true")
+        jit[eng] = (off, on, ratio(off["p50"], on["p50"]) if off and on else None)
+    off, on, q = jit["onnx"]
+    row(f"ONNX batch 1 p50 {fmt(on['p50'] if on else None)} µs with the optimiser, {fmt(off['p50'] if off else None)} µs without "
+        f"(off/on ×{fmt(q, 2)}); TorchScript ×{fmt(jit['torchscript'][2], 2)}", "reported (the seed's `torch.jit.script`: ×2.13)", "—")
 
 # ---------------------------------------------------------------------------------- item 7 ----
-w("## 7. Memory")
-w("")
+page("memory")
 
 
 def rss_series(name):
@@ -919,7 +1021,7 @@ for label, rss_file, marks_file, what in (
     after = [p for p in pts if not warmed or p[0] >= warmed[0]]
     sl = slope_mib_per_min(after)
     first = rss_at(pts, warmed[0]) if warmed else pts[0][1] / 1024
-    summary.append((f"7. RSS, {label}", f"{fmt(first, 0)} MiB after warm-up → {fmt(pts[-1][1] / 1024, 0)} MiB at the end "
+    goal(*(f"7. RSS, {label}", f"{fmt(first, 0)} MiB after warm-up → {fmt(pts[-1][1] / 1024, 0)} MiB at the end "
                     f"({fmt(dur / 60, 1)} min; slope after warm-up {fmt(sl, 2)} MiB/min)", "flat", "—"))
 if not rss_series("rss-main.txt"):
     w("Server RSS: not sampled (the HTTP phases did not run).")
@@ -953,19 +1055,24 @@ for eng in ("onnx", "torchscript"):
                              f"{fmt(soak[phase + '_rss_mib_last'], 0)} MiB, 2nd half {soak[phase + '_rss_mib_growth_2nd_half']:+.1f} MiB")
         if "cycle_ms_mean" in soak:
             parts.append(f"{fmt(soak['cycle_ms_mean'])} ms per load+predict+close")
-        summary.append((f"7. EngineSoak {eng}", "; ".join(parts) or NA, "flat after warm-up", "—"))
+        goal(*(f"7. EngineSoak {eng}", "; ".join(parts) or NA, "flat after warm-up", "—"))
 if not any(read(f"soak-{e}.txt") for e in ("onnx", "torchscript")):
     w("`EngineSoak`: not run (not present in this build).")
     w("")
+mem = {g[0]: g[1] for g in GOALS["memory"]}
+if rss_series("rss-main.txt") or any(read(f"soak-{e}.txt") for e in ("onnx", "torchscript")):
+    MEASURED.add("memory")
+    parts = [f"EngineSoak {e}: {mem[f'7. EngineSoak {e}'].split('; ')[0]}" for e in ("onnx", "torchscript") if f"7. EngineSoak {e}" in mem]
+    parts += [f"main server RSS {v}" for k, v in mem.items() if k.startswith("7. RSS, main")]
+    row("; ".join(parts) or NA, "flat after warm-up", "—")
 
 # ---------------------------------------------------------------------------------- item 8 ----
-w("## 8. Where the time goes: JDK Flight Recorder, c64 `/sac/predict`")
-w("")
+page("profile")
 prof = wrk("profile-predict-c64") or wrk("profile-c64")
 top = read_json("jfr-top-predict.json") or read_json("jfr-top.json")
 w("A separate c64 run under JFR (`settings=profile`, plus `jdk.CPUTimeSample`, the JDK 25 CPU-time sampler, which also "
   "counts time inside native code such as ONNX Runtime against the Java frame that called it), started on the running "
-  f"server with `jcmd JFR.start` so its cost stays out of the tables above. That run: {fmt(prof['rps'] if prof else None, 0)} req/s. "
+  f"server with `jcmd JFR.start` so its cost stays out of the other pages' figures. That run: {fmt(prof['rps'] if prof else None, 0)} req/s. "
   "Aggregated by `bench/jfr_top.py`; the recordings stay in the results directory (`profile-predict.jfr`, `profile-batch.jfr`).")
 w("")
 
@@ -1016,8 +1123,10 @@ if topb and topb.get("jdk.CPUTimeSample"):
     profile_tables(d, 10, False)
 if top and top.get("jdk.CPUTimeSample"):
     d = top["jdk.CPUTimeSample"]
-    summary.append(("8. JFR c64 predict: top CPU frames", "; ".join(f"`{m.split('(')[0]}` {pc}%" for m, c, pc in d["top_self"][:4]),
+    goal(*("8. JFR c64 predict: top CPU frames", "; ".join(f"`{m.split('(')[0]}` {pc}%" for m, c, pc in d["top_self"][:4]),
                     "named", "—"))
+    row("c64 predict, CPU-time samples by top frame: " + "; ".join(f"`{m.split('(')[0].rsplit('.', 2)[-2]}.{m.split('(')[0].rsplit('.', 1)[-1]}` {pc} %"
+                                                                  for m, c, pc in d["top_self"][:3]), "hot spots named", "—")
 sig_p = (top or {}).get("jdk.CPUTimeSample", {}).get("signatures")
 sig_b = (topb or {}).get("jdk.CPUTimeSample", {}).get("signatures")
 tops = read_json("jfr-top-swaps.json")
@@ -1057,24 +1166,12 @@ if jn:
         w("")
         w(f"For scale: the ONNX model itself takes {fmt(e64['p50'])} µs (p50) for those 64 rows.")
     w("")
-findings = os.path.join(HERE, "findings.md")
-if os.path.exists(findings):
-    with open(findings, encoding="utf-8") as f:
-        text = f.read()
-    a, b = "<!-- round2-findings -->", "<!-- /round2-findings -->"
-    if a in text and b in text:
-        text = text[:text.index(a)] + text[text.index(b) + len(b):]
-    w(text.strip())
+if top or topb or jn:
+    MEASURED.add("profile")
+# bench/findings.md's analysis of the profile (hand-written; kept in every full run's profile page).
+text = findings("full-profile")
+if text:
+    w(text)
     w("")
 
-# ------------------------------------------------------------------------------------- summary
-s = ["## Summary: goals", "", "| item | figure | goal | |", "|---|---|---|---|"]
-for item, fig, goal, v in summary:
-    s.append(f"| {item} | {fig} | {goal} | {v} |")
-s.append("")
-lines[SUMMARY_AT:SUMMARY_AT] = s
-w("---")
-w("")
-w(f"Raw outputs (wrk text, JMH JSON, JFR recording, server logs): `bench/results/{os.path.basename(os.path.normpath(R))}/` "
-  "(git-ignored). Reproduce with `bench/run` (full) or `bench/run --quick` (short runs, same phases).")
-print("\n".join(lines))
+write_pages(header, "| item | figure | goal | |", RUN_LABEL)
