@@ -27,12 +27,8 @@ final class Freshness {
     /** The source names no checkpoint: what serves keeps serving. */
     record NoCheckpoint() implements Decision {}
 
-    /** Only a listing of the directory can tell; the request path leaves that to the background. */
-    record ListingNeeded() implements Decision {}
-
     private static final Decision UP_TO_DATE = new UpToDate();
     private static final Decision NO_CHECKPOINT = new NoCheckpoint();
-    private static final Decision LISTING_NEEDED = new ListingNeeded();
 
     /** Candidates of a directory sort by (mtime, name); the greatest wins (SPEC §2). */
     static final Comparator<CheckpointRef> NEWEST_LAST = Comparator.comparing(CheckpointRef::modified).thenComparing(CheckpointRef::id);
@@ -41,7 +37,7 @@ final class Freshness {
     private final InstantSource clock;
 
     /**
-     * @param newestOnly a directory's rule: an automatic load only moves to a file that wins over
+     * @param newestOnly the source's rule ({@link dev.hotserve.source.CheckpointSource#newestWins()}), a directory's: an automatic load only moves to a file that wins over
      *     the serving one, so deleting the newest file does not bring back an older one. A pointer
      *     (an object store's LATEST) is followed wherever it points, older or not.
      */
@@ -50,13 +46,25 @@ final class Freshness {
         this.clock = clock;
     }
 
-    /**
-     * @param follow load any different checkpoint (after an unpin), not only a newer one
-     */
-    Decision decide(ModelState st, Optional<CheckpointRef> current, boolean follow) {
-        if (current == LocalSource.LISTING_NEEDED) {
-            return LISTING_NEEDED;
-        }
+    /** Which of a source's checkpoints an automatic load moves to. */
+    private enum Rule {
+        /** Under the source's newest-wins rule, only one that sorts after the newest loaded. */
+        NEWER,
+        /** Any checkpoint other than the one serving (after an unpin). */
+        ANY_OTHER
+    }
+
+    /** The automatic path's decision. */
+    Decision decide(ModelState st, Optional<CheckpointRef> current) {
+        return decide(st, current, Rule.NEWER);
+    }
+
+    /** After an unpin: any checkpoint other than the one serving loads, older or not. */
+    Decision decideFollowing(ModelState st, Optional<CheckpointRef> current) {
+        return decide(st, current, Rule.ANY_OTHER);
+    }
+
+    private Decision decide(ModelState st, Optional<CheckpointRef> current, Rule rule) {
         if (current.isEmpty()) {
             return NO_CHECKPOINT;
         }
@@ -83,7 +91,7 @@ final class Freshness {
         if (p != null && p.ref().sameAs(ref) && clock.instant().isBefore(p.recheckAt())) {
             return new NotYetComplete(p);
         }
-        if (newest != null && !follow && newestOnly && !ref.id().equals(newest.ref.id())
+        if (newest != null && rule == Rule.NEWER && newestOnly && !ref.id().equals(newest.ref.id())
                 && NEWEST_LAST.compare(ref, newest.ref) <= 0) {
             return UP_TO_DATE;
         }

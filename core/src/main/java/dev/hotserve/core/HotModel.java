@@ -2,15 +2,10 @@ package dev.hotserve.core;
 
 import dev.hotserve.batch.Batching;
 import dev.hotserve.source.CheckpointSource;
-import dev.hotserve.source.SourceHealth;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 
 /**
@@ -24,48 +19,9 @@ import java.util.function.Consumer;
  * }
  * }</pre>
  *
- * <h2>Design note: the invariants</h2>
- *
- * <p><b>One reference, one state.</b> Where a model stands is one immutable {@link ModelState} in
- * one {@code AtomicReference}, owned by a {@link StateCell} whose named transitions are its only
- * writers: the serving snapshot (version record, engine model, policy head),
- * its generation, pinned or not, the last refused checkpoint, a checkpoint not yet complete, and
- * the rollout candidate. Every change swaps the whole record, so {@link #status()} reads one moment
- * and a reader never sees a generation with another generation's model. Only the {@link Reloader},
- * under its lock, changes the serving snapshot and the generation; the generation rises by one per
- * successful load and {@link ModelState#serve} refuses anything else. The one exception keeps the
- * generation: with {@code optimizeAfterSwap}, the same version loaded again with the engine's
- * optimiser replaces its own unoptimised snapshot ({@link ModelState#serveAgain}).
- *
- * <p><b>What a lease guarantees.</b> {@link #acquire()} increments the serving snapshot's lease
- * count with a CAS that fails once the snapshot is retired, and then re-reads the state; so a lease
- * is only ever taken on a snapshot that is not yet closed and cannot be closed while the lease is
- * open. Everything a lease returns comes from that one snapshot, however many swaps happen
- * meanwhile. One thread's successive leases never go back in generation.
- *
- * <p><b>When a retired model is closed.</b> Exactly once, by whichever comes last of the swap that
- * retires it and the release of its last lease ({@link Snapshot}). {@link #close()} retires the
- * serving snapshot the same way. A lease dropped without {@code close()} is found by the runtime's
- * leak check (a sample of leases, all of them if asked), reported with its acquirer's stack, and
- * released.
- *
- * <p><b>Why one checkpoint change causes one load.</b> {@link Freshness} compares the source's
- * current checkpoint with the serving one and with the last refused one. The comparison is made
- * again under the load lock before loading, so of all the requests that noticed the same change
- * the first loads it and the others find it serving (or refused) and do not load. A refused
- * checkpoint is remembered by its change token and tried again only once it changes. At most one
- * background task is queued per model.
- *
- * <p><b>Freshness is O(1).</b> A request costs one stat for an explicit file and two for a
- * directory; the directory is listed again only when its own mtime changes, and not even then when
- * the directory watch's event named the new file ({@link Resolver}). A
- * remote source answers from its last poll: a request never waits on the network.
- *
- * <p><b>Instant pickup, and why a half-written file is never served.</b> A checkpoint is loaded
- * the moment it is provably complete, with no settle wait for a file renamed into place; the
- * argument is in {@link LocalSource}. A checkpoint that is not yet complete is remembered as
- * pending: while a model serves, no request waits for it (the old model answers); only when
- * nothing serves yet does a blocking request wait out the settle window, once.
+ * <p>The invariants (one reference, one state; what a lease guarantees; when a retired model is
+ * closed; why one checkpoint change causes one load; why a half-written file is never served)
+ * are written down in docs/architecture.md; the parts are wired in {@link ReloadPath}.
  */
 public final class HotModel implements AutoCloseable {
 
@@ -88,11 +44,14 @@ public final class HotModel implements AutoCloseable {
     private final boolean ownsRuntime;
     private final Consumer<LeakedLease> leakListener;
     private final int leakSampling;
-    private final ScheduledFuture<?> poller;
+    private final Poller poller;
     private final AutoCloseable watching;
-    private final AtomicBoolean pollQueued = new AtomicBoolean();
     private final Batching batching;
     private final RolloutController rollout;
+    private final RolloutObserver observer;
+    private final CanaryRouting routing;
+    private final AdminOps admin;
+    private final Swap swap;
 
     HotModel(HotModelBuilder b) {
         this.name = b.name;
@@ -103,34 +62,26 @@ public final class HotModel implements AutoCloseable {
         this.leakSampling = b.leakSampling;
         this.ownsRuntime = b.runtime == null;
         this.runtime = b.runtime != null ? b.runtime : HotserveRuntime.create();
-        this.source = b.source();
-        ModelLoader loader = b.loader != null ? b.loader : runtime.engines()::load;
-        CheckpointLoading loading = new CheckpointLoading(loader, b.loadOptions, b.expectedStateDim, b.files, runtime.loader(),
-                b.signatureCheck());
-        ReentrantLock reloadLock = new ReentrantLock();
-        this.state = new StateCell(reloadLock);
-        this.log = new VersionLog(name, b.historySize, b.eventLogSize, b.listeners, reloadLock);
-        this.reloader = new Reloader(name, state, reloadLock, source, loading, log, mode, b.clock, b.sleeper, b.settleWindow,
-                b.executor != null ? b.executor : runtime.loader(), b.files, b.batching, b.batchObserver, b.requestsInFlight, b.rollout,
-                new ShadowQueue.Settings(b.shadowExecutor != null ? b.shadowExecutor : runtime.shadow(), runtime.shadowQueue()),
-                b.followUpOnLoader ? runtime.loader() : null, b.optimizeAfterSwap, b.scheduler != null ? b.scheduler : runtime.scheduler());
-        this.rollout = reloader.rollout();
+        this.source = b.source(runtime);
+        ReloadPath path = ReloadPath.assemble(b, runtime, source);
+        this.state = path.state();
+        this.log = path.log();
+        this.reloader = path.reloader();
+        this.admin = path.admin();
+        this.rollout = path.rollout();
+        this.observer = path.observer();
+        this.routing = path.routing();
+        this.swap = path.swap();
         if (!b.rollout.immediate()) {
-            reloader.restoreStable();
+            admin.restoreStable();
         }
         // Listeners given to the builder hear the first load too, which happens here, before polling starts.
         refreshQuietly();
         Duration every = b.pollInterval != null && !b.pollInterval.isZero() ? b.pollInterval
                 : source.remote() ? HotModelBuilder.REMOTE_POLL_INTERVAL : null;
-        if (every != null) {
-            long nanos = every.toNanos();
-            this.poller = (b.scheduler != null ? b.scheduler : runtime.scheduler())
-                    .scheduleWithFixedDelay(this::queuePoll, nanos, nanos, TimeUnit.NANOSECONDS);
-        } else {
-            this.poller = null;
-        }
-        this.watching = b.watchesFiles() && source instanceof LocalSource local
-                ? local.watch(runtime.watch(), reloader::scheduleBackground) : () -> {};
+        this.poller = every == null ? null : new Poller(name, every, b.scheduler != null ? b.scheduler : runtime.scheduler(),
+                runtime.loader(), reloader::poll);
+        this.watching = b.watchesFiles() ? source.notifyOnChange(reloader::scheduleBackground) : () -> { };
     }
 
     public static HotModelBuilder builder() {
@@ -166,14 +117,14 @@ public final class HotModel implements AutoCloseable {
             if (st.rollout() != null || st.guard() != null) {
                 rollout.maybeAdvance(st);
                 st = state.get();
-                observer = st.rollout() != null || st.guard() != null ? rollout.observer : null;
+                observer = st.rollout() != null || st.guard() != null ? this.observer : null;
             }
-            Snapshot s = rollout.route(st, routingKey);
+            Snapshot s = routing.route(st, routingKey);
             if (s == null) {
                 if (st.closed()) {
                     throw new IllegalStateException("model '" + name + "' is closed");
                 }
-                throw new NoModelException(noModelMessage(st));
+                throw NoModelException.of(name, st, source);
             }
             Lease lease = tryLease(s, observer);
             if (lease != null) {
@@ -198,9 +149,9 @@ public final class HotModel implements AutoCloseable {
                 if (st.closed()) {
                     throw new IllegalStateException("model '" + name + "' is closed");
                 }
-                throw new NoModelException(noModelMessage(st));
+                throw NoModelException.of(name, st, source);
             }
-            Lease lease = tryLease(s, st.rollout() != null || st.guard() != null ? rollout.observer : null);
+            Lease lease = tryLease(s, st.rollout() != null || st.guard() != null ? this.observer : null);
             if (lease != null) {
                 return lease;
             }
@@ -215,7 +166,7 @@ public final class HotModel implements AutoCloseable {
             if (r == null) {
                 throw new NoSuchVersionException("model '" + name + "' has no candidate: no rollout is under way");
             }
-            Lease lease = tryLease(r.candidate(), rollout.observer);
+            Lease lease = tryLease(r.candidate(), this.observer);
             if (lease != null) {
                 return lease;
             }
@@ -235,12 +186,12 @@ public final class HotModel implements AutoCloseable {
 
     /** Promotes the rollout's candidate now (SPEC §11, by hand). */
     public ModelVersion promote() {
-        return reloader.promote();
+        return admin.promote();
     }
 
     /** Rejects the rollout's candidate now; stable keeps serving, the file is not tried again until it changes. */
     public ModelVersion reject() {
-        return reloader.reject();
+        return admin.reject();
     }
 
     /** The rollout settings. */
@@ -265,7 +216,7 @@ public final class HotModel implements AutoCloseable {
         return new ModelStatus(name, Optional.ofNullable(st.serving()).map(s -> s.version), st.generation(), st.pinned(), mode,
                 source.describe(), Optional.ofNullable(st.failure()).map(ModelState.Failure::failure),
                 Optional.ofNullable(st.pending()).map(p -> p.reason()), source.health(), batching,
-                st.serving() == null || st.serving().batcher == null ? 0 : st.serving().batcher.queueDepth(), rollout.status(st));
+                st.serving() == null || st.serving().batcher == null ? 0 : st.serving().batcher.queueDepth(), RolloutStatus.of(st, rollout.policy()));
     }
 
     /** The dynamic batching settings ({@link Batching#OFF} unless set). */
@@ -297,7 +248,7 @@ public final class HotModel implements AutoCloseable {
      * @throws ReloadFailedException when the load is refused; the previous model keeps serving
      */
     public ModelVersion reload() {
-        return reloader.reload();
+        return admin.reload();
     }
 
     /**
@@ -308,12 +259,12 @@ public final class HotModel implements AutoCloseable {
      * @throws ReloadFailedException when the file is gone, changed or refused; the previous model keeps serving
      */
     public ModelVersion rollback(long generation) {
-        return reloader.rollback(generation);
+        return admin.rollback(generation);
     }
 
     /** Follows the newest checkpoint again, loading it now if it differs from what serves. */
     public ModelStatus unpin() {
-        reloader.unpin();
+        admin.unpin();
         return status();
     }
 
@@ -337,7 +288,7 @@ public final class HotModel implements AutoCloseable {
             return;
         }
         if (poller != null) {
-            poller.cancel(false);
+            poller.cancel();
         }
         try {
             watching.close();
@@ -353,7 +304,7 @@ public final class HotModel implements AutoCloseable {
 
     /** Models loaded and not yet closed (the serving one and retired ones still leased). For tests. */
     int openModels() {
-        return reloader.openModels();
+        return swap.openModels();
     }
 
     @Override
@@ -363,50 +314,12 @@ public final class HotModel implements AutoCloseable {
                 + (s == null ? "nothing loaded" : "generation " + s.version.generation() + " " + s.version.path()) + "]";
     }
 
-    /** The poller's tick only queues the round: a slow store never holds up the shared scheduler. */
-    private void queuePoll() {
-        if (!pollQueued.compareAndSet(false, true)) {
-            return;
-        }
-        try {
-            runtime.loader().execute(() -> {
-                try {
-                    reloader.poll();
-                } catch (RuntimeException e) {
-                    // The poller must survive a bad round; the failure is logged, not swallowed.
-                    LOG.log(System.Logger.Level.WARNING, "model '" + name + "': poll failed", e);
-                } finally {
-                    pollQueued.set(false);
-                }
-            });
-        } catch (java.util.concurrent.RejectedExecutionException e) {
-            pollQueued.set(false);
-        }
-    }
-
     private void refreshQuietly() {
         try {
             reloader.refresh();
         } catch (RuntimeException e) {
             LOG.log(System.Logger.Level.WARNING, "model '" + name + "': first load failed", e);
         }
-    }
-
-    private String noModelMessage(ModelState st) {
-        if (st.failure() != null) {
-            return "model '" + name + "' has no loaded checkpoint: the last load failed: " + st.failure().failure().reason();
-        }
-        if (st.pending() != null) {
-            return "model '" + name + "' has no loaded checkpoint yet: " + st.pending().reason();
-        }
-        if (st.sourceError() != null) {
-            return "model '" + name + "' has no loaded checkpoint: " + st.sourceError();
-        }
-        SourceHealth h = source.health();
-        if (!h.reachable() && h.lastError().isPresent()) {
-            return "model '" + name + "' has no loaded checkpoint: " + source.describe() + " cannot be reached: " + h.lastError().get();
-        }
-        return "model '" + name + "' has no loaded checkpoint: no checkpoint found at " + source.describe();
     }
 
     private void logLeak(LeakedLease leak) {

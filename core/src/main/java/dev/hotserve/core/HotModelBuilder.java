@@ -1,5 +1,7 @@
 package dev.hotserve.core;
 
+import dev.hotserve.source.CheckpointFiles;
+import dev.hotserve.source.local.LocalSource;
 import dev.hotserve.batch.BatchObserver;
 import dev.hotserve.batch.Batching;
 import dev.hotserve.engine.LoadOptions;
@@ -365,17 +367,18 @@ public final class HotModelBuilder {
         return signatures == dev.hotserve.signing.SignatureMode.OFF ? SignatureCheck.OFF : new SignatureCheck(signatures, trustedKeys);
     }
 
-    /** The source this builder describes. */
-    CheckpointSource source() {
+    /** The source this builder describes; a local one is watched through {@code runtime}'s directory watch. */
+    CheckpointSource source(HotserveRuntime runtime) {
         if (customSource != null) {
             return customSource;
         }
         // A model's timestamps may lag real time by one coarse tick; trust a listing once the
         // directory's mtime is older than that, and at least the settle window.
         Duration slack = settleWindow.compareTo(MIN_MTIME_SLACK) > 0 ? settleWindow : MIN_MTIME_SLACK;
-        Resolver resolver = file != null ? Resolver.ofFile(file, files, clock, slack)
-                : Resolver.ofDirectory(directory != null ? directory : Path.of("models", name), glob, files, clock, slack);
-        return new LocalSource(resolver, files, clock, settleWindow, formats, signatures != dev.hotserve.signing.SignatureMode.OFF);
+        LocalSource.Options o = new LocalSource.Options(files, clock, settleWindow, slack, formats,
+                signatures != dev.hotserve.signing.SignatureMode.OFF, runtime.watch());
+        return file != null ? LocalSource.ofFile(file, o)
+                : LocalSource.ofDirectory(directory != null ? directory : Path.of("models", name), glob, o);
     }
 
     /** Builds the model and tries a first load; a missing or broken file is recorded, never thrown. */

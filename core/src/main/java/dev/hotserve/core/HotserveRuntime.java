@@ -1,5 +1,6 @@
 package dev.hotserve.core;
 
+import dev.hotserve.source.local.DirectoryWatch;
 import dev.hotserve.engine.Engines;
 import java.time.Duration;
 import java.util.Objects;

@@ -54,7 +54,24 @@ public record ModelVersion(
         Objects.requireNonNull(signer, "signer");
     }
 
-    Fingerprint fingerprint() {
-        return new Fingerprint(path, mtime, size);
+    /** The version {@code ok} makes of {@code staged} as generation {@code generation}: the one place a version is made. */
+    static ModelVersion of(long generation, dev.hotserve.source.StagedCheckpoint staged, CheckpointLoading.Ok ok, Duration took,
+            Instant loadedAt) {
+        dev.hotserve.source.CheckpointRef ref = staged.ref();
+        return new ModelVersion(generation, ref.versionName(), ref.id(), staged.file(), ref.modified(), ok.size(), ok.sha256(),
+                ok.engine(), ok.model().signature().inputWidth(), ok.head().actionDim(), ok.head().kind(), ok.model().optimized(), took,
+                loadedAt, Optional.ofNullable(ok.signer()));
+    }
+
+    /** This version's loaded model serving again under generation {@code generation} (a guard's roll-back). */
+    ModelVersion servedAgainAs(long generation, Instant at) {
+        return new ModelVersion(generation, name, source, path, mtime, size, sha256, engine, stateDim, actionDim, head, optimized,
+                Duration.ZERO, at, signer);
+    }
+
+    /** This version loaded again with the engine's optimiser: the same generation, file and bytes. */
+    ModelVersion optimizedAgain() {
+        return new ModelVersion(generation, name, source, path, mtime, size, sha256, engine, stateDim, actionDim, head, true,
+                loadDuration, loadedAt, signer);
     }
 }

@@ -26,5 +26,10 @@ public enum ReloadKind {
      * The stable version an earlier run wrote down was not restored: written for another model or
      * source, outside the current source, gone, or changed since; the model follows its source.
      */
-    RESTORE_IGNORED
+    RESTORE_IGNORED,
+    /**
+     * The version just loaded has a file dated in the future. It serves (it is the newest), but
+     * until the clock passes its mtime no checkpoint written later counts as newer.
+     */
+    FUTURE_MTIME
 }

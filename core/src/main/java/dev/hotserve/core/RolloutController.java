@@ -4,14 +4,10 @@ import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
-import dev.hotserve.engine.Tensor;
-import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * Safe rollout (SPEC §11): a new checkpoint loads as the candidate beside stable and must prove
+ * Safe rollout (README, "Safe rollout"): a new checkpoint loads as the candidate beside stable and must prove
  * itself — on shadowed live traffic, then optionally as a canary — before it answers everyone; a
  * promoted version is watched by a guard that rolls back at once on a non-finite output or a
  * higher error rate.
@@ -22,11 +18,9 @@ import java.util.concurrent.locks.ReentrantLock;
  * is retired before the next one loads, and new checkpoints wait while a guard holds the previous
  * version. A retired candidate closes by the lease rule like any model.
  *
- * <p>Every way a lease answers reports here while a rollout or guard is under way: the policy's
- * actions, a row model's raw outputs and any model's named tensors. Each counts as a request of
- * its version, a non-finite value in it as a non-finite output (withheld, when the version is on
- * trial), a failure as an error; answers of rows are also offered to the shadow comparison
- * ({@link ShadowQueue}).
+ * <p>The answers it decides on are counted by the {@link RolloutObserver}; which version answers a
+ * canary request is the {@link CanaryRouting}'s; the stable version is written down in the
+ * {@link StableVersionFile}.
  */
 final class RolloutController {
 
@@ -37,42 +31,13 @@ final class RolloutController {
     private final StateCell state;
     private final VersionLog log;
     private final InstantSource clock;
-    private final ShadowQueue shadow;
-    private final ReentrantLock lock;
+    final ShadowQueue shadow;
+    private final ReloadLock lock;
     private final Runnable onClose;
-    private final AtomicLong canaryCounter = new AtomicLong();
     private final Optional<StableVersionFile> stableFile;
-    /** Given to leases while a rollout or a guard is under way; null otherwise, so plain requests pay nothing. */
-    final Lease.Observer observer = new Lease.Observer() {
-        @Override
-        public void served(Snapshot s, float[] rows, int rowCount, boolean deterministic, float[] actions) {
-            ModelState.Rollout shadowed = onServed(s, allFinite(actions));
-            if (shadowed != null) {
-                shadow.offer(shadowed, s, rows, rowCount, deterministic ? actions : null, null);
-            }
-        }
-
-        @Override
-        public void servedOutputs(Snapshot s, float[] rows, int rowCount, float[][] outputs) {
-            ModelState.Rollout shadowed = onServed(s, allFinite(outputs));
-            if (shadowed != null) {
-                shadow.offer(shadowed, s, rows, rowCount, null, outputs);
-            }
-        }
-
-        @Override
-        public void servedTensors(Snapshot s, List<Tensor> outputs) {
-            onServed(s, allFinite(outputs)); // no rows to run again: counted and guarded, not shadowed
-        }
-
-        @Override
-        public void failed(Snapshot s, RuntimeException e) {
-            onFailed(s, e);
-        }
-    };
 
     RolloutController(String name, RolloutPolicy policy, StateCell state, VersionLog log, InstantSource clock,
-            ShadowQueue.Settings shadow, ReentrantLock lock, Runnable onClose, Optional<StableVersionFile> stableFile) {
+            ShadowQueue.Settings shadow, ReloadLock lock, Runnable onClose, Optional<StableVersionFile> stableFile) {
         this.name = name;
         this.policy = policy;
         this.stableFile = stableFile;
@@ -89,13 +54,13 @@ final class RolloutController {
 
             @Override
             public void decide(ModelState.Rollout r) {
-                lock.lock();
+                lock.acquire();
                 try {
                     if (state.get().rollout() == r) {
                         decideShadowLocked(r);
                     }
                 } finally {
-                    unlock();
+                    lock.release();
                 }
             }
         });
@@ -150,109 +115,33 @@ final class RolloutController {
         }
     }
 
-    // ---------------------------------------------------------------- the request path
-
-    /** Which snapshot answers: stable, or the candidate for its canary share (sticky per routing key). */
-    Snapshot route(ModelState st, String routingKey) {
-        ModelState.Rollout r = st.rollout();
-        if (r == null || r.phase() != ModelState.Phase.CANARY) {
-            return st.serving();
-        }
-        boolean toCandidate;
-        if (routingKey != null) {
-            // A stable hash of the key: the same key lands on the same side on every replica.
-            int h = routingKey.hashCode() * 0x9E3779B9;
-            toCandidate = ((h >>> 8) % 10_000) < policy.canaryFraction() * 10_000;
-        } else {
-            long n = canaryCounter.getAndIncrement();
-            toCandidate = Math.floor((n + 1) * policy.canaryFraction()) > Math.floor(n * policy.canaryFraction());
-        }
-        return toCandidate ? r.candidate() : st.serving();
-    }
-
     /** Ends a canary or a guard whose time is up; cheap when nothing is due. */
     void maybeAdvance(ModelState st) {
         Instant now = null;
         ModelState.Rollout r = st.rollout();
         if (r != null && r.phase() == ModelState.Phase.CANARY) {
             now = clock.instant();
-            if (!now.isBefore(r.since().plus(policy.canaryDuration())) && lock.tryLock()) {
+            if (!now.isBefore(r.since().plus(policy.canaryDuration())) && lock.tryAcquire()) {
                 try {
                     if (state.get().rollout() == r) {
                         decideCanaryLocked(r);
                     }
                 } finally {
-                    unlock();
+                    lock.release();
                 }
             }
         }
         ModelState.Guard g = st.guard();
         if (g != null) {
             now = now != null ? now : clock.instant();
-            if (!now.isBefore(g.until()) && lock.tryLock()) {
+            if (!now.isBefore(g.until()) && lock.tryAcquire()) {
                 try {
                     if (state.get().guard() == g) {
                         endGuardLocked("its " + policy.guardDuration().toSeconds() + " s passed");
                     }
                 } finally {
-                    unlock();
+                    lock.release();
                 }
-            }
-        }
-    }
-
-    /**
-     * Counts an answer of {@code s}, withholds it when it is not finite and {@code s} is on trial, and
-     * returns the rollout whose shadow should see it (stable answered during a shadow phase), else null.
-     *
-     * @throws NonFiniteOutputException when {@code s} is the candidate, or the version under guard, and
-     *     answered a non-finite value
-     */
-    private ModelState.Rollout onServed(Snapshot s, boolean finite) {
-        ModelState st = state.get();
-        ModelState.Rollout r = st.rollout();
-        if (r != null) {
-            if (s == r.candidate()) {
-                r.stats().candidate.requests.increment();
-                if (!finite) {
-                    r.stats().candidate.nonFinite.increment();
-                    throw new NonFiniteOutputException(s.version, "candidate " + s.version.name() + " (generation " + s.version.generation()
-                            + ") answered with a non-finite value; the answer is withheld and counted against it");
-                }
-                return null;
-            }
-            r.stats().stable.requests.increment();
-            if (!finite) {
-                r.stats().stable.nonFinite.increment();
-            }
-            return r.phase() == ModelState.Phase.SHADOW ? r : null;
-        }
-        ModelState.Guard g = st.guard();
-        if (g != null && s == st.serving()) {
-            g.stats().candidate.requests.increment();
-            if (!finite) {
-                g.stats().candidate.nonFinite.increment();
-                rollBack(g, s, "generation " + s.version.generation() + " answered with a non-finite value during its guard");
-                throw new NonFiniteOutputException(s.version, "version " + s.version.name() + " (generation " + s.version.generation()
-                        + ") answered with a non-finite value during its guard; rolled back to " + g.previous().version.name());
-            }
-        }
-        return null;
-    }
-
-    private void onFailed(Snapshot s, RuntimeException e) {
-        ModelState st = state.get();
-        ModelState.Rollout r = st.rollout();
-        if (r != null) {
-            (s == r.candidate() ? r.stats().candidate : r.stats().stable).errors.increment();
-            return;
-        }
-        ModelState.Guard g = st.guard();
-        if (g != null && s == st.serving()) {
-            g.stats().candidate.errors.increment();
-            if (g.stats().candidate.errorRate() > g.previousErrorRate()) {
-                rollBack(g, s, "error rate " + g.stats().candidate.errorRate() + " during its guard, above the previous version's "
-                        + g.previousErrorRate() + " (" + e + ")");
             }
         }
     }
@@ -265,7 +154,7 @@ final class RolloutController {
         long nonFinite = r.stats().candidate.nonFinite.sum();
         if (!(d.p99() <= policy.maxDrift()) || errors > 0 || nonFinite > 0) {
             rejectLocked(r, "shadow: " + d + " (max_drift " + policy.maxDrift() + "), " + errors + " errors, " + nonFinite
-                    + " non-finite outputs", true);
+                    + " non-finite outputs");
             return;
         }
         if (policy.mode() == RolloutPolicy.Mode.CANARY) {
@@ -289,7 +178,7 @@ final class RolloutController {
         String figures = "canary: candidate " + c.requests.sum() + " requests, " + c.errors.sum() + " errors, " + c.nonFinite.sum()
                 + " non-finite; stable " + s.requests.sum() + " requests, " + s.errors.sum() + " errors, " + s.nonFinite.sum() + " non-finite";
         if (c.errorRate() > s.errorRate() || c.nonFinite.sum() > s.nonFinite.sum()) {
-            rejectLocked(r, figures, true);
+            rejectLocked(r, figures);
         } else {
             promoteLocked(r, figures);
         }
@@ -311,7 +200,7 @@ final class RolloutController {
         if (r == null) {
             throw new ReloadFailedException("model '" + name + "' has no candidate to reject");
         }
-        rejectLocked(r, "rejected by hand (" + r.stats().drift() + ")", true);
+        rejectLocked(r, "rejected by hand (" + r.stats().drift() + ")");
         return r.candidate().version;
     }
 
@@ -335,9 +224,9 @@ final class RolloutController {
         persist(next.version);
     }
 
-    private void rejectLocked(ModelState.Rollout r, String why, boolean remember) {
+    private void rejectLocked(ModelState.Rollout r, String why) {
         Snapshot c = r.candidate();
-        ModelState.Failure f = new ModelState.Failure(c.ref, new LoadFailure(c.version.path(), clock.instant(), "rollout rejected: " + why), remember);
+        ModelState.Failure f = new ModelState.Failure(c.ref, new LoadFailure(c.version.path(), clock.instant(), "rollout rejected: " + why), true);
         StateCell.Change rejected = state.reject(r, f);
         if (rejected == null) {
             return;
@@ -350,8 +239,8 @@ final class RolloutController {
     }
 
     /** The guard trips: the previous version serves again, as a new generation; the bad one is remembered as refused. */
-    private void rollBack(ModelState.Guard g, Snapshot bad, String why) {
-        lock.lock();
+    void rollBack(ModelState.Guard g, Snapshot bad, String why) {
+        lock.acquire();
         try {
             ModelState prev = state.get();
             if (prev.guard() != g || prev.serving() != bad) {
@@ -359,8 +248,7 @@ final class RolloutController {
             }
             Snapshot old = g.previous();
             ModelVersion v = old.version;
-            ModelVersion again = new ModelVersion(prev.generation() + 1, v.name(), v.source(), v.path(), v.mtime(), v.size(), v.sha256(),
-                    v.engine(), v.stateDim(), v.actionDim(), v.head(), v.optimized(), Duration.ZERO, clock.instant(), v.signer());
+            ModelVersion again = v.servedAgainAs(prev.generation() + 1, clock.instant());
             // The same loaded model serves again under a new generation; the new snapshot owns its close.
             Snapshot reborn = new Snapshot(again, old.ref, old.model, old.head, old.batcher, onClose);
             ModelState.Failure f = new ModelState.Failure(bad.ref, new LoadFailure(bad.version.path(), clock.instant(),
@@ -375,16 +263,7 @@ final class RolloutController {
                     Duration.ZERO, null));
             persist(again);
         } finally {
-            unlock();
-        }
-    }
-
-    /** Releases the reload lock; the last release tells the listeners what was recorded under it. */
-    private void unlock() {
-        boolean recorded = lock.getHoldCount() == 1 && log.takeRecordedUnderLock();
-        lock.unlock();
-        if (recorded) {
-            log.deliver();
+            lock.release();
         }
     }
 
@@ -405,57 +284,6 @@ final class RolloutController {
     /** The stable version written down by an earlier run, checked against this model and its source. */
     StableVersionFile.Recorded readStable() {
         return stableFile.isEmpty() ? new StableVersionFile.Absent() : stableFile.get().read();
-    }
-
-    // ---------------------------------------------------------------- status
-
-    RolloutStatus status(ModelState st) {
-        ModelState.Rollout r = st.rollout();
-        if (r != null) {
-            RolloutStats.Drift d = r.stats().drift();
-            Optional<Instant> until = r.phase() == ModelState.Phase.CANARY ? Optional.of(r.since().plus(policy.canaryDuration())) : Optional.empty();
-            return new RolloutStatus(r.phase().name().toLowerCase(java.util.Locale.ROOT), Optional.of(r.candidate().version), Optional.empty(),
-                    Optional.of(r.since()), until, d.comparisons(), d.p50(), d.p99(), d.max(), r.stats().skipped.sum(),
-                    r.stats().candidate.requests.sum(), r.stats().candidate.errors.sum(), r.stats().candidate.nonFinite.sum(),
-                    r.stats().stable.requests.sum(), r.stats().stable.errors.sum(), r.stats().stable.nonFinite.sum());
-        }
-        ModelState.Guard g = st.guard();
-        if (g != null) {
-            RolloutStats.Side c = g.stats().candidate;
-            return new RolloutStatus("guard", Optional.empty(), Optional.of(g.previous().version), Optional.empty(), Optional.of(g.until()),
-                    0, Double.NaN, Double.NaN, Double.NaN, 0, c.requests.sum(), c.errors.sum(), c.nonFinite.sum(), 0, 0, 0);
-        }
-        return RolloutStatus.NONE;
-    }
-
-    // ---------------------------------------------------------------- helpers
-
-    static boolean allFinite(float[] values) {
-        for (float v : values) {
-            if (!Float.isFinite(v)) {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    static boolean allFinite(float[][] outputs) {
-        for (float[] o : outputs) {
-            if (!allFinite(o)) {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    /** Whether every floating-point tensor holds only finite values (integer and boolean ones always do). */
-    static boolean allFinite(List<Tensor> outputs) {
-        for (Tensor t : outputs) {
-            if (t.firstNonFinite() >= 0) {
-                return false;
-            }
-        }
-        return true;
     }
 
     private static String percent(double f) {

@@ -43,4 +43,24 @@ public record RolloutStatus(
         Objects.requireNonNull(since, "since");
         Objects.requireNonNull(until, "until");
     }
+
+    /** Where the rollout of {@code st} stands: its phase and figures, or {@link #NONE}. */
+    static RolloutStatus of(ModelState st, RolloutPolicy policy) {
+        ModelState.Rollout r = st.rollout();
+        if (r != null) {
+            RolloutStats.Drift d = r.stats().drift();
+            Optional<Instant> until = r.phase() == ModelState.Phase.CANARY ? Optional.of(r.since().plus(policy.canaryDuration())) : Optional.empty();
+            return new RolloutStatus(r.phase().name().toLowerCase(java.util.Locale.ROOT), Optional.of(r.candidate().version), Optional.empty(),
+                    Optional.of(r.since()), until, d.comparisons(), d.p50(), d.p99(), d.max(), r.stats().skipped.sum(),
+                    r.stats().candidate.requests.sum(), r.stats().candidate.errors.sum(), r.stats().candidate.nonFinite.sum(),
+                    r.stats().stable.requests.sum(), r.stats().stable.errors.sum(), r.stats().stable.nonFinite.sum());
+        }
+        ModelState.Guard g = st.guard();
+        if (g != null) {
+            RolloutStats.Side c = g.stats().candidate;
+            return new RolloutStatus("guard", Optional.empty(), Optional.of(g.previous().version), Optional.empty(), Optional.of(g.until()),
+                    0, Double.NaN, Double.NaN, Double.NaN, 0, c.requests.sum(), c.errors.sum(), c.nonFinite.sum(), 0, 0, 0);
+        }
+        return RolloutStatus.NONE;
+    }
 }

@@ -226,7 +226,7 @@ final class ShadowQueue {
 
     /** Both sides' deterministic actions on the batch's rows, in as few engine calls as it allows, and each sample's outcome. */
     private static Outcome[] compare(Snapshot stable, Snapshot candidate, List<Sample> batch, int rows) {
-        float[] input = batch.size() == 1 ? batch.get(0).rows() : concat(batch, rows, false);
+        float[] input = batch.size() == 1 ? batch.get(0).rows() : concat(batch, rows, s -> true);
         float[] candidateActions;
         float[] stableActions = null;
         int stableRows = 0;
@@ -236,7 +236,7 @@ final class ShadowQueue {
                 stableRows += s.stableActions() == null ? s.rowCount() : 0;
             }
             if (stableRows > 0) {
-                float[] stableInput = stableRows == rows ? input : concat(batch, stableRows, true);
+                float[] stableInput = stableRows == rows ? input : concat(batch, stableRows, s -> s.stableActions() == null);
                 stableActions = stable.head.actions(stable.run(stableInput, stableRows), stableRows, true, null);
             }
         } catch (RuntimeException e) {
@@ -272,13 +272,13 @@ final class ShadowQueue {
         return out;
     }
 
-    /** The rows of the batch's samples one after the other; {@code onlyUnknown}: of those without stable's actions. */
-    private static float[] concat(List<Sample> batch, int rows, boolean onlyUnknown) {
+    /** The rows of the batch's samples that {@code which} takes, one after the other. */
+    private static float[] concat(List<Sample> batch, int rows, java.util.function.Predicate<Sample> which) {
         float[] first = batch.get(0).rows();
         float[] all = new float[first.length / batch.get(0).rowCount() * rows];
         int at = 0;
         for (Sample s : batch) {
-            if (!onlyUnknown || s.stableActions() == null) {
+            if (which.test(s)) {
                 System.arraycopy(s.rows(), 0, all, at, s.rows().length);
                 at += s.rows().length;
             }

@@ -26,6 +26,50 @@ public interface CheckpointSource extends AutoCloseable {
     Optional<CheckpointRef> current() throws SourceException;
 
     /**
+     * What the request path asks while a model serves and the request may not wait for a costly
+     * look: {@link #current()}'s answer, or {@link Glance#LOOK_NEEDED} when only a costly look (a
+     * listing of a changed directory) can tell, which the caller then leaves to the background.
+     * A source whose {@link #current()} is always cheap need not override it.
+     */
+    default Glance glance() throws SourceException {
+        return new Glance.Seen(current());
+    }
+
+    /**
+     * As {@link #current()} for an explicit operation (a reload, an unpin): a source that answers
+     * {@link #current()} from what it saw last looks again now, whatever its change tokens say.
+     */
+    default Optional<CheckpointRef> currentLookingAgain() throws SourceException {
+        return current();
+    }
+
+    /**
+     * Whether an automatic load only moves to a checkpoint that sorts after the one serving (a
+     * directory's rule: deleting the newest file does not bring back an older one). A pointer (an
+     * object store's LATEST) says no: it is followed wherever it points, older or not.
+     */
+    default boolean newestWins() {
+        return false;
+    }
+
+    /**
+     * How long a checkpoint of no checkable format must stay unchanged before it stages, when the
+     * source applies such a rule; an explicit operation waits it out once rather than fail.
+     */
+    default Optional<java.time.Duration> settleWindow() {
+        return Optional.empty();
+    }
+
+    /**
+     * Asks the source to call {@code onChange} (on a thread of its own, which must only hand over)
+     * when its current checkpoint may have changed, so a load need not wait for a request or a
+     * poll. A source that cannot tell returns a no-op; closing the result stops the calls.
+     */
+    default AutoCloseable notifyOnChange(Runnable onChange) {
+        return () -> { };
+    }
+
+    /**
      * A local, complete copy of {@code ref} with its sidecars. A local source hands back the file
      * itself once it is provably complete; a remote one downloads into its cache, hashing as it
      * goes.

@@ -97,7 +97,7 @@ class LeaseLifecycleTest {
     void aRetiredSnapshotCannotBeRevived() {
         good(1);
         try (HotModel model = builder().build(); Lease lease = model.acquire()) {
-            Snapshot s = new Snapshot(lease.version(), LocalSource.LocalFiles.ref(lease.version().fingerprint()), engine.models().get(0),
+            Snapshot s = new Snapshot(lease.version(), dev.hotserve.source.LocalFiles.ref(lease.version().path(), lease.version().mtime(), lease.version().size()), engine.models().get(0),
                     lease.head(), null, () -> {});
             assertThat(s.tryAcquire()).isTrue();
             s.retire();

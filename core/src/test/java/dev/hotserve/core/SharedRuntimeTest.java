@@ -20,7 +20,7 @@ import org.junit.jupiter.api.io.TempDir;
  * Models share one runtime's threads: a process serving fifty models has as many threads of ours
  * as one serving a single model, and closing them leaves none behind.
  */
-class SharedRuntimeTest {
+public class SharedRuntimeTest {
 
     @TempDir
     Path root;
@@ -29,12 +29,12 @@ class SharedRuntimeTest {
     final Instant base = Instant.now().minus(1, ChronoUnit.HOURS).truncatedTo(ChronoUnit.SECONDS);
 
     /** Threads of ours started since {@code before} (other tests' runtimes may still be winding down). */
-    static List<String> ourThreads(java.util.Set<Thread> before) {
+    public static List<String> ourThreads(java.util.Set<Thread> before) {
         return Thread.getAllStackTraces().keySet().stream().filter(Thread::isAlive).filter(t -> !before.contains(t))
                 .map(Thread::getName).filter(n -> n.startsWith("hotserve-")).sorted().toList();
     }
 
-    static java.util.Set<Thread> threadsNow() {
+    public static java.util.Set<Thread> threadsNow() {
         return new java.util.HashSet<>(Thread.getAllStackTraces().keySet());
     }
 

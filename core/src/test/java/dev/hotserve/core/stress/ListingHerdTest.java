@@ -3,7 +3,7 @@ package dev.hotserve.core.stress;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.hotserve.core.CheckpointFiles;
+import dev.hotserve.source.CheckpointFiles;
 import dev.hotserve.core.HotModel;
 import dev.hotserve.core.Lease;
 import dev.hotserve.core.testing.FakeCheckpoint;

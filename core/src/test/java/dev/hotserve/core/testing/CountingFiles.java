@@ -1,6 +1,6 @@
 package dev.hotserve.core.testing;
 
-import dev.hotserve.core.CheckpointFiles;
+import dev.hotserve.source.CheckpointFiles;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Path;

@@ -1,4 +1,4 @@
-package dev.hotserve.core;
+package dev.hotserve.source;
 
 import java.io.IOException;
 import java.io.InputStream;

@@ -1,5 +1,6 @@
-package dev.hotserve.core;
+package dev.hotserve.source.local;
 
+import dev.hotserve.source.CheckpointFiles;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.FileSystems;
@@ -160,14 +161,24 @@ final class Resolver {
      */
     static final Fingerprint LISTING_NEEDED = new Fingerprint(Path.of("<listing needed>"), Instant.EPOCH, -1);
 
+    /** How far a call may go to find the current file. */
+    private enum Look {
+        /** Stats only: {@link #LISTING_NEEDED} where a listing would be needed (a request's glance). */
+        NO_LISTING,
+        /** Lists the directory when its mtime changed (the usual look). */
+        LIST_IF_CHANGED,
+        /** Lists the directory again whatever its mtime says (an explicit operation). */
+        LIST_AGAIN
+    }
+
     /** The current file's fingerprint, or null when there is none. */
     Fingerprint current() {
-        return resolve(false, true);
+        return resolve(Look.LIST_IF_CHANGED);
     }
 
     /** Like {@link #current()}, but lists a directory again whatever its mtime says. */
     Fingerprint currentListingAgain() {
-        return resolve(true, true);
+        return resolve(Look.LIST_AGAIN);
     }
 
     /**
@@ -175,18 +186,19 @@ final class Resolver {
      * a listing costs O(files), which a request must not pay when it need not wait for the answer.
      */
     Fingerprint currentWithoutListing() {
-        return resolve(false, false);
+        return resolve(Look.NO_LISTING);
     }
 
-    private Fingerprint resolve(boolean force, boolean mayList) {
+    private Fingerprint resolve(Look look) {
         try {
-            return file != null ? stat(file) : currentInDirectory(force, mayList);
+            return file != null ? stat(file) : currentInDirectory(look);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot resolve the checkpoint in " + description + ": " + e.getMessage(), e);
         }
     }
 
-    private Fingerprint currentInDirectory(boolean force, boolean mayList) throws IOException {
+    private Fingerprint currentInDirectory(Look look) throws IOException {
+        boolean mayList = look != Look.NO_LISTING;
         Instant before = clock.instant();
         CheckpointFiles.Stat dir = files.stat(directory);
         if (dir == null || !dir.directory()) {
@@ -194,11 +206,11 @@ final class Resolver {
             return null;
         }
         Listing l = listing;
-        if (force || l == null || !l.dirMtime.equals(dir.mtime())) {
+        if (look == Look.LIST_AGAIN || l == null || !l.dirMtime.equals(dir.mtime())) {
             if (!mayList) {
                 return LISTING_NEEDED;
             }
-            l = relist(dir.mtime(), l, force);
+            l = look == Look.LIST_AGAIN ? relistAnyway() : relist(dir.mtime(), l);
         } else if (!trusted(l) && !before.isBefore(l.dirMtime.plus(mtimeSlack))) {
             if (!mayList) {
                 return LISTING_NEEDED;
@@ -214,7 +226,7 @@ final class Resolver {
                 return LISTING_NEEDED;
             }
             // Removed within the same mtime tick as the listing: the directory changed, look again.
-            l = relist(dir.mtime(), l, true);
+            l = relistAnyway();
             return l.newest == null ? null : stat(l.newest);
         }
         return fp;
@@ -233,7 +245,7 @@ final class Resolver {
             return untrusted;
         }
         try {
-            return relistLocked(untrusted.dirMtime, untrusted, false);
+            return relistLocked(untrusted.dirMtime, untrusted);
         } finally {
             listLock.unlock();
         }
@@ -246,20 +258,35 @@ final class Resolver {
      * same mtime tick is the confirming listing's business.) Without this, every request that
      * arrived during a long listing of a big directory listed it once more.
      */
-    private Listing relist(Instant dirMtime, Listing stale, boolean force) throws IOException {
+    private Listing relist(Instant dirMtime, Listing stale) throws IOException {
         listLock.lock();
         try {
-            return relistLocked(dirMtime, stale, force);
+            return relistLocked(dirMtime, stale);
         } finally {
             listLock.unlock();
         }
     }
 
-    private Listing relistLocked(Instant dirMtime, Listing stale, boolean force) throws IOException {
+    /** Lists the directory whatever listing another thread made meanwhile. */
+    private Listing relistAnyway() throws IOException {
+        listLock.lock();
+        try {
+            return list();
+        } finally {
+            listLock.unlock();
+        }
+    }
+
+    private Listing relistLocked(Instant dirMtime, Listing stale) throws IOException {
         Listing l = listing;
-        if (!force && l != null && l != stale && l.dirMtime.equals(dirMtime)) {
+        if (l != null && l != stale && l.dirMtime.equals(dirMtime)) {
             return l;
         }
+        return list();
+    }
+
+    /** The listing itself; the list lock is held. */
+    private Listing list() throws IOException {
         Instant startedAt = clock.instant();
         CheckpointFiles.Stat dir = files.stat(directory);
         if (dir == null || !dir.directory()) {
@@ -278,7 +305,7 @@ final class Resolver {
                 best = fp;
             }
         }
-        l = new Listing(dir.mtime(), startedAt, best == null ? null : best.path());
+        Listing l = new Listing(dir.mtime(), startedAt, best == null ? null : best.path());
         listing = l;
         return l;
     }

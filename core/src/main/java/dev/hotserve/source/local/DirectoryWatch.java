@@ -1,4 +1,4 @@
-package dev.hotserve.core;
+package dev.hotserve.source.local;
 
 import java.io.IOException;
 import java.nio.file.ClosedWatchServiceException;
@@ -33,7 +33,7 @@ import java.util.function.Predicate;
  * <p>One watch service and one thread serve every model of a runtime, started on the first
  * registration: the thread count does not grow with the models.
  */
-final class DirectoryWatch implements AutoCloseable {
+public final class DirectoryWatch implements AutoCloseable {
 
     private static final System.Logger LOG = System.getLogger(DirectoryWatch.class.getName());
 

@@ -1,4 +1,11 @@
-package dev.hotserve.core;
+package dev.hotserve.source.local;
+
+import dev.hotserve.core.HotModel;
+import dev.hotserve.core.HotserveRuntime;
+import dev.hotserve.core.Lease;
+import dev.hotserve.core.ReloadMode;
+import dev.hotserve.core.SharedRuntimeTest;
+import dev.hotserve.source.CheckpointFiles;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;

@@ -1,4 +1,4 @@
-package dev.hotserve.core;
+package dev.hotserve.source.local;
 
 import java.nio.file.Path;
 import java.time.Instant;
