@@ -4,7 +4,7 @@ import java.time.Duration;
 import java.util.Objects;
 
 /**
- * Dynamic batching settings of one model (SPEC §10), with Triton's semantics.
+ * Dynamic batching settings of one model (README, "Dynamic batching"), with Triton's semantics.
  *
  * @param maxBatchSize the most rows one engine call may take; 0 or 1 turns batching off. A single
  *     request with more rows runs alone.

@@ -16,7 +16,7 @@ import java.util.concurrent.FutureTask;
 import java.util.concurrent.RejectedExecutionException;
 
 /**
- * Turns one fingerprinted file into a verified model, or says why not (SPEC §3): the sidecars are
+ * Turns one fingerprinted file into a verified model, or says why not (docs/architecture.md, "The stages of a reload"): the sidecars are
  * read, the bytes hashed (and checked against {@code <file>.sha256} or an expected digest before
  * the engine sees them; with nothing to check against, hashed while the engine loads), and
  * the result must pass the width checks, a smoke run on a zero batch and the golden check of
@@ -38,7 +38,7 @@ final class CheckpointLoading {
         this(loader, options, expectedStateDim, files, hasher, SignatureCheck.OFF);
     }
 
-    /** @param signatures what the load does with the checkpoint's {@code .sig} (SPEC §16) */
+    /** @param signatures what the load does with the checkpoint's {@code .sig} (README, "Signed checkpoints") */
     CheckpointLoading(ModelLoader loader, LoadOptions options, int expectedStateDim, CheckpointFiles files, Executor hasher,
             SignatureCheck signatures) {
         this.signatures = signatures;

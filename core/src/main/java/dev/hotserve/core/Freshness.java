@@ -30,7 +30,7 @@ final class Freshness {
     private static final Decision UP_TO_DATE = new UpToDate();
     private static final Decision NO_CHECKPOINT = new NoCheckpoint();
 
-    /** Candidates of a directory sort by (mtime, name); the greatest wins (SPEC §2). */
+    /** Candidates of a directory sort by (mtime, name); the greatest wins (README, "Publishing a checkpoint safely"). */
     static final Comparator<CheckpointRef> NEWEST_LAST = Comparator.comparing(CheckpointRef::modified).thenComparing(CheckpointRef::id);
 
     private final boolean newestOnly;

@@ -105,7 +105,7 @@ public final class HotModel implements AutoCloseable {
 
     /**
      * As {@link #acquire()}, with the request's routing key: during a canary the same key always
-     * lands on the same version (SPEC §11). Null: split by a counter.
+     * lands on the same version (README, "Rolling out a new policy safely"). Null: split by a counter.
      */
     public Lease acquire(String routingKey) {
         if (checkOnAcquire && !state.get().closed()) {
@@ -184,7 +184,7 @@ public final class HotModel implements AutoCloseable {
         return new Lease(s, observer);
     }
 
-    /** Promotes the rollout's candidate now (SPEC §11, by hand). */
+    /** Promotes the rollout's candidate now by hand (README, "Rolling out a new policy safely"). */
     public ModelVersion promote() {
         return admin.promote();
     }

@@ -22,7 +22,7 @@ import java.util.function.IntSupplier;
 public final class HotModelBuilder {
 
     static final Duration MIN_MTIME_SLACK = Duration.ofMillis(20);
-    /** How often a remote source is polled when no poll interval is given (SPEC §9). */
+    /** How often a remote source is polled when no poll interval is given (README, "Run a fleet"). */
     static final Duration REMOTE_POLL_INTERVAL = Duration.ofSeconds(2);
 
     String name = "sac";
@@ -305,7 +305,7 @@ public final class HotModelBuilder {
     }
 
     /**
-     * Dynamic batching (SPEC §10): concurrent requests on one loaded version share engine calls.
+     * Dynamic batching (README, "Dynamic batching"): concurrent requests on one loaded version share engine calls.
      * Off by default.
      */
     public HotModelBuilder batching(Batching batching) {
@@ -319,7 +319,7 @@ public final class HotModelBuilder {
         return this;
     }
 
-    /** How a new checkpoint goes live (SPEC §11); default {@link RolloutPolicy#IMMEDIATE}. */
+    /** How a new checkpoint goes live (README, "Rolling out a new policy safely"); default {@link RolloutPolicy#IMMEDIATE}. */
     public HotModelBuilder rollout(RolloutPolicy policy) {
         this.rollout = Objects.requireNonNull(policy, "rollout");
         return this;
@@ -337,7 +337,7 @@ public final class HotModelBuilder {
     }
 
     /**
-     * SPEC §16: what a load does with the checkpoint's {@code <file>.sig}: {@code OFF} (the default),
+     * README, "Signed checkpoints": what a load does with the checkpoint's {@code <file>.sig}: {@code OFF} (the default),
      * {@code WARN} (load, and log an unsigned or badly signed checkpoint) or {@code ENFORCE} (load only
      * what a {@linkplain #trustedKeys trusted key} signed; {@link #build()} refuses {@code ENFORCE} without one).
      */
@@ -346,7 +346,7 @@ public final class HotModelBuilder {
         return this;
     }
 
-    /** The public keys and CA certificates a signature must chain to (SPEC §16); see {@link dev.hotserve.signing.TrustedKeys#load}. */
+    /** The public keys and CA certificates a signature must chain to (README, "Signed checkpoints"); see {@link dev.hotserve.signing.TrustedKeys#load}. */
     public HotModelBuilder trustedKeys(dev.hotserve.signing.TrustedKeys keys) {
         this.trustedKeys = Objects.requireNonNull(keys, "trustedKeys");
         return this;

@@ -171,7 +171,7 @@ public final class HotserveRuntime implements AutoCloseable {
         }
 
         /**
-         * Sampled requests of one model that may wait for the shadow comparison (SPEC §11); more are
+         * Sampled requests of one model that may wait for the shadow comparison (README, "Rolling out a new policy safely"); more are
          * skipped. The shadow thread compares them up to {@value ShadowQueue#MAX_BATCH_ROWS} rows
          * per engine call. Default 256.
          */

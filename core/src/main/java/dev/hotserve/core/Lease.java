@@ -30,7 +30,7 @@ public final class Lease implements AutoCloseable {
     }
 
     /**
-     * Watches what a lease's model answers while a rollout or guard is under way (SPEC §11): counts
+     * Watches what a lease's model answers while a rollout or guard is under way (README, "Rolling out a new policy safely"): counts
      * requests and errors per version, feeds the shadow comparison, withholds non-finite answers.
      * Every way of running a lease reports, so no front end escapes the rollout's watch.
      */

@@ -14,7 +14,7 @@ import java.time.Instant;
  * @param failure the last refused load; {@code remembered} ones are not retried until they change
  * @param pending a checkpoint that may still be being written, looked at again at {@code pending.recheckAt}
  *     or when it changes
- * @param rollout the candidate on trial and its phase (SPEC §11); null when none
+ * @param rollout the candidate on trial and its phase (README, "Rolling out a new policy safely"); null when none
  * @param guard the previous version kept loaded after a promotion; null when none
  * @param sourceError why the source could not be read on the last try; null when it could
  */

@@ -19,7 +19,7 @@ import java.util.Optional;
  * @param sha256 lower-case hex digest of the bytes that were loaded
  * @param head the policy head kind, {@code "sac"} or {@code "identity"}
  * @param signer who signed the bytes (a key's sha256 hint or a certificate's subject), when a
- *     signature was verified (SPEC §16); empty when signatures are off or, in {@code warn}, refused
+ *     signature was verified (README, "Signed checkpoints"); empty when signatures are off or, in {@code warn}, refused
  */
 public record ModelVersion(
         long generation,

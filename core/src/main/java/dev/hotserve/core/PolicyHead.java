@@ -7,7 +7,7 @@ import java.util.Locale;
 import java.util.random.RandomGenerator;
 
 /**
- * Turns a model's raw outputs into actions (SPEC §1).
+ * Turns a model's raw outputs into actions (README, "Publishing a checkpoint safely").
  *
  * <p>A SAC actor gives {@code mean} and {@code log_std}, as two outputs or packed into one
  * output of width {@code 2k}; its action is the squashed Gaussian: {@code tanh(mean)} when

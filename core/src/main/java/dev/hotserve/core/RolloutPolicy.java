@@ -6,7 +6,7 @@ import java.util.Objects;
 import java.util.Optional;
 
 /**
- * How a new checkpoint goes live (SPEC §11).
+ * How a new checkpoint goes live (README, "Rolling out a new policy safely").
  *
  * <ul>
  *   <li>{@link Mode#IMMEDIATE}: it serves every request as soon as it loads (the default).
@@ -69,7 +69,7 @@ public record RolloutPolicy(
         }
     }
 
-    /** SPEC §11's defaults: 1000 samples, max drift 0.1, every request shadowed, 10 % canary for 60 s, 60 s guard. */
+    /** The defaults of README, "Rolling out a new policy safely": 1000 samples, max drift 0.1, every request shadowed, 10 % canary for 60 s, 60 s guard. */
     public static RolloutPolicy defaults(Mode mode) {
         return new RolloutPolicy(mode, 1000, 0.1, 1.0, 0.1, Duration.ofSeconds(60), Duration.ofSeconds(60), Optional.empty());
     }

@@ -5,7 +5,7 @@ import java.util.Objects;
 import java.util.Optional;
 
 /**
- * Where a model's rollout stands, read at one moment (SPEC §11): the candidate and its phase with
+ * Where a model's rollout stands, read at one moment (README, "Rolling out a new policy safely"): the candidate and its phase with
  * the drift figures so far, or the guard after a promotion with the previous version kept loaded.
  *
  * @param phase {@code "shadow"}, {@code "canary"}, {@code "guard"} or {@code "none"}

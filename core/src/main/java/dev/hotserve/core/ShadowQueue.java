@@ -11,7 +11,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * The shadow comparisons of one model (SPEC §11): requests sampled on the response path wait here,
+ * The shadow comparisons of one model (README, "Rolling out a new policy safely"): requests sampled on the response path wait here,
  * and the runtime's shadow thread compares them with the candidate in batches.
  *
  * <p>Why batches: one engine call on 64 rows costs about as much as 14 calls on one row, and the

@@ -9,7 +9,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * The runtime's one shadow thread (SPEC §11): runs the drains of every model's {@link ShadowQueue},
+ * The runtime's one shadow thread (README, "Rolling out a new policy safely"): runs the drains of every model's {@link ShadowQueue},
  * one at a time, in the order they are handed in. Started on first use, ended by {@link #close}.
  *
  * <p>Why it lingers: when it runs out of work it waits {@link #LINGER} before it sleeps for good,

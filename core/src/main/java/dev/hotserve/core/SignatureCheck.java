@@ -12,7 +12,7 @@ import java.util.HexFormat;
 import java.util.Objects;
 
 /**
- * The signature step of a load (SPEC §16): {@link #before} reads {@code <checkpoint>.sig} and checks
+ * The signature step of a load (README, "Signed checkpoints"): {@link #before} reads {@code <checkpoint>.sig} and checks
  * the envelope's signature against the trusted keys before the engine sees the file;
  * {@link Pending#after} matches the signed digest against the digest of the bytes the engine loaded
  * (the load's one hash pass). In {@code enforce} a failure refuses the load; in {@code warn} it is

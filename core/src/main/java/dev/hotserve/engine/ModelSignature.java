@@ -9,7 +9,7 @@ import java.util.Set;
 import java.util.stream.Collectors;
 
 /**
- * What a model takes and gives: named, typed, shaped tensors (SPEC §1), in the model's own order.
+ * What a model takes and gives: named, typed, shaped tensors (README, "Publishing a checkpoint safely"), in the model's own order.
  *
  * <p>The common case has its own name: a <em>row model</em> takes one FP32 input
  * {@code [batch, width]} (the state) and gives FP32 outputs {@code [batch]} or

@@ -27,7 +27,7 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * Signs a checkpoint with an EC private key (the key method of SPEC §16), writing what
+ * Signs a checkpoint with an EC private key (the key method of README, "Signed checkpoints"), writing what
  * {@code model_signing} 1.1 writes: a v0.3 Sigstore bundle with the key's hint, a DSSE envelope over
  * an in-toto statement, one resource per file. A single file is the resource {@code .}, as the
  * reference tool names it.

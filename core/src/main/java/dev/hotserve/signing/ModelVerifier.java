@@ -28,7 +28,7 @@ import java.util.Set;
 import java.util.TreeMap;
 
 /**
- * Verifies OMS signatures (SPEC §16) against {@link TrustedKeys}, with the JDK's own cryptography and
+ * Verifies OMS signatures (README, "Signed checkpoints") against {@link TrustedKeys}, with the JDK's own cryptography and
  * no network: the key method (the bundle's key hint, or its raw key, must be a trusted key) and the
  * certificate method (PKIX path validation of the bundle's chain to a trusted CA certificate, at the
  * clock's time, without revocation checks). The signature is checked first, then the statement,
@@ -173,7 +173,7 @@ public final class ModelVerifier {
     }
 
     /**
-     * The load path (SPEC §16): the bundle signs exactly one file, named {@code fileName} (or {@code .}),
+     * The load path (README, "Signed checkpoints"): the bundle signs exactly one file, named {@code fileName} (or {@code .}),
      * whose sha256 is {@code sha256}: the digest of the very bytes the engine loads, computed by the caller.
      */
     public Verified verifyFile(SignatureBundle bundle, String fileName, byte[] sha256) throws SignatureException {

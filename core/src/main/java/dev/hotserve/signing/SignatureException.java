@@ -4,7 +4,7 @@ import java.util.Objects;
 import java.util.Optional;
 
 /**
- * Why a checkpoint's signature was refused (SPEC §16), or why a key file or signing input was unusable.
+ * Why a checkpoint's signature was refused (README, "Signed checkpoints"), or why a key file or signing input was unusable.
  * Every bad input to this package ends in this one exception, with a {@link Reason}; an
  * {@link java.io.IOException} means only that the disk failed to read.
  */

@@ -2,7 +2,7 @@ package dev.hotserve.signing;
 
 import java.util.Locale;
 
-/** SPEC §16's {@code HOTSERVE_SIGNATURES}: what a load does with a checkpoint's {@code .sig}. */
+/** README, "Signed checkpoints"'s {@code HOTSERVE_SIGNATURES}: what a load does with a checkpoint's {@code .sig}. */
 public enum SignatureMode {
     /** Signatures are not read (the default). */
     OFF,

@@ -131,7 +131,7 @@ record Statement(String subjectName, byte[] rootDigest, List<Resource> resources
         }
     }
 
-    /** SPEC §13.3: relative, no {@code ..} segment, no leading {@code /}, no control characters, at most 1,024 bytes. */
+    /** SECURITY.md: relative, no {@code ..} segment, no leading {@code /}, no control characters, at most 1,024 bytes. */
     static String checkName(String n) throws SignatureException {
         if (n.equals(".")) {
             return n;

@@ -17,7 +17,7 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * What an operator trusts (SPEC §16): EC public keys (key method) and CA certificates (certificate
+ * What an operator trusts (README, "Signed checkpoints"): EC public keys (key method) and CA certificates (certificate
  * method), read from PEM files. Immutable.
  */
 public final class TrustedKeys {

@@ -19,7 +19,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** SPEC §3: in background mode no request waits for a load while a model serves; a poller loads with no traffic. */
+/** docs/architecture.md, "The stages of a reload": in background mode no request waits for a load while a model serves; a poller loads with no traffic. */
 class BackgroundModeTest {
 
     @TempDir

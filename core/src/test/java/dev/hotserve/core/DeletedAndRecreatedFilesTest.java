@@ -12,7 +12,7 @@ import java.time.temporal.ChronoUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** SPEC §3: a deleted checkpoint does not stop service; the loaded model answers until a newer file appears. */
+/** docs/architecture.md, "The stages of a reload": a deleted checkpoint does not stop service; the loaded model answers until a newer file appears. */
 class DeletedAndRecreatedFilesTest {
 
     @TempDir

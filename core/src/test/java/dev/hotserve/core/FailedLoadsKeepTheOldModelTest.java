@@ -15,7 +15,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * SPEC §3: a file that fails to load never replaces a working model, the failure is recorded and
+ * docs/architecture.md, "The stages of a reload": a file that fails to load never replaces a working model, the failure is recorded and
  * named, and the same bad file is attempted once, not once per request.
  */
 class FailedLoadsKeepTheOldModelTest {

@@ -19,7 +19,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * SPEC §2: a directory with thousands of old checkpoints serves as cheaply as one with a single file.
+ * README, "Publishing a checkpoint safely": a directory with thousands of old checkpoints serves as cheaply as one with a single file.
  * Counted through the file-system seam, not timed.
  */
 class FreshnessIsConstantTimeTest {

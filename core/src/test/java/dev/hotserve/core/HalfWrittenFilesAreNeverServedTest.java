@@ -24,7 +24,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * SPEC §3: a checkpoint written in place (not renamed in) is never served half-written. Two
+ * docs/architecture.md, "The stages of a reload": a checkpoint written in place (not renamed in) is never served half-written. Two
  * defences, each shown alone: the settle window (with an engine that would happily load a prefix),
  * and the engine's parse check remembered by fingerprint (with a real slow writer).
  */

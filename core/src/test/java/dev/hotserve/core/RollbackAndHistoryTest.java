@@ -13,7 +13,7 @@ import java.time.temporal.ChronoUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** SPEC §4: generations never go backwards, history and log are bounded, rollback pins, unpin follows again. */
+/** docs/architecture.md, "A model's states": generations never go backwards, history and log are bounded, rollback pins, unpin follows again. */
 class RollbackAndHistoryTest {
 
     @TempDir

@@ -21,7 +21,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The shadow comparisons of a rollout run in batches (SPEC §11, {@link ShadowQueue}): a fake engine
+ * The shadow comparisons of a rollout run in batches (README, "Rolling out a new policy safely", {@link ShadowQueue}): a fake engine
  * that records the rows of each call, and an executor that holds the shadow's work until the test
  * runs it, so what is batched with what is decided by the test. One scenario per test.
  *

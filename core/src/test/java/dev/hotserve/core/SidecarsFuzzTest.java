@@ -8,7 +8,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 
 /**
- * SPEC §13.8 for the two sidecars: whatever bytes a checkpoint writer puts in {@code .sha256} or
+ * SECURITY.md for the two sidecars: whatever bytes a checkpoint writer puts in {@code .sha256} or
  * {@code .json}, the parser gives a value or a {@link Refused}; any other exception is a finding.
  * In a normal build these run over the committed inputs ({@code SidecarsFuzzTestInputs/}); as a
  * fuzzer with {@code bench/fuzz SidecarsFuzzTest#<method> <minutes>}.

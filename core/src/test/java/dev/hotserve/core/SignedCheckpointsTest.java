@@ -15,7 +15,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * SPEC §16 on the load path: in {@code enforce} only a checkpoint whose {@code .sig} a trusted key
+ * README, "Signed checkpoints" on the load path: in {@code enforce} only a checkpoint whose {@code .sig} a trusted key
  * signed, over the bytes loaded, replaces the serving model; a refusal is remembered per checkpoint
  * and signature, so a signature that arrives late is picked up.
  */

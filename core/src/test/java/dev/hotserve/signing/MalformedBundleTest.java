@@ -12,7 +12,7 @@ import java.util.Random;
 import org.junit.jupiter.api.Test;
 
 /**
- * SPEC §13.8 for the signature bundle: any input gives a value or the typed error. Until the decoders'
+ * SECURITY.md for the signature bundle: any input gives a value or the typed error. Until the decoders'
  * Jazzer harness lands in core, a seeded mutation run over the reference bundles stands in for it.
  */
 class MalformedBundleTest {

@@ -13,7 +13,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
-/** The reference tool's own vectors (model_signing, v1.0.1 and v1.1.0, key and certificate method): SPEC §16. */
+/** The reference tool's own vectors (model_signing, v1.0.1 and v1.1.0, key and certificate method): README, "Signed checkpoints". */
 class ReferenceVectorsTest {
 
     static List<String> keyVectors() {

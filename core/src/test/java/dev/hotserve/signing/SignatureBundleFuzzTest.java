@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.code_intelligence.jazzer.junit.FuzzTest;
 
 /**
- * SPEC §13.8 for the signature bundle ({@code <checkpoint>.sig}) and the in-toto statement inside
+ * SECURITY.md for the signature bundle ({@code <checkpoint>.sig}) and the in-toto statement inside
  * it: any bytes give a bundle or a {@link SignatureException}, nothing else. Run as a fuzzer with
  * {@code bench/fuzz SignatureBundleFuzzTest#<method> <minutes>}.
  */

@@ -18,7 +18,7 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * A checkpoint file, or the newest matching file of a directory, on the local disk (SPEC §2, §3).
+ * A checkpoint file, or the newest matching file of a directory, on the local disk (README, "Publishing a checkpoint safely", docs/architecture.md, "The stages of a reload").
  * Which file is current is the {@link Resolver}'s business (a stat or two per call); staging hands
  * back the file itself once it is provably complete.
  *

@@ -14,7 +14,7 @@ import java.util.List;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * Which file is current (SPEC §2), at O(1) cost per call in the number of files.
+ * Which file is current (README, "Publishing a checkpoint safely"), at O(1) cost per call in the number of files.
  *
  * <p>An explicit file costs one stat. A directory costs two: the directory itself and the newest
  * candidate found by the last listing. The directory is listed again when its own mtime changed
@@ -32,7 +32,7 @@ import java.util.concurrent.locks.ReentrantLock;
  */
 final class Resolver {
 
-    /** Candidates sort by (mtime, name); the greatest wins (SPEC §2). */
+    /** Candidates sort by (mtime, name); the greatest wins (README, "Publishing a checkpoint safely"). */
     static final Comparator<Fingerprint> NEWEST_LAST = Comparator.comparing(Fingerprint::mtime)
             .thenComparing(f -> f.path().getFileName().toString());
 

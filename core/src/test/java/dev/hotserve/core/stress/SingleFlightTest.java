@@ -23,7 +23,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** SPEC §3: requests that notice the same new file cause one load, not one each. */
+/** docs/architecture.md, "The stages of a reload": requests that notice the same new file cause one load, not one each. */
 class SingleFlightTest {
 
     static final int THREADS = 32;

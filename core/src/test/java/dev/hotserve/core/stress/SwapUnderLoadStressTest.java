@@ -30,7 +30,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * SPEC §3 "the swap is atomic": 8 threads make 100,000 predictions each while a trainer renames 500+
+ * docs/architecture.md, "The stages of a reload" "the swap is atomic": 8 threads make 100,000 predictions each while a trainer renames 500+
  * new checkpoints into the directory (deleting old ones). No request fails, each thread sees
  * non-decreasing generations, every answer comes from the file its lease's version names, every
  * retired model is closed exactly once and never while running, and none is left open after close.

@@ -22,7 +22,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * SPEC §3 with the real ONNX engine: a trainer that writes its checkpoint in place and pauses at
+ * docs/architecture.md, "The stages of a reload" with the real ONNX engine: a trainer that writes its checkpoint in place and pauses at
  * every top-level field boundary of the ONNX message (where a prefix is itself valid protobuf) is
  * never served half-written, no request waits for it, and the complete file answers the first
  * request after its last byte. A checkpoint renamed into place answers the very next request.

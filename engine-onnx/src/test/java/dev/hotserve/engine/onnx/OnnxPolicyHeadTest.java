@@ -10,7 +10,7 @@ import java.util.random.RandomGenerator;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-/** SPEC §1's policy head on real models: both SAC layouts, deterministic and seeded stochastic. */
+/** README, "Publishing a checkpoint safely"'s policy head on real models: both SAC layouts, deterministic and seeded stochastic. */
 class OnnxPolicyHeadTest {
 
     @ParameterizedTest(name = "{0}")

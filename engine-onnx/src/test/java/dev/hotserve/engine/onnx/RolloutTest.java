@@ -36,7 +36,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * SPEC §11 with real ONNX checkpoints from the fixtures script, a manual clock and shadow
+ * README, "Rolling out a new policy safely" with real ONNX checkpoints from the fixtures script, a manual clock and shadow
  * comparisons run on the request thread (so each decision happens at a known request). One
  * scenario per test.
  */

@@ -25,7 +25,7 @@ import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.S3ClientBuilder;
 
 /**
- * Checkpoints under an S3 prefix (SPEC §9). Which one serves: the key named by the
+ * Checkpoints under an S3 prefix (README, "Run a fleet"). Which one serves: the key named by the
  * {@code <prefix>LATEST} pointer object when there is one, else the newest key matching the glob
  * (by LastModified, ties by the greatest name).
  *

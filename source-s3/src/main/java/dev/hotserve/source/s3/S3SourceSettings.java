@@ -23,7 +23,7 @@ import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
  * @param region empty: the standard region chain, else {@code us-east-1} (what S3-compatible
  *     stores accept)
  * @param signatures whether each checkpoint's {@code <key>.sig} is staged with it and is part of
- *     its change token, so that a signature uploaded after its checkpoint is picked up (SPEC §16)
+ *     its change token, so that a signature uploaded after its checkpoint is picked up (README, "Signed checkpoints")
  */
 public record S3SourceSettings(
         S3Location location,

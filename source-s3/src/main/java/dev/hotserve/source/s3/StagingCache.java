@@ -67,7 +67,7 @@ final class StagingCache {
     /**
      * The local name of the object at {@code key}: a hash of the key plus the file's extension
      * (which tells the engine), never the remote name itself, so no key can choose where or under
-     * what name anything is written (SPEC §13.3).
+     * what name anything is written (SECURITY.md).
      */
     static String stagedName(String key) {
         String name = key.substring(key.lastIndexOf('/') + 1);

@@ -7,7 +7,7 @@ import dev.hotserve.source.SourceException;
 import java.nio.charset.StandardCharsets;
 
 /**
- * SPEC §13.3 and §13.8 for the S3 pointer ({@code LATEST}): whoever can write it can write any
+ * SECURITY.md (decoders never fail open) for the S3 pointer ({@code LATEST}): whoever can write it can write any
  * bytes; they give a key confined to the prefix or a {@link SourceException}, nothing else. Run as a
  * fuzzer with {@code bench/fuzz PointerFuzzTest#pointer <minutes>}.
  */

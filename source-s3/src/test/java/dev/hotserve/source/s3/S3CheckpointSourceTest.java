@@ -30,7 +30,7 @@ import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 
 /**
  * The S3 source against a real S3-protocol server (S3Proxy on loopback), reached through a relay
- * that records each request and can cut a transfer. Each test is one scenario of SPEC §9; the
+ * that records each request and can cut a transfer. Each test is one scenario of README, "Run a fleet"; the
  * test drives {@link S3CheckpointSource#poll()} and {@link S3CheckpointSource#stage} itself, as
  * the core's poller and loader would.
  */
@@ -419,7 +419,7 @@ class S3CheckpointSourceTest {
             source.stage(pollUntil("model_" + i));
         }
 
-        // Staged under a hash of the key, never the remote name (SPEC 13.3).
+        // Staged under a hash of the key, never the remote name (SECURITY.md).
         assertThat(cacheFiles()).containsExactlyInAnyOrder(staged(2), staged(2) + ".json", staged(2) + ".staged",
                 staged(3), staged(3) + ".json", staged(3) + ".staged", staged(4), staged(4) + ".json", staged(4) + ".staged");
         assertThat(staged(3)).matches("ckpt-[0-9a-f]{24}\\.onnx");

@@ -9,7 +9,7 @@ import org.springframework.boot.health.contributor.Health;
 import org.springframework.boot.health.contributor.HealthIndicator;
 
 /**
- * One model's entry under {@code hotserve} (SPEC §15): UP while it serves a version, DOWN while
+ * One model's entry under {@code hotserve} (README, "In a Spring Boot application"): UP while it serves a version, DOWN while
  * none is loaded (not yet, or every checkpoint so far was refused), OUT_OF_SERVICE once closed.
  * Reads the model's status, one atomic snapshot: no freshness check, no load, so a health probe
  * never changes what serves.

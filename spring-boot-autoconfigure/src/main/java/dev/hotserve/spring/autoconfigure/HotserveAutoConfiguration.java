@@ -16,7 +16,7 @@ import org.springframework.context.annotation.Configuration;
 import org.springframework.context.annotation.Import;
 
 /**
- * hotserve in a Spring Boot application (SPEC §15): one {@link HotModel} bean per
+ * hotserve in a Spring Boot application (README, "In a Spring Boot application"): one {@link HotModel} bean per
  * {@code hotserve.models.<name>} ({@link HotModelRegistrar}), built by {@link HotModelFactory} on
  * one shared {@link HotserveRuntime}; with Actuator's health on the class path, the
  * {@code hotserve} health contributor; with Micrometer, the {@code hotserve_*} meters. Every bean

@@ -270,7 +270,7 @@ public class HotserveProperties implements Validator {
         }
     }
 
-    /** {@code hotserve.models.<name>.rollout.*}: how a new checkpoint goes live (SPEC §11). */
+    /** {@code hotserve.models.<name>.rollout.*}: how a new checkpoint goes live (README, "Rolling out a new policy safely"). */
     public static class Rollout {
 
         private static final RolloutPolicy DEFAULTS = RolloutPolicy.defaults(RolloutPolicy.Mode.IMMEDIATE);
