@@ -107,7 +107,8 @@ final class ModelEntries {
         if (source instanceof ModelSource.S3 s && s.glob().isPresent()) {
             checkGlob(s.glob().get(), name);
         }
-        if (values.get(Setting.SIGNATURES, SignatureMode.class) == SignatureMode.ENFORCE && values.find(Setting.TRUSTED_KEYS, List.class).isEmpty()) {
+        boolean noKeys = values.find(Setting.TRUSTED_KEYS, List.class).map(List::isEmpty).orElse(true);
+        if (values.get(Setting.SIGNATURES, SignatureMode.class) == SignatureMode.ENFORCE && noKeys) {
             throw new ConfigException("model " + name + ": signatures enforce needs trusted keys: set HOTSERVE_TRUSTED_KEYS"
                     + " (--trusted-keys, or trusted_keys in the config file) to PEM files of public keys or CA certificates");
         }

@@ -98,6 +98,15 @@ class SettingTest {
     }
 
     @Test
+    void enforcedSignaturesNeedATrustedKeyEvenWhenTheListIsOnlyCommas() {
+        for (Map<String, String> env : java.util.List.of(Map.of("HOTSERVE_SIGNATURES", "enforce"),
+                Map.of("HOTSERVE_SIGNATURES", "enforce", "HOTSERVE_TRUSTED_KEYS", " , "))) {
+            assertThatThrownBy(() -> ConfigLoader.load(Map.of(), env, work)).as(env.toString())
+                    .hasMessageStartingWith("model sac: signatures enforce needs trusted keys");
+        }
+    }
+
+    @Test
     void theStateDirMayStandInTheFileRelativeToIt() throws Exception {
         Path file = Files.writeString(work.resolve("hotserve.yaml"), "state_dir: state\nmodels:\n  - name: sac\n    rollout: shadow\n");
         RolloutPolicy r = ConfigLoader.load(Map.of(), Map.of("HOTSERVE_CONFIG", file.toString()), work).models().get(0).rollout();
