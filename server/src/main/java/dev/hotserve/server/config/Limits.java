@@ -1,6 +1,8 @@
 package dev.hotserve.server.config;
 
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Map;
 
 /**
  * What one client may ask of the server: each limit is checked before anything is allocated for
@@ -33,23 +35,6 @@ public record Limits(
         Duration idleTimeout,
         int maxEventStreams) {
 
-    public static final long DEFAULT_MAX_BODY_BYTES = 8L * 1024 * 1024;
-    public static final int DEFAULT_MAX_BATCH_ROWS = 8192;
-    public static final int DEFAULT_MAX_BENCHMARK_ITERATIONS = 10_000;
-    /** 64 MiB of FP32: far above any policy's input, far below what would strain the heap. */
-    public static final int DEFAULT_MAX_TENSOR_ELEMENTS = 16 * 1024 * 1024;
-    public static final int DEFAULT_MAX_INPUTS = 1024;
-    public static final int DEFAULT_MAX_LOAD_BODY_BYTES = 64 * 1024;
-    public static final int DEFAULT_MAX_URL_BYTES = 4096;
-    public static final int DEFAULT_MAX_HEADER_BYTES = 16 * 1024;
-    /** Tomcat's and Jetty's figure; real clients send a dozen. */
-    public static final int DEFAULT_MAX_HEADERS = 100;
-    /** 8 MiB in chunks of 128 bytes: any real streaming client, but not Triton's CVE-2025-23310 flood. */
-    public static final int DEFAULT_MAX_BODY_CHUNKS = 65_536;
-    /** nginx's keepalive_timeout is 75 s; a load balancer's pool reuses a connection well within it. */
-    public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofSeconds(60);
-    public static final int DEFAULT_MAX_EVENT_STREAMS = 64;
-
     public Limits {
         atLeastOne("max body bytes", maxBodyBytes);
         atLeastOne("max batch rows", maxBatchRows);
@@ -73,10 +58,14 @@ public record Limits(
         }
     }
 
+    /** Every limit at its default (the rows of {@link Setting}). */
     public static Limits defaults() {
-        return new Limits(DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_BATCH_ROWS, DEFAULT_MAX_BENCHMARK_ITERATIONS, DEFAULT_MAX_TENSOR_ELEMENTS,
-                DEFAULT_MAX_INPUTS, DEFAULT_MAX_LOAD_BODY_BYTES, DEFAULT_MAX_URL_BYTES, DEFAULT_MAX_HEADER_BYTES, DEFAULT_MAX_HEADERS,
-                DEFAULT_MAX_BODY_CHUNKS, DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_EVENT_STREAMS);
+        Path here = Path.of("").toAbsolutePath();
+        try {
+            return ConfigLoader.limits(new Sources(Map.of(), Map.of(), here, ConfigFile.none(here)));
+        } catch (ConfigException e) {
+            throw new IllegalStateException("a default of the settings table does not parse: " + e.getMessage(), e);
+        }
     }
 
     /** The streams one remote address may hold, so that no one client can take every slot. */

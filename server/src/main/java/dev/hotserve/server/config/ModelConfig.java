@@ -12,21 +12,13 @@ import java.util.Optional;
 import java.util.OptionalInt;
 
 /**
- * One served model: its URL name, where its checkpoints come from, and how it reloads.
+ * One served model: its URL name, where its checkpoints come from, its per-model settings (each
+ * accessor below reads one or a few rows of {@link Setting}) and how a new checkpoint goes live.
  *
- * @param settleWindow how long a fresh file must stay unchanged before it loads; empty: the core's default (50 ms)
- * @param stateDim refuse checkpoints of another input width; empty: any
- * @param pollInterval zero: no polling (a request notices a newer file)
- * @param jit the engine's optimisation switch ({@code HOTSERVE_JIT})
- * @param threads intra-op threads per loaded model
- * @param batching dynamic batching ({@code max_batch_size}, {@code max_queue_delay}); off by default
- * @param rollout how a new checkpoint goes live (SPEC §11); immediate by default
- * @param signatures what a load does with the checkpoint's {@code .sig} (SPEC §16); off by default
- * @param trustedKeys PEM files of the public keys and CA certificates a signature must chain to
+ * @param values the per-model settings, parsed, defaults filled in
+ * @param rollout how a new checkpoint goes live (README, "Rolling out a new policy safely"); immediate by default
  */
-public record ModelConfig(String name, ModelSource source, ReloadMode mode, Duration pollInterval, boolean jit, int threads,
-        Optional<Duration> settleWindow, OptionalInt stateDim, Batching batching, RolloutPolicy rollout,
-        SignatureMode signatures, List<Path> trustedKeys) {
+public record ModelConfig(String name, ModelSource source, ModelValues values, RolloutPolicy rollout) {
 
     public ModelConfig {
         Objects.requireNonNull(name, "name");
@@ -34,19 +26,65 @@ public record ModelConfig(String name, ModelSource source, ReloadMode mode, Dura
             throw new IllegalArgumentException(ModelName.refusal(name));
         }
         Objects.requireNonNull(source, "source");
-        Objects.requireNonNull(mode, "mode");
-        Objects.requireNonNull(pollInterval, "pollInterval");
-        if (pollInterval.isNegative()) {
-            throw new IllegalArgumentException("poll interval must not be negative, was " + pollInterval);
-        }
-        Objects.requireNonNull(settleWindow, "settleWindow");
-        Objects.requireNonNull(stateDim, "stateDim");
-        Objects.requireNonNull(batching, "batching");
+        Objects.requireNonNull(values, "values");
         Objects.requireNonNull(rollout, "rollout");
-        Objects.requireNonNull(signatures, "signatures");
-        trustedKeys = List.copyOf(trustedKeys);
-        if (threads < 1) {
-            throw new IllegalArgumentException("threads must be at least 1, was " + threads);
+        if (values.get(Setting.THREADS, Integer.class) < 1) {
+            throw new IllegalArgumentException("threads must be at least 1, was " + values.get(Setting.THREADS, Integer.class));
         }
+        Objects.requireNonNull(values.get(Setting.RELOAD_MODE, ReloadMode.class), "mode");
+        if (values.get(Setting.POLL_INTERVAL, Duration.class).isNegative()) {
+            throw new IllegalArgumentException("poll interval must not be negative, was " + values.get(Setting.POLL_INTERVAL, Duration.class));
+        }
+        batching(values); // refuses a bad combination now, not at the first request
+    }
+
+    public ReloadMode mode() {
+        return values.get(Setting.RELOAD_MODE, ReloadMode.class);
+    }
+
+    /** Zero: no polling (a request notices a newer file). */
+    public Duration pollInterval() {
+        return values.get(Setting.POLL_INTERVAL, Duration.class);
+    }
+
+    /** The engine's optimisation switch. */
+    public boolean jit() {
+        return values.get(Setting.JIT, Boolean.class);
+    }
+
+    /** Intra-op threads per loaded model. */
+    public int threads() {
+        return values.get(Setting.THREADS, Integer.class);
+    }
+
+    /** How long a fresh file must stay unchanged before it loads; empty: the core's default (50 ms). */
+    public Optional<Duration> settleWindow() {
+        return values.find(Setting.SETTLE_WINDOW, Duration.class);
+    }
+
+    /** Refuse checkpoints of another input width; empty: any. */
+    public OptionalInt stateDim() {
+        return values.find(Setting.STATE_DIM, Integer.class).map(OptionalInt::of).orElseGet(OptionalInt::empty);
+    }
+
+    /** Dynamic batching; off by default. */
+    public Batching batching() {
+        return batching(values);
+    }
+
+    /** What a load does with the checkpoint's {@code .sig}; off by default. */
+    public SignatureMode signatures() {
+        return values.get(Setting.SIGNATURES, SignatureMode.class);
+    }
+
+    /** PEM files of the public keys and CA certificates a signature must chain to. */
+    @SuppressWarnings("unchecked")
+    public List<Path> trustedKeys() {
+        return values.find(Setting.TRUSTED_KEYS, List.class).map(l -> (List<Path>) l).orElse(List.of());
+    }
+
+    private static Batching batching(ModelValues values) {
+        return Batching.of(values.get(Setting.MAX_BATCH_SIZE, Integer.class), values.get(Setting.MAX_QUEUE_DELAY, Duration.class))
+                .withAdaptiveDelay(values.get(Setting.ADAPTIVE_QUEUE_DELAY, Boolean.class));
     }
 }

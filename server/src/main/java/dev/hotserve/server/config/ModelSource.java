@@ -6,7 +6,7 @@ import java.nio.file.Path;
 import java.util.Objects;
 import java.util.Optional;
 
-/** Where a model's checkpoints come from (SPEC §2). */
+/** Where a model's checkpoints come from (server/README.md, "Configuration"). */
 public sealed interface ModelSource {
 
     /** One explicit file; missing means "no checkpoint yet". */
@@ -35,7 +35,7 @@ public sealed interface ModelSource {
     }
 
     /**
-     * An S3 prefix (SPEC §9): its {@code LATEST} pointer, else the newest key matching the glob,
+     * An S3 prefix (README, "Run a fleet"): its {@code LATEST} pointer, else the newest key matching the glob,
      * staged into {@code cacheDir}, this model's own folder.
      *
      * @param endpoint an S3-compatible store; empty: AWS

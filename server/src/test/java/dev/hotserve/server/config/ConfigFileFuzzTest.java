@@ -37,7 +37,7 @@ class ConfigFileFuzzTest {
     void configFile(byte[] bytes) throws IOException {
         Files.write(file, bytes);
         try {
-            ConfigLoader.FileConfig c = ConfigLoader.FileConfig.read(file, "HOTSERVE_CONFIG");
+            ConfigFile c = ConfigFile.read(file, "HOTSERVE_CONFIG");
             for (JsonNode m : c.models()) {
                 modelEntry(m.toString());
             }
