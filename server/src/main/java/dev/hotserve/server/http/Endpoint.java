@@ -1,6 +1,8 @@
 package dev.hotserve.server.http;
 
 import dev.hotserve.core.ModelVersion;
+import dev.hotserve.server.inference.Access;
+import dev.hotserve.server.inference.Gate;
 import dev.hotserve.server.inference.ServerStoppingException;
 import dev.hotserve.server.inference.Versions;
 import dev.hotserve.server.metrics.ServerMetrics;

@@ -109,20 +109,4 @@ public final class Versions {
         return new UnknownVersionException("model '" + model.name() + "' has no loaded version '" + requested + "'; loaded versions: "
                 + loaded + " (labels: latest, stable" + (model.model().status().rollout().candidate().isPresent() ? ", candidate" : "") + ")");
     }
-
-    /**
-     * What a model's metadata says of the version that answered it, beyond the protocol's fields:
-     * its sha256 and generation (so a script can check that a fleet converged) and the batching
-     * and rollout settings. REST writes them as {@code parameters}, gRPC as {@code properties}.
-     */
-    public static java.util.Map<String, String> properties(HotModel m, ModelVersion v) {
-        java.util.Map<String, String> p = new java.util.LinkedHashMap<>();
-        p.put("sha256", v.sha256());
-        p.put("generation", Long.toString(v.generation()));
-        p.put("max_batch_size", Integer.toString(m.batching().enabled() ? m.batching().maxBatchSize() : 0));
-        p.put("max_queue_delay_ms", Double.toString(m.batching().maxQueueDelay().toNanos() / 1e6));
-        p.put("adaptive_queue_delay", Boolean.toString(m.batching().adaptiveDelay()));
-        p.put("rollout", m.rolloutPolicy().mode().name().toLowerCase(Locale.ROOT));
-        return p;
-    }
 }

@@ -1,7 +1,6 @@
-package dev.hotserve.server.http;
+package dev.hotserve.server.inference;
 
 import dev.hotserve.server.config.AuthConfig;
-import dev.hotserve.server.inference.AccessDeniedException;
 import dev.hotserve.server.inference.AccessDeniedException.Reason;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
