@@ -5,6 +5,7 @@ import dev.hotserve.engine.InvalidInputException;
 import dev.hotserve.engine.ModelSignature;
 import dev.hotserve.engine.Tensor;
 import dev.hotserve.engine.TensorSpec;
+import dev.hotserve.server.inference.TensorBytes;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.Arrays;
@@ -112,41 +113,8 @@ public final class OipBinary {
     }
 
     private static Tensor decode(String input, DataType type, long[] shape, int count, byte[] body, int at) {
-        ByteBuffer b = ByteBuffer.wrap(body, at, count * type.byteSize()).slice().order(ByteOrder.LITTLE_ENDIAN);
-        return switch (type) {
-            case FP32 -> {
-                float[] a = new float[count];
-                b.asFloatBuffer().get(a);
-                yield Tensor.ofFloats(input, shape, a);
-            }
-            case FP64 -> {
-                double[] a = new double[count];
-                b.asDoubleBuffer().get(a);
-                yield Tensor.ofDoubles(input, shape, a);
-            }
-            case INT32 -> {
-                int[] a = new int[count];
-                b.asIntBuffer().get(a);
-                yield Tensor.ofInts(input, shape, a);
-            }
-            case INT64 -> {
-                long[] a = new long[count];
-                b.asLongBuffer().get(a);
-                yield Tensor.ofLongs(input, shape, a);
-            }
-            case BOOL -> {
-                boolean[] a = new boolean[count];
-                for (int i = 0; i < count; i++) {
-                    byte x = body[at + i];
-                    if (x != 0 && x != 1) {
-                        throw new InvalidInputException(input, i, "input '" + input + "': BOOL byte " + i + " is " + x
-                                + "; BOOL is one byte, 0 or 1");
-                    }
-                    a[i] = x == 1;
-                }
-                yield Tensor.ofBooleans(input, shape, a);
-            }
-        };
+        return TensorBytes.decode(input, type, shape, count, ByteBuffer.wrap(body, at, count * type.byteSize()),
+                (i, x) -> "input '" + input + "': BOOL byte " + i + " is " + x + "; BOOL is one byte, 0 or 1");
     }
 
     /**
@@ -239,23 +207,11 @@ public final class OipBinary {
 
     /** The bytes of a tensor's blob. */
     static int byteSize(Tensor t) {
-        return Math.multiplyExact(t.size(), t.type().byteSize());
+        return TensorBytes.byteSize(t);
     }
 
     /** Writes a tensor's blob into {@code dest} at {@code offset}; {@link #byteSize} bytes. */
     static void write(Tensor t, byte[] dest, int offset) {
-        ByteBuffer b = ByteBuffer.wrap(dest, offset, byteSize(t)).slice().order(ByteOrder.LITTLE_ENDIAN);
-        switch (t.type()) {
-            case FP32 -> b.asFloatBuffer().put(t.floats());
-            case FP64 -> b.asDoubleBuffer().put(t.doubles());
-            case INT32 -> b.asIntBuffer().put(t.ints());
-            case INT64 -> b.asLongBuffer().put(t.longs());
-            case BOOL -> {
-                boolean[] v = t.booleans();
-                for (int i = 0; i < v.length; i++) {
-                    dest[offset + i] = v[i] ? (byte) 1 : 0;
-                }
-            }
-        }
+        TensorBytes.write(t, ByteBuffer.wrap(dest, offset, byteSize(t)));
     }
 }

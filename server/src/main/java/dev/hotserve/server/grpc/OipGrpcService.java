@@ -185,11 +185,11 @@ final class OipGrpcService extends GRPCInferenceServiceGrpc.GRPCInferenceService
     }
 
     private void modelInferNow(ModelInferRequest request, StreamObserver<ModelInferResponse> out) {
-        boolean raw = request.getRawInputContentsCount() > 0;
+        GrpcTensors.Contents contents = GrpcTensors.Contents.of(request);
         call("ModelInfer", request.getModelName(), out, () -> {
             InferRequest req = GrpcTensors.request(request, dispatcher); // first: the parameters carry the routing key
             return dispatcher.infer(request.getModelName(), version(request.getModelVersion()), req.routingKey(), lease -> req,
-                    r -> GrpcTensors.response(r, req.id(), raw));
+                    r -> GrpcTensors.response(r, req.id(), contents));
         });
     }
 

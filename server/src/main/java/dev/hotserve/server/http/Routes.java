@@ -146,9 +146,9 @@ public final class Routes {
             return n;
         });
         k.methods().add(method.text());
-        // The protocol's answers may be compressed (SPEC §14); the native API's stay as its contract defines them.
+        // The protocol's answers may be compressed; the native API's stay as its contract defines them.
         Endpoint endpoint = new Endpoint(model, template.startsWith("/{model}") ? template.substring("/{model}".length()) : template,
-                level, style, shared, template.startsWith("/v2"), action);
+                level, style, shared, template.startsWith("/v2") ? Endpoint.Answers.COMPRESSED_WHERE_ACCEPTED : Endpoint.Answers.AS_IS, action);
         if (ModelPath.fits(template)) {
             routing.route(method, new ModelPath(template), endpoint);
         } else {

@@ -9,7 +9,7 @@ import java.util.Locale;
 import java.util.Optional;
 
 /**
- * The auth stage in front of every route and RPC (SPEC §5, §8): REST passes its
+ * The auth stage in front of every route and RPC (SECURITY.md): REST passes its
  * {@code Authorization} header, gRPC its {@code authorization} metadata. Keys are compared as SHA-256 digests with
  * {@link MessageDigest#isEqual}, so neither the content nor the length of a key leaks through
  * timing; keys are never logged or echoed.

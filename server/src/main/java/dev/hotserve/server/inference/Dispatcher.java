@@ -59,7 +59,7 @@ public final class Dispatcher {
 
     /**
      * @param version the version or label asked for; empty: whatever serves
-     * @param routingKey the request's canary routing key (SPEC §11), if it gave one
+     * @param routingKey the request's canary routing key, if it gave one
      */
     public <T> T infer(String model, Optional<String> version, Optional<String> routingKey, Parser parser, Encoder<T> encoder) {
         try (ServedModel.Use use = registry.use(model); Lease lease = Versions.acquire(use.served(), version, routingKey)) {

@@ -10,11 +10,11 @@ import java.util.Locale;
 import java.util.Optional;
 
 /**
- * Version names and labels (SPEC §8). A version's name is its checkpoint's file name without the
+ * Version names and labels. A version's name is its checkpoint's file name without the
  * extension ({@code model_2026-11-24.onnx} is {@code model_2026-11-24}), the same on every replica.
  * A request may name a loaded version or a label: {@code latest} (what answers the request, the
  * canary split included), {@code stable} (the stable version, never the canary's candidate) and
- * {@code candidate} (the rollout's candidate, SPEC §11; 404 when no rollout is under way).
+ * {@code candidate} (the rollout's candidate; 404 when no rollout is under way).
  */
 public final class Versions {
 
