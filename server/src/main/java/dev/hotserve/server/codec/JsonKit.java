@@ -55,8 +55,8 @@ public final class JsonKit {
         return factory.createParser(body, offset, length);
     }
 
-    /** For the few places where the protocol needs a tree (data before its shape, a config entry). */
-    ObjectMapper trees() {
+    /** For the few places that need a tree (OIP data before its shape, a config entry, the OpenAPI template). */
+    public ObjectMapper trees() {
         return trees;
     }
 
