@@ -5,11 +5,15 @@ import dev.hotserve.core.HotserveRuntime;
 import dev.hotserve.server.config.ModelConfig;
 import dev.hotserve.server.config.ServerConfig;
 import dev.hotserve.server.grpc.GrpcFrontEnd;
-import dev.hotserve.server.http.Access;
-import dev.hotserve.server.http.Gate;
+import dev.hotserve.server.http.Compression;
+import dev.hotserve.server.http.ConnectionClose;
+import dev.hotserve.server.http.ErrorMapper;
 import dev.hotserve.server.http.HeaderChecks;
+import dev.hotserve.server.http.Http10Selector;
 import dev.hotserve.server.http.Routes;
+import dev.hotserve.server.inference.Access;
 import dev.hotserve.server.inference.Dispatcher;
+import dev.hotserve.server.inference.Gate;
 import dev.hotserve.server.inference.ModelFactory;
 import dev.hotserve.server.inference.ModelRegistry;
 import dev.hotserve.server.inference.ServedModel;
@@ -17,12 +21,10 @@ import dev.hotserve.server.metrics.ServerMetrics;
 import dev.hotserve.server.openapi.OpenApiDocument;
 import dev.hotserve.server.openapi.RouteCatalog;
 import dev.hotserve.server.ui.Dashboard;
-import dev.hotserve.server.http.Compression;
-import dev.hotserve.server.http.ConnectionClose;
-import dev.hotserve.server.http.Http10Selector;
 import io.helidon.webserver.WebServer;
 import io.helidon.webserver.http.HttpRouting;
 import io.helidon.webserver.http1.Http1Config;
+import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.InstantSource;
@@ -86,21 +88,19 @@ public final class HotserveServer implements AutoCloseable {
             Dispatcher dispatcher = new Dispatcher(registry, config.limits());
             Routes routes = new Routes(config.auth(), dispatcher, metrics, Path.of("").toAbsolutePath());
             // The dashboard follows the registry: models loaded or unloaded at run time appear and go.
-            dashboard = Dashboard.start(config, metrics, () -> registry.all().stream().map(ServedModel::model).toList());
+            dashboard = Dashboard.start(config, metrics, registry);
             Dashboard ui = dashboard;
             RouteCatalog catalog = new RouteCatalog();
             OpenApiDocument openapi = new OpenApiDocument(catalog);
             // Every listener is bound before anything is admitted (the gate opens below): a taken gRPC
             // port stops start-up before the HTTP port has answered a single health check.
             if (config.grpcPort().isPresent()) {
-                grpc = GrpcFrontEnd.start(config.host(), config.grpcPort().getAsInt(), dispatcher, new Access(config.auth()),
-                        routes.gate(), metrics, config.limits());
+                grpc = startGrpc(config, dispatcher, routes.gate(), metrics);
                 LOG.log(System.Logger.Level.INFO, "gRPC (inference.GRPCInferenceService) bound to {0}:{1}", config.host(),
                         Integer.toString(grpc.port()));
             } else {
                 LOG.log(System.Logger.Level.INFO, "gRPC is off (HOTSERVE_GRPC_PORT=off)");
             }
-            // Helidon's wire log (at TRACE) would write request headers, keys included, into the log.
             // Helidon's wire log (at TRACE) would write request headers, keys included, into the log.
             Http1Config http1 = Http1Config.builder().receiveLog(false).sendLog(false)
                     .maxPrologueLength(config.limits().maxUrlBytes())
@@ -156,7 +156,22 @@ public final class HotserveServer implements AutoCloseable {
     }
 
     /**
-     * SPEC §13.10: a server bound beyond the loopback interface with no API key lets anyone who
+     * The gRPC listener, its failures labelled in the request metrics with the HTTP status REST
+     * answers them with, so one query counts a kind of failure on either transport.
+     */
+    private static GrpcFrontEnd startGrpc(ServerConfig config, Dispatcher dispatcher, Gate gate, ServerMetrics metrics) {
+        int port = config.grpcPort().getAsInt();
+        try {
+            return GrpcFrontEnd.start(config.host(), port, dispatcher, new Access(config.auth()), gate, metrics, ErrorMapper::status,
+                    config.limits());
+        } catch (IOException e) {
+            throw new ServerStartException("cannot listen for gRPC on " + config.host() + ":" + port
+                    + " (is the port taken? set HOTSERVE_GRPC_PORT, or 'off'): " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * SECURITY.md: a server bound beyond the loopback interface with no API key lets anyone who
      * can reach it predict, read its models' details and (with no admin key) reload or roll back.
      */
     static Optional<String> exposureWarning(ServerConfig config) {

@@ -137,6 +137,39 @@ class DashboardStreamTest {
     }
 
     @Test
+    void aModelLoadedThroughTheRepositoryApiJoinsTheFeedAndItsNewCheckpointsAreSent() throws Exception {
+        Path sac = dir.resolve("sac");
+        Path extra = dir.resolve("extra");
+        java.nio.file.Files.createDirectories(sac);
+        java.nio.file.Files.createDirectories(extra);
+        Checkpoints.publish(sac, "actor_seed0.onnx", "model_1.onnx", 1);
+        Checkpoints.publish(extra, "actor_seed1.onnx", "model_7.onnx", 1);
+        String admin = "Bearer feed-admin-key";
+        // A load with a config entry needs a key set; the stream itself stays open to every client.
+        try (TestServer s = TestServer.start(dir, Map.of("HOTSERVE_MODEL_DIR", sac.toString(), "HOTSERVE_ADMIN_KEY", "feed-admin-key"));
+                EventReader stream = new EventReader(s, "")) {
+            assertThat(stream.next().data().get("models")).hasSize(1);
+
+            String config = TestServer.JSON.writeValueAsString("{\"dir\":\"" + extra + "\"}");
+            HttpResponse<String> load = s.post("/v2/repository/models/extra/load", "{\"parameters\":{\"config\":" + config + "}}",
+                    "Authorization", admin);
+            assertThat(load.statusCode()).as(load.body()).isEqualTo(200);
+
+            Event joined = stream.until(e -> e.name().equals("snapshot"));
+            assertThat(joined.data().get("models")).extracting(m -> m.get("name").asText()).containsExactly("extra", "sac");
+            JsonNode added = joined.data().get("models").get(0);
+            assertThat(added.get("info").get("path").asText()).endsWith("model_7.onnx");
+
+            // No request for it is sent: the model's own watch loads the file, and the feed is told.
+            Checkpoints.publish(extra, "actor_seed2.onnx", "model_8.onnx", 2);
+
+            Event changed = stream.until(e -> e.name().equals("model") && e.data().get("name").asText().equals("extra"));
+            assertThat(changed.data().get("info").get("path").asText()).endsWith("model_8.onnx");
+            assertThat(changed.data().get("info").get("generation").asLong()).isEqualTo(2);
+        }
+    }
+
+    @Test
     void ticksCarryTheRequestRateAndLatencyOfInferenceRoutes() throws Exception {
         Checkpoints.publish(dir, "actor_seed0.onnx", "model_1.onnx", 1);
         try (TestServer s = TestServer.start(dir, Map.of("HOTSERVE_MODEL_DIR", dir.toString()));

@@ -1,6 +1,6 @@
 package dev.hotserve.server.grpc;
 
-import dev.hotserve.server.http.Access;
+import dev.hotserve.server.inference.Access;
 import dev.hotserve.server.inference.AccessDeniedException;
 import dev.hotserve.server.inference.Failure;
 import io.grpc.Metadata;

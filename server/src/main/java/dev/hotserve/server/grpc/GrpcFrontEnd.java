@@ -1,8 +1,10 @@
 package dev.hotserve.server.grpc;
 
 import dev.hotserve.server.config.Limits;
-import dev.hotserve.server.http.Access;
+import dev.hotserve.server.inference.Access;
 import dev.hotserve.server.inference.Dispatcher;
+import dev.hotserve.server.inference.Failure;
+import dev.hotserve.server.inference.Gate;
 import dev.hotserve.server.metrics.ServerMetrics;
 import io.grpc.Server;
 import io.grpc.ServerInterceptors;
@@ -25,6 +27,7 @@ import java.time.Duration;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.function.ToIntFunction;
 
 /**
  * The gRPC server: the Open Inference Protocol's {@code inference.GRPCInferenceService}
@@ -78,10 +81,13 @@ public final class GrpcFrontEnd {
     /**
      * Binds {@code host:port} (0: a free port) and starts serving.
      *
-     * @throws dev.hotserve.server.HotserveServer.ServerStartException when the port cannot be bound
+     * @param metricStatus the request metrics' {@code status} label of a failed call: the server
+     *     labels every transport's failures alike
+     * @throws IOException when the port cannot be bound (nothing is left running); what that means
+     *     for start-up is the caller's to say
      */
-    public static GrpcFrontEnd start(String host, int port, Dispatcher dispatcher, Access access,
-            dev.hotserve.server.http.Gate gate, ServerMetrics metrics, Limits limits) {
+    public static GrpcFrontEnd start(String host, int port, Dispatcher dispatcher, Access access, Gate gate, ServerMetrics metrics,
+            ToIntFunction<Failure.Kind> metricStatus, Limits limits) throws IOException {
         ExecutorService waiting = Executors.newVirtualThreadPerTaskExecutor();
         EventLoops loops = EventLoops.create(Runtime.getRuntime().availableProcessors());
         HealthStatusManager health = new HealthStatusManager();
@@ -94,7 +100,7 @@ public final class GrpcFrontEnd {
                 .channelType(loops.channel())
                 .directExecutor()
                 .maxInboundMessageSize(maxMessage)
-                .addService(ServerInterceptors.intercept(new OipGrpcService(dispatcher, metrics, gate, waiting), new AuthInterceptor(access)))
+                .addService(ServerInterceptors.intercept(new OipGrpcService(dispatcher, metrics, metricStatus, gate, waiting), new AuthInterceptor(access)))
                 .addService(health.getHealthService())
                 .addService(ProtoReflectionServiceV1.newInstance())
                 .build();
@@ -103,8 +109,7 @@ public final class GrpcFrontEnd {
         } catch (IOException e) {
             waiting.shutdownNow();
             loops.shutdown();
-            throw new dev.hotserve.server.HotserveServer.ServerStartException("cannot listen for gRPC on " + host + ":" + port
-                    + " (is the port taken? set HOTSERVE_GRPC_PORT, or 'off'): " + e.getMessage(), e);
+            throw e;
         }
         return new GrpcFrontEnd(server, loops, waiting, health);
     }

@@ -12,8 +12,8 @@ import dev.hotserve.server.grpc.oip.ModelInferResponse;
 import dev.hotserve.server.inference.Dispatcher;
 import dev.hotserve.server.inference.InferRequest;
 import dev.hotserve.server.inference.InferResult;
+import dev.hotserve.server.inference.TensorBytes;
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -109,40 +109,8 @@ final class GrpcTensors {
             throw new InvalidInputException(name, "input '" + name + "': raw_input_contents holds " + bytes.size() + " bytes; shape "
                     + Arrays.toString(shape) + " of " + type.wireName() + " needs " + want);
         }
-        ByteBuffer b = bytes.asReadOnlyByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
-        return switch (type) {
-            case FP32 -> {
-                float[] a = new float[count];
-                b.asFloatBuffer().get(a);
-                yield Tensor.ofFloats(name, shape, a);
-            }
-            case FP64 -> {
-                double[] a = new double[count];
-                b.asDoubleBuffer().get(a);
-                yield Tensor.ofDoubles(name, shape, a);
-            }
-            case INT32 -> {
-                int[] a = new int[count];
-                b.asIntBuffer().get(a);
-                yield Tensor.ofInts(name, shape, a);
-            }
-            case INT64 -> {
-                long[] a = new long[count];
-                b.asLongBuffer().get(a);
-                yield Tensor.ofLongs(name, shape, a);
-            }
-            case BOOL -> {
-                boolean[] a = new boolean[count];
-                for (int i = 0; i < count; i++) {
-                    byte x = b.get(i);
-                    if (x != 0 && x != 1) {
-                        throw new InvalidInputException(name, i, "input '" + name + "': raw BOOL byte " + i + " is " + x + "; BOOL is 0 or 1");
-                    }
-                    a[i] = x == 1;
-                }
-                yield Tensor.ofBooleans(name, shape, a);
-            }
-        };
+        return TensorBytes.decode(name, type, shape, count, bytes.asReadOnlyByteBuffer(),
+                (i, x) -> "input '" + name + "': raw BOOL byte " + i + " is " + x + "; BOOL is 0 or 1");
     }
 
     private static Tensor fromContents(String name, DataType type, long[] shape, int count, InferTensorContents c) {
@@ -205,7 +173,19 @@ final class GrpcTensors {
         };
     }
 
-    static ModelInferResponse response(InferResult r, Optional<String> id, boolean raw) {
+    /** How an answer carries its outputs: as the request carried its inputs. */
+    enum Contents {
+        /** {@code raw_output_contents}, one entry per output */
+        RAW,
+        /** each output's typed {@code contents} */
+        TYPED;
+
+        static Contents of(ModelInferRequest req) {
+            return req.getRawInputContentsCount() > 0 ? RAW : TYPED;
+        }
+    }
+
+    static ModelInferResponse response(InferResult r, Optional<String> id, Contents contents) {
         ModelInferResponse.Builder b = ModelInferResponse.newBuilder().setModelName(r.model()).setModelVersion(r.versionName());
         id.ifPresent(b::setId);
         for (Tensor t : r.outputs()) {
@@ -214,7 +194,7 @@ final class GrpcTensors {
             for (long d : t.shape()) {
                 o.addShape(d);
             }
-            if (raw) {
+            if (contents == Contents.RAW) {
                 b.addRawOutputContents(rawBytes(t));
             } else {
                 o.setContents(contents(t));
@@ -225,20 +205,8 @@ final class GrpcTensors {
     }
 
     static ByteString rawBytes(Tensor t) {
-        byte[] bytes = new byte[t.size() * t.type().byteSize()];
-        ByteBuffer b = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
-        switch (t.type()) {
-            case FP32 -> b.asFloatBuffer().put(t.floats());
-            case FP64 -> b.asDoubleBuffer().put(t.doubles());
-            case INT32 -> b.asIntBuffer().put(t.ints());
-            case INT64 -> b.asLongBuffer().put(t.longs());
-            case BOOL -> {
-                boolean[] v = t.booleans();
-                for (int i = 0; i < v.length; i++) {
-                    bytes[i] = v[i] ? (byte) 1 : 0;
-                }
-            }
-        }
+        byte[] bytes = new byte[TensorBytes.byteSize(t)];
+        TensorBytes.write(t, ByteBuffer.wrap(bytes));
         return UnsafeByteOperations.unsafeWrap(bytes); // ours alone from here: never written again
     }
 

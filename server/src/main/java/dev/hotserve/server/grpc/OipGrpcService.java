@@ -1,8 +1,6 @@
 package dev.hotserve.server.grpc;
 
-import dev.hotserve.core.Lease;
 import dev.hotserve.core.ModelVersion;
-import dev.hotserve.engine.DataType;
 import dev.hotserve.engine.TensorSpec;
 import dev.hotserve.server.grpc.oip.GRPCInferenceServiceGrpc;
 import dev.hotserve.server.grpc.oip.ModelInferRequest;
@@ -17,22 +15,24 @@ import dev.hotserve.server.grpc.oip.ServerMetadataRequest;
 import dev.hotserve.server.grpc.oip.ServerMetadataResponse;
 import dev.hotserve.server.grpc.oip.ServerReadyRequest;
 import dev.hotserve.server.grpc.oip.ServerReadyResponse;
-import dev.hotserve.server.http.Gate;
 import dev.hotserve.server.inference.Dispatcher;
 import dev.hotserve.server.inference.Failure;
+import dev.hotserve.server.inference.Gate;
 import dev.hotserve.server.inference.InferRequest;
+import dev.hotserve.server.inference.ModelMetadata;
 import dev.hotserve.server.inference.ModelRegistry;
 import dev.hotserve.server.inference.ServedModel;
+import dev.hotserve.server.inference.ServerIdentity;
 import dev.hotserve.server.inference.ServerStoppingException;
 import dev.hotserve.server.inference.Versions;
 import dev.hotserve.server.metrics.ServerMetrics;
 import io.grpc.stub.StreamObserver;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.function.Supplier;
+import java.util.function.ToIntFunction;
 
 /**
  * {@code inference.GRPCInferenceService}: the six RPCs of the Open Inference Protocol, over the
@@ -47,8 +47,6 @@ import java.util.function.Supplier;
  */
 final class OipGrpcService extends GRPCInferenceServiceGrpc.GRPCInferenceServiceImplBase {
 
-    private static final String SERVER_NAME = "hotserve";
-    private static final String SERVER_VERSION = "0.1.0";
     private static final List<String> EXTENSIONS = List.of("model_repository");
 
     private final Dispatcher dispatcher;
@@ -56,8 +54,11 @@ final class OipGrpcService extends GRPCInferenceServiceGrpc.GRPCInferenceService
     private final ServerMetrics metrics;
     private final Gate gate;
     private final Executor waiting;
+    private final ToIntFunction<Failure.Kind> metricStatus;
 
-    OipGrpcService(Dispatcher dispatcher, ServerMetrics metrics, Gate gate, Executor waiting) {
+    /** @param metricStatus the request metrics' {@code status} label of a failed call */
+    OipGrpcService(Dispatcher dispatcher, ServerMetrics metrics, ToIntFunction<Failure.Kind> metricStatus, Gate gate, Executor waiting) {
+        this.metricStatus = metricStatus;
         this.dispatcher = dispatcher;
         this.registry = dispatcher.registry();
         this.metrics = metrics;
@@ -106,7 +107,7 @@ final class OipGrpcService extends GRPCInferenceServiceGrpc.GRPCInferenceService
                 result = body.get();
             } catch (RuntimeException e) {
                 Failure f = Failure.of(e, "grpc " + method);
-                status = f.kind().httpStatus();
+                status = metricStatus.applyAsInt(f.kind());
                 out.onError(GrpcStatus.of(f).asRuntimeException());
                 return;
             }
@@ -131,7 +132,7 @@ final class OipGrpcService extends GRPCInferenceServiceGrpc.GRPCInferenceService
     @Override
     public void serverReady(ServerReadyRequest request, StreamObserver<ServerReadyResponse> out) {
         call("ServerReady", null, out, () -> ServerReadyResponse.newBuilder()
-                .setReady(registry.all().stream().allMatch(m -> m.model().current().isPresent())).build());
+                .setReady(registry.ready()).build());
     }
 
     @Override
@@ -150,7 +151,7 @@ final class OipGrpcService extends GRPCInferenceServiceGrpc.GRPCInferenceService
 
     @Override
     public void serverMetadata(ServerMetadataRequest request, StreamObserver<ServerMetadataResponse> out) {
-        call("ServerMetadata", null, out, () -> ServerMetadataResponse.newBuilder().setName(SERVER_NAME).setVersion(SERVER_VERSION)
+        call("ServerMetadata", null, out, () -> ServerMetadataResponse.newBuilder().setName(ServerIdentity.NAME).setVersion(ServerIdentity.VERSION)
                 .addAllExtensions(EXTENSIONS).build());
     }
 
@@ -162,22 +163,15 @@ final class OipGrpcService extends GRPCInferenceServiceGrpc.GRPCInferenceService
 
     private void modelMetadataNow(ModelMetadataRequest request, StreamObserver<ModelMetadataResponse> out) {
         call("ModelMetadata", request.getName(), out, () -> {
-            try (ServedModel.Use use = registry.use(request.getName());
-                    Lease lease = Versions.acquire(use.served(), version(request.getVersion()), Optional.empty())) {
-                ModelVersion v = lease.version();
-                List<TensorSpec> outputs = new ArrayList<>(lease.signature().outputs());
-                if (lease.head().kind().equals("sac")) {
-                    outputs.add(TensorSpec.rows(InferRequest.ACTION, DataType.FP32, lease.head().actionDim()));
-                }
-                ModelMetadataResponse.Builder b = ModelMetadataResponse.newBuilder()
-                        .setName(use.served().name())
-                        .addVersions(use.served().text(v).name())
-                        .setPlatform(platform(v.engine()))
-                        .putAllProperties(Versions.properties(use.model(), v));
-                lease.signature().inputs().forEach(s -> b.addInputs(meta(s)));
-                outputs.forEach(s -> b.addOutputs(meta(s)));
-                return b.build();
-            }
+            ModelMetadata m = ModelMetadata.of(registry, request.getName(), version(request.getVersion()));
+            ModelMetadataResponse.Builder b = ModelMetadataResponse.newBuilder()
+                    .setName(m.name())
+                    .addAllVersions(m.versions())
+                    .setPlatform(m.platform())
+                    .putAllProperties(m.parameters());
+            m.inputs().forEach(s -> b.addInputs(meta(s)));
+            m.outputs().forEach(s -> b.addOutputs(meta(s)));
+            return b.build();
         });
     }
 
@@ -191,11 +185,11 @@ final class OipGrpcService extends GRPCInferenceServiceGrpc.GRPCInferenceService
     }
 
     private void modelInferNow(ModelInferRequest request, StreamObserver<ModelInferResponse> out) {
-        boolean raw = request.getRawInputContentsCount() > 0;
+        GrpcTensors.Contents contents = GrpcTensors.Contents.of(request);
         call("ModelInfer", request.getModelName(), out, () -> {
             InferRequest req = GrpcTensors.request(request, dispatcher); // first: the parameters carry the routing key
             return dispatcher.infer(request.getModelName(), version(request.getModelVersion()), req.routingKey(), lease -> req,
-                    r -> GrpcTensors.response(r, req.id(), raw));
+                    r -> GrpcTensors.response(r, req.id(), contents));
         });
     }
 
@@ -206,13 +200,5 @@ final class OipGrpcService extends GRPCInferenceServiceGrpc.GRPCInferenceService
             b.addShape(d);
         }
         return b.build();
-    }
-
-    static String platform(String engine) {
-        return switch (engine) {
-            case "onnx" -> "onnxruntime_onnx";
-            case "torchscript" -> "pytorch_torchscript";
-            default -> engine;
-        };
     }
 }

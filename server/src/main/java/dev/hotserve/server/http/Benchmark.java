@@ -1,7 +1,7 @@
 package dev.hotserve.server.http;
 
 import dev.hotserve.core.Lease;
-import dev.hotserve.server.http.JsonCodec.BenchmarkResult;
+import dev.hotserve.server.codec.AdminJson.BenchmarkResult;
 import java.util.Arrays;
 import java.util.SplittableRandom;
 

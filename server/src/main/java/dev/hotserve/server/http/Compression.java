@@ -18,7 +18,7 @@ import java.util.zip.GZIPOutputStream;
 import java.util.zip.InflaterInputStream;
 
 /**
- * {@code Content-Encoding: gzip | deflate} request bodies and compressed answers (SPEC §14).
+ * {@code Content-Encoding: gzip | deflate} request bodies and compressed answers.
  *
  * <p>Requests are decoded by Helidon, with the two decoders given here (it ships none in the
  * modules we use, and answers an encoded body with an empty 400 without them); {@link RequestBody}

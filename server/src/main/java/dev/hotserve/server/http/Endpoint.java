@@ -1,6 +1,8 @@
 package dev.hotserve.server.http;
 
 import dev.hotserve.core.ModelVersion;
+import dev.hotserve.server.inference.Access;
+import dev.hotserve.server.inference.Gate;
 import dev.hotserve.server.inference.ServerStoppingException;
 import dev.hotserve.server.inference.Versions;
 import dev.hotserve.server.metrics.ServerMetrics;
@@ -28,6 +30,12 @@ final class Endpoint implements Handler {
         Reply handle(ServerRequest req) throws Exception;
     }
 
+    /** Whether a route's successful answers are compressed for a client whose Accept-Encoding allows it ({@link Compression}). */
+    enum Answers {
+        COMPRESSED_WHERE_ACCEPTED,
+        AS_IS
+    }
+
     /** What every endpoint shares. */
     record Shared(Access access, ErrorMapper errors, ServerMetrics metrics, Gate gate) {}
 
@@ -42,8 +50,7 @@ final class Endpoint implements Handler {
     private final Function<ServerRequest, ErrorMapper.Style> style;
     private final Shared shared;
     private final Action action;
-    /** whether a successful answer is compressed for a client whose Accept-Encoding allows it */
-    private final boolean compressAnswers;
+    private final Answers answers;
     /** The last version named in a response, with its header values: versions change rarely. */
     private volatile VersionHeaders last = new VersionHeaders(null, "", "");
 
@@ -51,22 +58,21 @@ final class Endpoint implements Handler {
 
     /**
      * @param model the model a request is for, as its metrics label
-     * @param compressAnswers whether successful answers are compressed where the client accepts it ({@link Compression})
      */
     Endpoint(Function<ServerRequest, String> model, String route, Access.Level level, ErrorMapper.Style style, Shared shared,
-            boolean compressAnswers, Action action) {
-        this(model, route, level, req -> style, shared, compressAnswers, action);
+            Answers answers, Action action) {
+        this(model, route, level, req -> style, shared, answers, action);
     }
 
     private Endpoint(Function<ServerRequest, String> model, String route, Access.Level level, Function<ServerRequest, ErrorMapper.Style> style,
-            Shared shared, boolean compressAnswers, Action action) {
+            Shared shared, Answers answers, Action action) {
         this.model = model;
         this.route = route;
         this.level = level;
         this.style = style;
         this.shared = shared;
         this.action = action;
-        this.compressAnswers = compressAnswers;
+        this.answers = answers;
     }
 
     /**
@@ -77,7 +83,7 @@ final class Endpoint implements Handler {
         return new Endpoint(model, "unmatched", Access.Level.PUBLIC, req -> {
             String path = req.path().path();
             return path.equals("/v2") || path.startsWith("/v2/") ? ErrorMapper.Style.ERROR : ErrorMapper.Style.DETAIL;
-        }, shared, false, action);
+        }, shared, Answers.AS_IS, action);
     }
 
     @Override
@@ -109,7 +115,7 @@ final class Endpoint implements Handler {
      * it. Errors never are: Triton's client reads an error's body without decompressing it.
      */
     private Reply compressed(ServerRequest req, Reply reply) {
-        if (!compressAnswers || reply.status() / 100 != 2 || reply.body().length == 0) {
+        if (answers == Answers.AS_IS || reply.status() / 100 != 2 || reply.body().length == 0) {
             return reply;
         }
         Optional<String> encoding = Compression.chosen(req.headers().first(HeaderNames.ACCEPT_ENCODING));

@@ -3,6 +3,7 @@ package dev.hotserve.server.http;
 import dev.hotserve.batch.QueueFullException;
 import dev.hotserve.core.ModelVersion;
 import dev.hotserve.core.NonFiniteOutputException;
+import dev.hotserve.server.codec.JsonKit;
 import dev.hotserve.server.inference.AccessDeniedException;
 import dev.hotserve.server.inference.FailedOnVersion;
 import dev.hotserve.server.inference.Failure;
@@ -45,10 +46,24 @@ public final class ErrorMapper {
         }
     }
 
-    private final JsonCodec codec;
+    private final JsonKit json;
 
-    public ErrorMapper(JsonCodec codec) {
-        this.codec = codec;
+    public ErrorMapper(JsonKit json) {
+        this.json = json;
+    }
+
+    /** A failure's HTTP status: the same sorting as gRPC's ({@code grpc.GrpcStatus}), HTTP's codes. */
+    public static int status(Failure.Kind kind) {
+        return switch (kind) {
+            case BAD_INPUT -> 400;
+            case UNAUTHENTICATED -> 401;
+            case FORBIDDEN -> 403;
+            case NOT_FOUND -> 404;
+            case CONFLICT -> 409;
+            case TOO_LARGE -> 413;
+            case INTERNAL -> 500;
+            case UNAVAILABLE -> 503;
+        };
     }
 
     public Reply toReply(Throwable t, String where, Style style) {
@@ -57,7 +72,7 @@ public final class ErrorMapper {
         ModelVersion version = cause instanceof NonFiniteOutputException n ? n.version() : t instanceof FailedOnVersion f ? f.version() : null;
         switch (cause) {
             case HttpError e -> {
-                return new Reply(e.status(), Reply.JSON, codec.message(style.field, e.getMessage()),
+                return new Reply(e.status(), Reply.JSON, json.object(style.field, e.getMessage()),
                         e.version().or(() -> Optional.ofNullable(version)), e.headers());
             }
             case UncheckedIOException e -> {
@@ -79,7 +94,7 @@ public final class ErrorMapper {
                     headers = Map.of("Retry-After", "1");
                 }
                 String message = f.message() == null ? "(no message)" : f.message();
-                return new Reply(f.kind().httpStatus(), Reply.JSON, codec.message(style.field, message), Optional.ofNullable(version),
+                return new Reply(status(f.kind()), Reply.JSON, json.object(style.field, message), Optional.ofNullable(version),
                         headers);
             }
         }
@@ -87,7 +102,7 @@ public final class ErrorMapper {
 
     private Reply unreadable(String where, Exception e, Style style) {
         LOG.log(System.Logger.Level.DEBUG, () -> where + ": request unreadable: " + e);
-        return new Reply(400, Reply.JSON, codec.message(style.field, "the request could not be read: " + e.getMessage()), Optional.empty(),
+        return new Reply(400, Reply.JSON, json.object(style.field, "the request could not be read: " + e.getMessage()), Optional.empty(),
                 Map.of());
     }
 }

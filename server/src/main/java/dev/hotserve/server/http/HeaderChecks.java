@@ -1,5 +1,6 @@
 package dev.hotserve.server.http;
 
+import dev.hotserve.server.codec.JsonKit;
 import dev.hotserve.server.config.Setting;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.Status;
@@ -26,7 +27,7 @@ public final class HeaderChecks {
 
     /** Register first, before every route and filter that reads headers. */
     public static void register(HttpRouting.Builder routing, int maxHeaders) {
-        JsonCodec codec = new JsonCodec();
+        JsonKit codec = new JsonKit();
         routing.addFilter((chain, req, res) -> {
             int n = req.headers().size();
             if (n > maxHeaders) {
@@ -57,11 +58,11 @@ public final class HeaderChecks {
         return null;
     }
 
-    private static void refuse(JsonCodec codec, ServerRequest req, ServerResponse res, Status status, String message) {
+    private static void refuse(JsonKit codec, ServerRequest req, ServerResponse res, Status status, String message) {
         String field = req.path().rawPath().startsWith("/v2") ? ErrorMapper.Style.ERROR.field : ErrorMapper.Style.DETAIL.field;
         res.status(status);
         res.header(HeaderNames.CONTENT_TYPE, Reply.JSON);
         res.header(HeaderNames.CONNECTION, "close");
-        res.send(codec.message(field, message));
+        res.send(codec.object(field, message));
     }
 }

@@ -26,11 +26,6 @@ public final class HttpError extends RuntimeException {
         return new HttpError(400, detail, Map.of(), null);
     }
 
-    public static HttpError unauthorized(String detail, boolean invalidToken) {
-        String challenge = "Bearer realm=\"hotserve\"" + (invalidToken ? ", error=\"invalid_token\"" : "");
-        return new HttpError(401, detail, Map.of("WWW-Authenticate", challenge), null);
-    }
-
     public static HttpError forbidden(String detail) {
         return new HttpError(403, detail, Map.of(), null);
     }

@@ -8,22 +8,27 @@ import dev.hotserve.core.NoModelException;
 import dev.hotserve.engine.InvalidInputException;
 import dev.hotserve.engine.Tensor;
 import dev.hotserve.server.config.Limits;
-import dev.hotserve.server.http.JsonCodec.BatchRequest;
-import dev.hotserve.server.http.JsonCodec.BenchmarkRequest;
-import dev.hotserve.server.http.JsonCodec.BenchmarkResult;
-import dev.hotserve.server.http.JsonCodec.PredictRequest;
+import dev.hotserve.server.codec.AdminJson;
+import dev.hotserve.server.codec.AdminJson.BenchmarkRequest;
+import dev.hotserve.server.codec.AdminJson.BenchmarkResult;
+import dev.hotserve.server.codec.JsonKit;
+import dev.hotserve.server.codec.NativeJson;
+import dev.hotserve.server.codec.NativeJson.BatchRequest;
+import dev.hotserve.server.codec.NativeJson.PredictRequest;
+import dev.hotserve.server.codec.StatusJson;
 import dev.hotserve.server.inference.Dispatcher;
 import dev.hotserve.server.inference.InferRequest;
 import dev.hotserve.server.inference.InferResult;
 import dev.hotserve.server.inference.ModelRegistry;
 import dev.hotserve.server.inference.ServedModel;
+import dev.hotserve.server.inference.UnencodableOutputException;
 import io.helidon.webserver.http.ServerRequest;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
 /**
- * The native routes of every model, {@code /<name>/...} (SPEC §5). The model is looked up in the
+ * The native routes of every model, {@code /<name>/...}. The model is looked up in the
  * registry on each request, so models loaded or unloaded at run time gain or lose their routes at
  * once. Predictions go through the {@link Dispatcher} like every other front end; each takes a
  * lease for the whole request, so the answer, its body fields and its {@code X-Model-*} headers all
@@ -31,18 +36,22 @@ import java.util.Optional;
  */
 final class ModelRoutes {
 
-    /** SPEC §11: during a canary the same key always lands on the same version. */
+    /** During a canary the same key always lands on the same version. */
     static final io.helidon.http.HeaderName ROUTING_KEY = io.helidon.http.HeaderNames.create("X-Routing-Key");
 
     private final ModelRegistry registry;
     private final Dispatcher dispatcher;
-    private final JsonCodec codec;
+    private final NativeJson codec;
+    private final AdminJson admin;
+    private final StatusJson status;
     private final Limits limits;
 
-    ModelRoutes(Dispatcher dispatcher, JsonCodec codec) {
+    ModelRoutes(Dispatcher dispatcher, JsonKit json) {
         this.registry = dispatcher.registry();
         this.dispatcher = dispatcher;
-        this.codec = codec;
+        this.codec = new NativeJson(json);
+        this.admin = new AdminJson(json);
+        this.status = new StatusJson(json);
         this.limits = dispatcher.limits();
     }
 
@@ -54,7 +63,7 @@ final class ModelRoutes {
     Reply health(ServerRequest req) {
         try (ServedModel.Use use = registry.use(model(req))) {
             ModelVersion v = use.model().current().orElse(null);
-            return Reply.json(200, codec.health(use.model().name(), v), v);
+            return Reply.json(200, status.health(use.model().name(), v), v);
         }
     }
 
@@ -110,14 +119,14 @@ final class ModelRoutes {
     }
 
     Reply benchmark(ServerRequest req) {
-        BenchmarkRequest b = codec.parseBenchmark(RequestBody.read(req, limits), limits);
+        BenchmarkRequest b = admin.parseBenchmark(RequestBody.read(req, limits), limits);
         try (ServedModel.Use use = registry.use(model(req)); Lease lease = use.model().acquire()) {
             rowWidth(lease, use.served().name());
             List<BenchmarkResult> results = new ArrayList<>(b.batchSizes().length);
             for (int size : b.batchSizes()) {
                 results.add(Benchmark.run(lease, size, b.iterations(), b.warmup()));
             }
-            return Reply.json(200, codec.benchmark(lease.version(), b, results), lease.version());
+            return Reply.json(200, admin.benchmark(lease.version(), b, results), lease.version());
         }
     }
 
@@ -129,7 +138,7 @@ final class ModelRoutes {
     }
 
     Reply rollback(ServerRequest req) {
-        long generation = codec.parseRollback(RequestBody.read(req, limits));
+        long generation = admin.parseRollback(RequestBody.read(req, limits));
         try (ServedModel.Use use = registry.use(model(req))) {
             HotModel model = use.model();
             model.rollback(generation); // an unknown generation: UnknownGenerationException, 404
@@ -163,30 +172,29 @@ final class ModelRoutes {
 
     Reply history(ServerRequest req) {
         try (ServedModel.Use use = registry.use(model(req))) {
-            return Reply.json(200, codec.history(use.model().history()), use.model().current().orElse(null));
+            return Reply.json(200, status.history(use.model().history()), use.model().current().orElse(null));
         }
     }
 
     Reply events(ServerRequest req) {
         try (ServedModel.Use use = registry.use(model(req))) {
-            return Reply.json(200, codec.events(use.model().events()), use.model().current().orElse(null));
+            return Reply.json(200, status.events(use.model().events()), use.model().current().orElse(null));
         }
     }
 
     /** 200 with the info when a model is loaded; 503 with the same fields and a detail when not. */
     private Reply infoReply(HotModel model, ModelStatus s, String detailWhenNone) {
         ModelVersion v = s.current().orElse(null);
-        String detail = detailWhenNone != null ? detailWhenNone
-                : s.lastError().map(f -> "no model is loaded; last error: " + f.path() + ": " + f.reason()).orElse("no model is loaded");
-        return Reply.json(v == null ? 503 : 200, codec.info(s, model.rolloutPolicy(), detail), v);
+        String detail = detailWhenNone != null ? detailWhenNone : StatusJson.noModelDetail(s);
+        return Reply.json(v == null ? 503 : 200, status.info(s, model.rolloutPolicy(), detail), v);
     }
 
-    /** The action values; a non-finite action cannot be written as JSON, and it is the model's fault, not the request's. */
+    /** The action values; a non-finite action cannot be written as JSON ({@link UnencodableOutputException}: Failure decides the answer). */
     private static float[] actions(InferResult r) {
         float[] values = r.output(InferRequest.ACTION).floats();
         for (int i = 0; i < values.length; i++) {
             if (!Float.isFinite(values[i])) {
-                throw HttpError.serverError("the model produced a non-finite action (" + values[i] + ") at index " + i);
+                throw new UnencodableOutputException("the model produced a non-finite action (" + values[i] + ") at index " + i);
             }
         }
         return values;

@@ -1,9 +1,10 @@
 package dev.hotserve.server.http;
 
-import dev.hotserve.core.Lease;
 import dev.hotserve.core.ModelVersion;
-import dev.hotserve.engine.DataType;
-import dev.hotserve.engine.TensorSpec;
+import dev.hotserve.server.codec.JsonKit;
+import dev.hotserve.server.codec.OipBinary;
+import dev.hotserve.server.codec.OipJsonReader;
+import dev.hotserve.server.codec.OipJsonWriter;
 import dev.hotserve.server.config.ConfigException;
 import dev.hotserve.server.config.ConfigLoader;
 import dev.hotserve.server.config.ModelName;
@@ -11,8 +12,10 @@ import dev.hotserve.server.config.ModelConfig;
 import dev.hotserve.server.inference.Dispatcher;
 import dev.hotserve.server.inference.InferRequest;
 import dev.hotserve.server.inference.InferResult;
+import dev.hotserve.server.inference.ModelMetadata;
 import dev.hotserve.server.inference.ModelRegistry;
 import dev.hotserve.server.inference.ServedModel;
+import dev.hotserve.server.inference.ServerIdentity;
 import dev.hotserve.server.inference.UnknownModelException;
 import dev.hotserve.server.inference.Versions;
 import io.helidon.http.HeaderName;
@@ -26,31 +29,32 @@ import java.util.Optional;
 import java.util.function.Predicate;
 
 /**
- * The Open Inference Protocol v2 over REST (SPEC §8): health, metadata, readiness and inference for
+ * The Open Inference Protocol v2 over REST: health, metadata, readiness and inference for
  * every served model, and Triton's model repository extension. Inference goes through the same
  * {@link Dispatcher} as the native routes and gRPC.
  */
 final class OipRoutes {
 
-    static final String SERVER_NAME = "hotserve";
-    static final String SERVER_VERSION = "0.1.0";
     /** Only the extensions that work. */
     static final List<String> EXTENSIONS = List.of("binary_tensor_data", "model_repository");
     private static final HeaderName INFERENCE_HEADER_LENGTH = HeaderNames.create(OipBinary.HEADER_LENGTH);
 
     private final Dispatcher dispatcher;
     private final ModelRegistry registry;
-    private final OipJson json = new OipJson();
+    private final OipJsonReader reader;
+    private final OipJsonWriter json;
     private final Path workDir;
     /**
      * Whether a load may carry a config entry. An entry names a directory, a file or an S3 prefix
-     * to load from, so with no key set (every route open) no client may name one (SPEC §13.10;
+     * to load from, so with no key set (every route open) no client may name one (SECURITY.md;
      * TorchServe's ShellTorch fix turned its model API off by default for the same reason).
      */
     private final boolean configFromClients;
 
-    OipRoutes(Dispatcher dispatcher, Path workDir, boolean configFromClients) {
+    OipRoutes(Dispatcher dispatcher, JsonKit kit, Path workDir, boolean configFromClients) {
         this.dispatcher = dispatcher;
+        this.reader = new OipJsonReader(kit);
+        this.json = new OipJsonWriter(kit);
         this.registry = dispatcher.registry();
         this.workDir = workDir;
         this.configFromClients = configFromClients;
@@ -64,40 +68,23 @@ final class OipRoutes {
         return params.contains("version") ? Optional.of(params.get("version")) : Optional.empty();
     }
 
-    /** The platform names of the protocol (Triton's). */
-    static String platform(String engine) {
-        return switch (engine) {
-            case "onnx" -> "onnxruntime_onnx";
-            case "torchscript" -> "pytorch_torchscript";
-            default -> engine;
-        };
-    }
-
     Reply live(ServerRequest req) {
         return Reply.json(200, json.ready("live", true, null), null);
     }
 
     /** 200 when every served model has a loaded version, else 503. */
     Reply ready(ServerRequest req) {
-        boolean ready = registry.all().stream().allMatch(m -> m.model().current().isPresent());
+        boolean ready = registry.ready();
         return Reply.json(ready ? 200 : 503, json.ready("ready", ready, null), null);
     }
 
     Reply serverMetadata(ServerRequest req) {
-        return Reply.json(200, json.serverMetadata(SERVER_NAME, SERVER_VERSION, EXTENSIONS), null);
+        return Reply.json(200, json.serverMetadata(ServerIdentity.NAME, ServerIdentity.VERSION, EXTENSIONS), null);
     }
 
     Reply modelMetadata(ServerRequest req) {
-        Optional<String> version = version(req);
-        try (ServedModel.Use use = registry.use(ModelRoutes.model(req)); Lease lease = Versions.acquire(use.served(), version, Optional.empty())) {
-            ModelVersion v = lease.version();
-            List<TensorSpec> outputs = new ArrayList<>(lease.signature().outputs());
-            if (lease.head().kind().equals("sac")) {
-                outputs.add(TensorSpec.rows(InferRequest.ACTION, DataType.FP32, lease.head().actionDim()));
-            }
-            return Reply.json(200, json.modelMetadata(use.served().name(), List.of(use.served().text(v).name()), platform(v.engine()),
-                    lease.signature().inputs(), outputs, Versions.properties(use.model(), v)), v);
-        }
+        ModelMetadata m = ModelMetadata.of(registry, ModelRoutes.model(req), version(req));
+        return Reply.json(200, json.modelMetadata(m), m.version());
     }
 
     /** 200 when the model serves the version asked for; 404 for an unknown model or version; 503 with none loaded. */
@@ -126,14 +113,14 @@ final class OipRoutes {
         }
         // Parsed before a version is leased: the body carries the canary routing key. Its checks against the
         // model's signature happen in the dispatcher, on the version that answers.
-        OipJson.InferBody parsed = json.parseInfer(body, jsonLength, dispatcher);
+        OipJsonReader.InferBody parsed = reader.parseInfer(body, jsonLength, dispatcher);
         InferRequest request = parsed.request();
         return dispatcher.infer(ModelRoutes.model(req), version(req), request.routingKey(), lease -> request,
                 r -> answer(r, request.id(), parsed::binary));
     }
 
     private Reply answer(InferResult r, Optional<String> id, Predicate<String> binaryOutput) {
-        OipJson.Encoded e = json.inferResponse(r, id, binaryOutput);
+        OipJsonWriter.Encoded e = json.inferResponse(r, id, binaryOutput);
         if (!e.binary()) {
             return Reply.json(200, e.body(), r.version());
         }
@@ -143,15 +130,15 @@ final class OipRoutes {
 
     Reply repositoryIndex(ServerRequest req) {
         RequestBody.read(req, dispatcher.limits()); // {"ready": ...} filters nothing here: every model is listed
-        List<OipJson.IndexEntry> entries = new ArrayList<>();
+        List<OipJsonWriter.IndexEntry> entries = new ArrayList<>();
         for (ServedModel m : registry.all()) {
             ModelVersion v = m.model().current().orElse(null);
             if (v != null) {
-                entries.add(new OipJson.IndexEntry(m.name(), m.text(v).name(), "READY", ""));
+                entries.add(new OipJsonWriter.IndexEntry(m.name(), m.text(v).name(), "READY", ""));
             } else {
                 String reason = m.model().status().lastError().map(f -> "the last load failed: " + f.reason())
                         .orElse("no checkpoint loaded yet from " + m.model().status().source());
-                entries.add(new OipJson.IndexEntry(m.name(), null, registry.loading(m.name()) ? "LOADING" : "UNAVAILABLE", reason));
+                entries.add(new OipJsonWriter.IndexEntry(m.name(), null, registry.loading(m.name()) ? "LOADING" : "UNAVAILABLE", reason));
             }
         }
         return Reply.json(200, json.repositoryIndex(entries), null);
@@ -163,7 +150,7 @@ final class OipRoutes {
         if (!ModelName.isValid(name)) {
             throw HttpError.badRequest(ModelName.refusal(name)); // before the body is read or any path is built from it
         }
-        Optional<String> configJson = json.parseLoadConfig(RequestBody.readLoadRequest(req, dispatcher.limits()));
+        Optional<String> configJson = reader.parseLoadConfig(RequestBody.readLoadRequest(req, dispatcher.limits()));
         ModelConfig config;
         if (configJson.isPresent()) {
             if (!configFromClients) {

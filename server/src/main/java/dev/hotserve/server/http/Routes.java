@@ -1,8 +1,11 @@
 package dev.hotserve.server.http;
 
+import dev.hotserve.server.codec.JsonKit;
 import dev.hotserve.server.config.AuthConfig;
 import dev.hotserve.server.http.ErrorMapper.Style;
+import dev.hotserve.server.inference.Access;
 import dev.hotserve.server.inference.Dispatcher;
+import dev.hotserve.server.inference.Gate;
 import dev.hotserve.server.inference.ModelRegistry;
 import dev.hotserve.server.metrics.ServerMetrics;
 import io.helidon.http.Method;
@@ -30,7 +33,7 @@ public final class Routes {
     private static final String SERVER = "_server";
     private static final String UNKNOWN = "_unknown";
 
-    private final JsonCodec codec = new JsonCodec();
+    private final JsonKit json = new JsonKit();
     private final ServerMetrics metrics;
     private final Dispatcher dispatcher;
     private final ModelRegistry registry;
@@ -50,9 +53,9 @@ public final class Routes {
         this.dispatcher = dispatcher;
         this.registry = dispatcher.registry();
         this.workDir = workDir;
-        this.shared = new Endpoint.Shared(new Access(auth), new ErrorMapper(codec), metrics, gate);
-        this.models = new ModelRoutes(dispatcher, codec);
-        this.oip = new OipRoutes(dispatcher, workDir, auth.apiKey().isPresent() || auth.adminKey().isPresent());
+        this.shared = new Endpoint.Shared(new Access(auth), new ErrorMapper(json), metrics, gate);
+        this.models = new ModelRoutes(dispatcher, json);
+        this.oip = new OipRoutes(dispatcher, json, workDir, auth.apiKey().isPresent() || auth.adminKey().isPresent());
     }
 
     /**
@@ -143,9 +146,9 @@ public final class Routes {
             return n;
         });
         k.methods().add(method.text());
-        // The protocol's answers may be compressed (SPEC §14); the native API's stay as its contract defines them.
+        // The protocol's answers may be compressed; the native API's stay as its contract defines them.
         Endpoint endpoint = new Endpoint(model, template.startsWith("/{model}") ? template.substring("/{model}".length()) : template,
-                level, style, shared, template.startsWith("/v2"), action);
+                level, style, shared, template.startsWith("/v2") ? Endpoint.Answers.COMPRESSED_WHERE_ACCEPTED : Endpoint.Answers.AS_IS, action);
         if (ModelPath.fits(template)) {
             routing.route(method, new ModelPath(template), endpoint);
         } else {

@@ -59,7 +59,7 @@ public final class Dispatcher {
 
     /**
      * @param version the version or label asked for; empty: whatever serves
-     * @param routingKey the request's canary routing key (SPEC §11), if it gave one
+     * @param routingKey the request's canary routing key, if it gave one
      */
     public <T> T infer(String model, Optional<String> version, Optional<String> routingKey, Parser parser, Encoder<T> encoder) {
         try (ServedModel.Use use = registry.use(model); Lease lease = Versions.acquire(use.served(), version, routingKey)) {
@@ -76,7 +76,7 @@ public final class Dispatcher {
     private InferResult run(ServedModel model, Lease lease, InferRequest req) {
         ModelSignature sig = lease.signature();
         PolicyHead head = lease.head();
-        boolean policy = !(head instanceof PolicyHead.None);
+        boolean policy = ActionOutput.offered(head);
         for (Tensor t : req.inputs()) {
             if (t.rank() >= 1 && t.dim(0) > limits.maxBatchRows()) {
                 throw new LimitExceededException("input '" + t.name() + "' has " + t.dim(0) + " rows; the limit is "
@@ -113,7 +113,7 @@ public final class Dispatcher {
             return new InferResult(model.name(), v, text.name(), text.mtime(), List.of(action), ms);
         }
         List<Tensor> outs = lease.run(req.inputs());
-        boolean wantAction = policy && (req.outputs().isEmpty() ? head.kind().equals("sac") : req.outputs().contains(InferRequest.ACTION));
+        boolean wantAction = policy && (req.outputs().isEmpty() ? ActionOutput.byDefault(head) : req.outputs().contains(InferRequest.ACTION));
         Tensor action = null;
         if (wantAction) {
             int rows = Math.toIntExact(outs.get(0).dim(0));

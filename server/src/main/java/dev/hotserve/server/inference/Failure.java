@@ -22,26 +22,20 @@ public record Failure(Kind kind, String message, AccessDeniedException.Reason ac
 
     private static final System.Logger LOG = System.getLogger(Failure.class.getName());
 
-    /** The kinds, with their HTTP status. */
+    /**
+     * The kinds. They carry no transport's code: REST ({@code http.ErrorMapper}) and gRPC
+     * ({@code grpc.GrpcStatus}) each map them with an exhaustive switch, so a new kind fails to
+     * compile until every transport says what it means.
+     */
     public enum Kind {
-        BAD_INPUT(400),
-        UNAUTHENTICATED(401),
-        FORBIDDEN(403),
-        NOT_FOUND(404),
-        CONFLICT(409),
-        TOO_LARGE(413),
-        INTERNAL(500),
-        UNAVAILABLE(503);
-
-        private final int httpStatus;
-
-        Kind(int httpStatus) {
-            this.httpStatus = httpStatus;
-        }
-
-        public int httpStatus() {
-            return httpStatus;
-        }
+        BAD_INPUT,
+        UNAUTHENTICATED,
+        FORBIDDEN,
+        NOT_FOUND,
+        CONFLICT,
+        TOO_LARGE,
+        INTERNAL,
+        UNAVAILABLE
     }
 
     /** Sorts {@code t} (unwrapping {@link FailedOnVersion}); {@code where} names the request in the log. */
@@ -64,6 +58,8 @@ public record Failure(Kind kind, String message, AccessDeniedException.Reason ac
                 LOG.log(System.Logger.Level.WARNING, where + ": " + x.getMessage());
                 yield new Failure(Kind.INTERNAL, x.getMessage(), null);
             }
+            // The model answered values the front end's encoding cannot carry: its fault, not the caller's, and no bug of ours.
+            case UnencodableOutputException x -> new Failure(Kind.INTERNAL, x.getMessage(), null);
             case ServerStoppingException x -> new Failure(Kind.UNAVAILABLE, x.getMessage(), null);
             case InferenceException x -> {
                 LOG.log(System.Logger.Level.WARNING, where + ": inference failed", x);

@@ -16,7 +16,7 @@ import java.util.OptionalLong;
  *     {@code action} for a SAC policy
  * @param deterministic {@code tanh(mean)} rather than a sample, for the {@code action} output
  * @param seed the noise's seed when not deterministic
- * @param routingKey the canary routing key (SPEC §11; OIP's {@code routing_key} parameter)
+ * @param routingKey the canary routing key (OIP's {@code routing_key} parameter)
  */
 public record InferRequest(Optional<String> id, List<Tensor> inputs, List<String> outputs, boolean deterministic, OptionalLong seed,
         Optional<String> routingKey) {

@@ -10,6 +10,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
  * The models the server serves now, by name. Requests look a model up here on every call, so a
@@ -31,6 +32,7 @@ public final class ModelRegistry implements AutoCloseable {
     private final ModelFactory factory;
     private final Duration drainGrace;
     private final Object changes = new Object();
+    private final List<Runnable> listeners = new CopyOnWriteArrayList<>();
 
     public ModelRegistry(ModelFactory factory, Duration drainGrace) {
         this.factory = factory;
@@ -61,6 +63,30 @@ public final class ModelRegistry implements AutoCloseable {
         return new TreeSet<>(models.keySet());
     }
 
+    /** Whether every served model has a loaded version: the server's readiness, on every transport. */
+    public boolean ready() {
+        return models.values().stream().allMatch(m -> m.model().current().isPresent());
+    }
+
+    /**
+     * Calls {@code listener} after each change of the set of models (a model added, replaced or
+     * removed), on the thread that made it; it must only hand over. A model added is in
+     * {@link #all()} by then.
+     */
+    public void addChangeListener(Runnable listener) {
+        listeners.add(listener);
+    }
+
+    private void changed() {
+        for (Runnable l : listeners) {
+            try {
+                l.run();
+            } catch (RuntimeException e) {
+                LOG.log(System.Logger.Level.WARNING, "a model registry listener failed", e);
+            }
+        }
+    }
+
     /** Whether a model of that name is being loaded by {@link #load} right now. */
     public boolean loading(String name) {
         return loading.contains(name);
@@ -83,6 +109,7 @@ public final class ModelRegistry implements AutoCloseable {
                 loading.remove(config.name());
             }
         }
+        changed();
         if (old != null) {
             retire(old);
         }
@@ -102,6 +129,7 @@ public final class ModelRegistry implements AutoCloseable {
         if (old == null) {
             throw new UnknownModelException(name, names());
         }
+        changed();
         retire(old);
     }
 

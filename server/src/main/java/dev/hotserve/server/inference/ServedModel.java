@@ -3,7 +3,6 @@ package dev.hotserve.server.inference;
 import dev.hotserve.core.HotModel;
 import dev.hotserve.core.ModelVersion;
 import dev.hotserve.server.config.ModelConfig;
-import dev.hotserve.server.http.Gate;
 import java.time.Duration;
 
 /**

@@ -10,11 +10,11 @@ import java.util.Locale;
 import java.util.Optional;
 
 /**
- * Version names and labels (SPEC §8). A version's name is its checkpoint's file name without the
+ * Version names and labels. A version's name is its checkpoint's file name without the
  * extension ({@code model_2026-11-24.onnx} is {@code model_2026-11-24}), the same on every replica.
  * A request may name a loaded version or a label: {@code latest} (what answers the request, the
  * canary split included), {@code stable} (the stable version, never the canary's candidate) and
- * {@code candidate} (the rollout's candidate, SPEC §11; 404 when no rollout is under way).
+ * {@code candidate} (the rollout's candidate; 404 when no rollout is under way).
  */
 public final class Versions {
 
@@ -108,21 +108,5 @@ public final class Versions {
         String loaded = serving == null ? "none" : String.join(", ", loaded(model, serving));
         return new UnknownVersionException("model '" + model.name() + "' has no loaded version '" + requested + "'; loaded versions: "
                 + loaded + " (labels: latest, stable" + (model.model().status().rollout().candidate().isPresent() ? ", candidate" : "") + ")");
-    }
-
-    /**
-     * What a model's metadata says of the version that answered it, beyond the protocol's fields:
-     * its sha256 and generation (so a script can check that a fleet converged) and the batching
-     * and rollout settings. REST writes them as {@code parameters}, gRPC as {@code properties}.
-     */
-    public static java.util.Map<String, String> properties(HotModel m, ModelVersion v) {
-        java.util.Map<String, String> p = new java.util.LinkedHashMap<>();
-        p.put("sha256", v.sha256());
-        p.put("generation", Long.toString(v.generation()));
-        p.put("max_batch_size", Integer.toString(m.batching().enabled() ? m.batching().maxBatchSize() : 0));
-        p.put("max_queue_delay_ms", Double.toString(m.batching().maxQueueDelay().toNanos() / 1e6));
-        p.put("adaptive_queue_delay", Boolean.toString(m.batching().adaptiveDelay()));
-        p.put("rollout", m.rolloutPolicy().mode().name().toLowerCase(Locale.ROOT));
-        return p;
     }
 }

@@ -128,7 +128,7 @@ public final class ServerMetrics {
                 .tag("model", name)
                 .register(registry);
         Counter.builder("hotserve.load.failures").tag("model", name).description("checkpoints refused").register(registry);
-        // Where checkpoints come from (SPEC §9): always reachable for local files.
+        // Where checkpoints come from: always reachable for local files.
         Gauge.builder("hotserve.source.reachable", model, m -> m.status().sourceHealth().reachable() ? 1 : 0)
                 .description("1 while the last attempt to reach the model's checkpoint source succeeded")
                 .tag("model", name)
@@ -166,7 +166,7 @@ public final class ServerMetrics {
         }
     }
 
-    /** SPEC §11: the drift quantiles so far, and each side's requests, errors and non-finite answers. */
+    /** The rollout: the drift quantiles so far, and each side's requests, errors and non-finite answers. */
     private void bindRollout(HotModel model) {
         String name = model.name();
         Gauge.builder("hotserve.rollout.phase", model, m -> switch (m.status().rollout().phase()) {

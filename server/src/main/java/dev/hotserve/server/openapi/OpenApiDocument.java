@@ -3,6 +3,7 @@ package dev.hotserve.server.openapi;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.hotserve.server.codec.JsonKit;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.Method;
 import io.helidon.webserver.http.HttpRouting;
@@ -45,15 +46,15 @@ public final class OpenApiDocument {
         }
     }
 
-    private static final ObjectMapper JSON = new ObjectMapper();
-
+    /** The server's one JSON setup; the template is a tree, edited per registered route. */
+    private final ObjectMapper json = new JsonKit().trees();
     private final ObjectNode template;
     private final RouteCatalog catalog;
     private volatile byte[] served;
 
     public OpenApiDocument(RouteCatalog catalog) {
         this.catalog = catalog;
-        this.template = load();
+        this.template = load(json);
     }
 
     /** Mounts {@code GET /openapi.json} (public: it describes routes, it holds no data). */
@@ -103,7 +104,7 @@ public final class OpenApiDocument {
             }
         }
         try {
-            return JSON.writeValueAsBytes(doc);
+            return json.writeValueAsBytes(doc);
         } catch (IOException e) {
             throw new UncheckedIOException("writing the OpenAPI document", e);
         }
@@ -138,12 +139,12 @@ public final class OpenApiDocument {
         return segment.length() > 2 && segment.startsWith("{") && segment.endsWith("}");
     }
 
-    private static ObjectNode load() {
+    private static ObjectNode load(ObjectMapper json) {
         try (InputStream in = OpenApiDocument.class.getResourceAsStream(RESOURCE)) {
             if (in == null) {
                 throw new IllegalStateException("the OpenAPI template " + RESOURCE + " is not on the class path");
             }
-            return (ObjectNode) JSON.readTree(in);
+            return (ObjectNode) json.readTree(in);
         } catch (IOException e) {
             throw new UncheckedIOException("reading " + RESOURCE, e);
         }

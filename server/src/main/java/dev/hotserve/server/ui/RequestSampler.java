@@ -34,7 +34,7 @@ final class RequestSampler {
 
     /** The request timer {@code ServerMetrics} records, by model, route and status. */
     static final String REQUESTS = "hotserve.requests";
-    /** Rows per engine call, a distribution summary tagged {@code model} ({@code ServerMetrics.batchObserver}, SPEC §10). */
+    /** Rows per engine call, a distribution summary tagged {@code model} ({@code ServerMetrics.batchObserver}). */
     static final String BATCH_SIZE = "hotserve.batch.rows";
 
     /** One model's figures for one interval; NaN where there is nothing to say (no request finished). */

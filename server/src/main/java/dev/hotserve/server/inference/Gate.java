@@ -1,4 +1,4 @@
-package dev.hotserve.server.http;
+package dev.hotserve.server.inference;
 
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;

@@ -1,4 +1,4 @@
-package dev.hotserve.server.http;
+package dev.hotserve.server.inference;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;

@@ -1,8 +1,9 @@
-package dev.hotserve.server.http;
+package dev.hotserve.server.codec;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.hotserve.engine.InvalidInputException;
+import dev.hotserve.server.inference.LimitExceededException;
 
 /** The contract every request decoder's fuzz test holds it to: a value, or a client error; nothing else. */
 final class HostileBodies {
@@ -10,14 +11,15 @@ final class HostileBodies {
     private HostileBodies() {}
 
     /**
-     * Runs {@code decode}; a 4xx {@link HttpError} or an {@link InvalidInputException} is the
-     * typed bad-input error, anything else (a 5xx, another exception) fails the test.
+     * Runs {@code decode}; an {@link InvalidInputException} (the one bad-body type, 400) or a
+     * {@link LimitExceededException} (413) is a client error, anything else (a 5xx, another
+     * exception) fails the test.
      */
     static void decodesOrRefuses(Runnable decode) {
         try {
             decode.run();
-        } catch (HttpError e) {
-            assertThat(e.status()).as(e.getMessage()).isBetween(400, 499);
+        } catch (LimitExceededException e) {
+            assertThat(e.getMessage()).isNotBlank();
         } catch (InvalidInputException e) {
             assertThat(e.getMessage()).isNotBlank();
         }

@@ -1,4 +1,4 @@
-package dev.hotserve.server.http;
+package dev.hotserve.server.codec;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -9,6 +9,7 @@ import dev.hotserve.engine.Tensor;
 import dev.hotserve.engine.TensorSpec;
 import dev.hotserve.server.config.Limits;
 import dev.hotserve.server.inference.Dispatcher;
+import dev.hotserve.server.inference.Failure;
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -21,7 +22,7 @@ import org.junit.jupiter.api.Test;
 class OipBinaryTest {
 
     private final Dispatcher dispatcher = new Dispatcher(null, Limits.defaults()); // parsing needs only the limits
-    private final OipJson json = new OipJson();
+    private final OipJsonReader json = new OipJsonReader(new JsonKit());
 
     /** A JSON header, then the blobs; the header's length as the client would send it. */
     private record Body(byte[] bytes, int jsonLength) {}
@@ -53,7 +54,7 @@ class OipBinaryTest {
                 + size + "}}";
     }
 
-    private OipJson.InferBody parse(Body b) {
+    private OipJsonReader.InferBody parse(Body b) {
         return json.parseInfer(b.bytes(), b.jsonLength(), dispatcher);
     }
 
@@ -66,22 +67,22 @@ class OipBinaryTest {
 
     @Test
     void aNegativeHeaderLengthIsRefused() {
-        assertThatThrownBy(() -> OipBinary.headerLength(Optional.of("-1"), 42)).isInstanceOfSatisfying(HttpError.class,
-                e -> assertThat(e.status()).isEqualTo(400)).hasMessageContaining("Inference-Header-Content-Length is -1");
+        assertThatThrownBy(() -> OipBinary.headerLength(Optional.of("-1"), 42)).isInstanceOfSatisfying(InvalidInputException.class,
+                e -> assertThat(Failure.of(e, "test").kind()).isEqualTo(Failure.Kind.BAD_INPUT)).hasMessageContaining("Inference-Header-Content-Length is -1");
     }
 
     @Test
     void aNonNumericHeaderLengthIsRefused() {
         for (String v : List.of("ten", "1e3", "", "99999999999999999999")) {
-            assertThatThrownBy(() -> OipBinary.headerLength(Optional.of(v), 42)).isInstanceOfSatisfying(HttpError.class,
-                    e -> assertThat(e.status()).isEqualTo(400)).hasMessageContaining("non-negative integer");
+            assertThatThrownBy(() -> OipBinary.headerLength(Optional.of(v), 42)).isInstanceOfSatisfying(InvalidInputException.class,
+                    e -> assertThat(Failure.of(e, "test").kind()).isEqualTo(Failure.Kind.BAD_INPUT)).hasMessageContaining("non-negative integer");
         }
     }
 
     @Test
     void aHeaderLengthPastTheBodyIsRefused() {
-        assertThatThrownBy(() -> OipBinary.headerLength(Optional.of("43"), 42)).isInstanceOfSatisfying(HttpError.class,
-                e -> assertThat(e.status()).isEqualTo(400)).hasMessageContaining("past the end of the 42-byte body");
+        assertThatThrownBy(() -> OipBinary.headerLength(Optional.of("43"), 42)).isInstanceOfSatisfying(InvalidInputException.class,
+                e -> assertThat(Failure.of(e, "test").kind()).isEqualTo(Failure.Kind.BAD_INPUT)).hasMessageContaining("past the end of the 42-byte body");
     }
 
     @Test
@@ -113,7 +114,7 @@ class OipBinaryTest {
     @Test
     void sizesThatDoNotAddUpToTheBinaryPartAreRefused() {
         Body b = body("{\"inputs\":[" + binaryInput("a", "FP32", "[2]", 8) + "]}", floats(1, 2, 3));
-        assertThatThrownBy(() -> parse(b)).isInstanceOfSatisfying(HttpError.class, e -> assertThat(e.status()).isEqualTo(400))
+        assertThatThrownBy(() -> parse(b)).isInstanceOfSatisfying(InvalidInputException.class, e -> assertThat(Failure.of(e, "test").kind()).isEqualTo(Failure.Kind.BAD_INPUT))
                 .hasMessageContaining("12 bytes of binary data").hasMessageContaining("add up to 8");
     }
 
@@ -155,11 +156,11 @@ class OipBinaryTest {
 
     @Test
     void binaryOutputsAreAskedPerRequestAndPerOutput() {
-        OipJson.InferBody all = parse(body("{\"inputs\":[],\"parameters\":{\"binary_data_output\":true},"
+        OipJsonReader.InferBody all = parse(body("{\"inputs\":[],\"parameters\":{\"binary_data_output\":true},"
                 + "\"outputs\":[{\"name\":\"x\"},{\"name\":\"y\",\"parameters\":{\"binary_data\":false}}]}"));
         assertThat(all.binary("x")).isTrue();
         assertThat(all.binary("y")).isFalse();
-        OipJson.InferBody one = parse(body("{\"inputs\":[],\"outputs\":[{\"name\":\"y\",\"parameters\":{\"binary_data\":true}}]}"));
+        OipJsonReader.InferBody one = parse(body("{\"inputs\":[],\"outputs\":[{\"name\":\"y\",\"parameters\":{\"binary_data\":true}}]}"));
         assertThat(one.binary("y")).isTrue();
         assertThat(one.binary("x")).isFalse();
     }

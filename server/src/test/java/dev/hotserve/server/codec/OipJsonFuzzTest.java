@@ -1,6 +1,6 @@
-package dev.hotserve.server.http;
+package dev.hotserve.server.codec;
 
-import static dev.hotserve.server.http.HostileBodies.decodesOrRefuses;
+import static dev.hotserve.server.codec.HostileBodies.decodesOrRefuses;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
@@ -21,7 +21,7 @@ class OipJsonFuzzTest {
     /** Low limits, so the fuzzer meets them often. */
     private static final Limits LIMITS = new Limits(64 * 1024, 64, 10, 4096, 4, 4096, 4096, 16384, 100, 1000, Duration.ofSeconds(60), 8);
 
-    private final OipJson json = new OipJson();
+    private final OipJsonReader json = new OipJsonReader(new JsonKit());
     /** Decoding asks the dispatcher for limits only: no model is needed. */
     private final Dispatcher dispatcher = new Dispatcher(new ModelRegistry(null, Duration.ZERO), LIMITS);
 

@@ -1,6 +1,6 @@
-package dev.hotserve.server.http;
+package dev.hotserve.server.codec;
 
-import static dev.hotserve.server.http.HostileBodies.decodesOrRefuses;
+import static dev.hotserve.server.codec.HostileBodies.decodesOrRefuses;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
@@ -14,7 +14,9 @@ import dev.hotserve.server.config.Limits;
 class NativeJsonFuzzTest {
 
     private static final int WIDTH = 28;
-    private final JsonCodec codec = new JsonCodec();
+    private final JsonKit kit = new JsonKit();
+    private final NativeJson codec = new NativeJson(kit);
+    private final AdminJson admin = new AdminJson(kit);
 
     @FuzzTest
     void predict(byte[] body) {
@@ -24,7 +26,7 @@ class NativeJsonFuzzTest {
     @FuzzTest
     void predictBatch(byte[] body) {
         decodesOrRefuses(() -> {
-            JsonCodec.BatchRequest b = codec.parseBatch(body, WIDTH, 64);
+            NativeJson.BatchRequest b = codec.parseBatch(body, WIDTH, 64);
             assertThat(b.rowCount()).isBetween(0, 64);
             assertThat(b.rows().length).isGreaterThanOrEqualTo(b.rowCount() * WIDTH);
         });
@@ -32,11 +34,11 @@ class NativeJsonFuzzTest {
 
     @FuzzTest
     void benchmark(byte[] body) {
-        decodesOrRefuses(() -> codec.parseBenchmark(body, Limits.defaults()));
+        decodesOrRefuses(() -> admin.parseBenchmark(body, Limits.defaults()));
     }
 
     @FuzzTest
     void rollback(byte[] body) {
-        decodesOrRefuses(() -> codec.parseRollback(body));
+        decodesOrRefuses(() -> admin.parseRollback(body));
     }
 }

@@ -1,7 +1,6 @@
-package dev.hotserve.server.http;
+package dev.hotserve.server.inference;
 
 import dev.hotserve.server.config.AuthConfig;
-import dev.hotserve.server.inference.AccessDeniedException;
 import dev.hotserve.server.inference.AccessDeniedException.Reason;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -10,7 +9,7 @@ import java.util.Locale;
 import java.util.Optional;
 
 /**
- * The auth stage in front of every route and RPC (SPEC §5, §8): REST passes its
+ * The auth stage in front of every route and RPC (SECURITY.md): REST passes its
  * {@code Authorization} header, gRPC its {@code authorization} metadata. Keys are compared as SHA-256 digests with
  * {@link MessageDigest#isEqual}, so neither the content nor the length of a key leaks through
  * timing; keys are never logged or echoed.

@@ -1,10 +1,11 @@
-package dev.hotserve.server.http;
+package dev.hotserve.server.codec;
 
 import dev.hotserve.engine.DataType;
 import dev.hotserve.engine.InvalidInputException;
 import dev.hotserve.engine.ModelSignature;
 import dev.hotserve.engine.Tensor;
 import dev.hotserve.engine.TensorSpec;
+import dev.hotserve.server.inference.TensorBytes;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.Arrays;
@@ -13,7 +14,7 @@ import java.util.Optional;
 import java.util.function.ToIntBiFunction;
 
 /**
- * Triton's binary tensor data extension (SPEC §14): a body is a JSON header of
+ * Triton's binary tensor data extension: a body is a JSON header of
  * {@code Inference-Header-Content-Length} bytes, then each binary tensor's raw bytes in the order
  * the tensors appear, little-endian and row-major, BOOL one byte, BYTES elements as a 4-byte
  * little-endian length and the bytes.
@@ -22,20 +23,20 @@ import java.util.function.ToIntBiFunction;
  * (the body, the shape times the datatype's size) before an array is allocated for it: a hostile
  * size costs a 400, never memory.
  */
-final class OipBinary {
+public final class OipBinary {
 
     /** The request's and the response's header giving the JSON header's length in bytes. */
-    static final String HEADER_LENGTH = "Inference-Header-Content-Length";
-    static final String OCTET_STREAM = "application/octet-stream";
+    public static final String HEADER_LENGTH = "Inference-Header-Content-Length";
+    public static final String OCTET_STREAM = "application/octet-stream";
 
     private OipBinary() {}
 
     /**
      * The JSON header's length: the whole body when the header is absent.
      *
-     * @throws HttpError 400 for a value that is not a non-negative integer or that runs past the body
+     * @throws InvalidInputException for a value that is not a non-negative integer or that runs past the body
      */
-    static int headerLength(Optional<String> value, int bodyLength) {
+    public static int headerLength(Optional<String> value, int bodyLength) {
         if (value.isEmpty()) {
             return bodyLength;
         }
@@ -44,13 +45,13 @@ final class OipBinary {
         try {
             n = Long.parseLong(text);
         } catch (NumberFormatException e) {
-            throw HttpError.badRequest(HEADER_LENGTH + " must be a non-negative integer, was '" + text + "'");
+            throw new InvalidInputException(HEADER_LENGTH, HEADER_LENGTH + " must be a non-negative integer, was '" + text + "'");
         }
         if (n < 0) {
-            throw HttpError.badRequest(HEADER_LENGTH + " is " + n + "; it must not be negative");
+            throw new InvalidInputException(HEADER_LENGTH, HEADER_LENGTH + " is " + n + "; it must not be negative");
         }
         if (n > bodyLength) {
-            throw HttpError.badRequest(HEADER_LENGTH + " is " + n + ", past the end of the " + bodyLength + "-byte body");
+            throw new InvalidInputException(HEADER_LENGTH, HEADER_LENGTH + " is " + n + ", past the end of the " + bodyLength + "-byte body");
         }
         return (int) n;
     }
@@ -102,51 +103,18 @@ final class OipBinary {
             return decode(input, type, shape, count, body, at);
         }
 
-        /** @throws HttpError 400 when bytes are left over that no input's {@code binary_data_size} accounts for */
+        /** @throws InvalidInputException when bytes are left over that no input's {@code binary_data_size} accounts for */
         void finish() {
             if (next != end) {
-                throw HttpError.badRequest("the body has " + (end - start) + " bytes of binary data after the JSON header, but the inputs'"
+                throw JsonKit.badBody("the body has " + (end - start) + " bytes of binary data after the JSON header, but the inputs'"
                         + " binary_data_size add up to " + (next - start));
             }
         }
     }
 
     private static Tensor decode(String input, DataType type, long[] shape, int count, byte[] body, int at) {
-        ByteBuffer b = ByteBuffer.wrap(body, at, count * type.byteSize()).slice().order(ByteOrder.LITTLE_ENDIAN);
-        return switch (type) {
-            case FP32 -> {
-                float[] a = new float[count];
-                b.asFloatBuffer().get(a);
-                yield Tensor.ofFloats(input, shape, a);
-            }
-            case FP64 -> {
-                double[] a = new double[count];
-                b.asDoubleBuffer().get(a);
-                yield Tensor.ofDoubles(input, shape, a);
-            }
-            case INT32 -> {
-                int[] a = new int[count];
-                b.asIntBuffer().get(a);
-                yield Tensor.ofInts(input, shape, a);
-            }
-            case INT64 -> {
-                long[] a = new long[count];
-                b.asLongBuffer().get(a);
-                yield Tensor.ofLongs(input, shape, a);
-            }
-            case BOOL -> {
-                boolean[] a = new boolean[count];
-                for (int i = 0; i < count; i++) {
-                    byte x = body[at + i];
-                    if (x != 0 && x != 1) {
-                        throw new InvalidInputException(input, i, "input '" + input + "': BOOL byte " + i + " is " + x
-                                + "; BOOL is one byte, 0 or 1");
-                    }
-                    a[i] = x == 1;
-                }
-                yield Tensor.ofBooleans(input, shape, a);
-            }
-        };
+        return TensorBytes.decode(input, type, shape, count, ByteBuffer.wrap(body, at, count * type.byteSize()),
+                (i, x) -> "input '" + input + "': BOOL byte " + i + " is " + x + "; BOOL is one byte, 0 or 1");
     }
 
     /**
@@ -157,7 +125,7 @@ final class OipBinary {
      * @param elements checks a shape's element count against the limits ({@link dev.hotserve.server.inference.Dispatcher#elements})
      * @throws InvalidInputException naming the input when the model has several inputs or the size does not fit its shape
      */
-    static Tensor rawInput(List<TensorSpec> inputs, byte[] body, ToIntBiFunction<String, long[]> elements) {
+    public static Tensor rawInput(List<TensorSpec> inputs, byte[] body, ToIntBiFunction<String, long[]> elements) {
         if (inputs.size() != 1) {
             throw new InvalidInputException("inputs", "a raw binary request (" + HEADER_LENGTH + ": 0) is for a model of one input; this"
                     + " model has " + inputs.size() + ": " + ModelSignature.describe(inputs) + ". Send a JSON header first");
@@ -239,23 +207,11 @@ final class OipBinary {
 
     /** The bytes of a tensor's blob. */
     static int byteSize(Tensor t) {
-        return Math.multiplyExact(t.size(), t.type().byteSize());
+        return TensorBytes.byteSize(t);
     }
 
     /** Writes a tensor's blob into {@code dest} at {@code offset}; {@link #byteSize} bytes. */
     static void write(Tensor t, byte[] dest, int offset) {
-        ByteBuffer b = ByteBuffer.wrap(dest, offset, byteSize(t)).slice().order(ByteOrder.LITTLE_ENDIAN);
-        switch (t.type()) {
-            case FP32 -> b.asFloatBuffer().put(t.floats());
-            case FP64 -> b.asDoubleBuffer().put(t.doubles());
-            case INT32 -> b.asIntBuffer().put(t.ints());
-            case INT64 -> b.asLongBuffer().put(t.longs());
-            case BOOL -> {
-                boolean[] v = t.booleans();
-                for (int i = 0; i < v.length; i++) {
-                    dest[offset + i] = v[i] ? (byte) 1 : 0;
-                }
-            }
-        }
+        TensorBytes.write(t, ByteBuffer.wrap(dest, offset, byteSize(t)));
     }
 }
