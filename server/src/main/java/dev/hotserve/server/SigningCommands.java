@@ -21,7 +21,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-/** {@code hotserve sign} and {@code hotserve verify} (SPEC §16): OMS signatures, as the reference tool writes and reads them. */
+/** {@code hotserve sign} and {@code hotserve verify} (README, "Signed checkpoints"): OMS signatures, as the reference tool writes and reads them. */
 final class SigningCommands {
 
     /** Exit status of a refused signature (a usage error is picocli's 2). */

@@ -10,7 +10,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** SPEC §5 auth: health public; API key for the rest; admin key for reload, rollback, unpin, benchmark. */
+/** README, "Every route, with curl" auth: health public; API key for the rest; admin key for reload, rollback, unpin, benchmark. */
 class AuthTest {
 
     private static final String USER = "Bearer user-key-1";

@@ -10,7 +10,7 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** SPEC §3: in background mode with a poll interval, a newer checkpoint is loaded with no request at all. */
+/** docs/architecture.md, "The stages of a reload": in background mode with a poll interval, a newer checkpoint is loaded with no request at all. */
 class BackgroundPollingTest {
 
     @TempDir

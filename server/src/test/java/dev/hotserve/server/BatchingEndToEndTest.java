@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * SPEC §10 end to end, real ONNX Runtime: with batching on, concurrent clients each get exactly the
+ * README, "Dynamic batching" end to end, real ONNX Runtime: with batching on, concurrent clients each get exactly the
  * answer a server without batching gives for the same state (deterministic actions compared
  * exactly, seeded stochastic ones reproducible), and the metrics show calls that carried more than
  * one request.

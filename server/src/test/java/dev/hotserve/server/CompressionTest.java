@@ -17,7 +17,7 @@ import java.util.zip.GZIPOutputStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Compressed request bodies and compressed answers (SPEC §14), over real HTTP on a real server. */
+/** Compressed request bodies and compressed answers (README, "The Open Inference Protocol"), over real HTTP on a real server. */
 class CompressionTest {
 
     @TempDir

@@ -15,7 +15,7 @@ import org.openqa.selenium.By;
 import org.openqa.selenium.WebElement;
 
 /**
- * SPEC §12 in a real browser: headless Chromium against a real server on a free port, serving
+ * README, "The dashboard" in a real browser: headless Chromium against a real server on a free port, serving
  * the committed ONNX fixtures. One scenario per test, each with its own directory, server and
  * browser. Every test leaves a screenshot under {@code server/target/screenshots/}.
  */
@@ -109,7 +109,7 @@ class DashboardBrowserTest {
 
     @Test
     void checkpointNamesAndLoadErrorsCarryingMarkupShowAsTextAndRunNothing() {
-        // SPEC §13.4: names a checkpoint writer chooses, in the serving version and in a refusal's reason.
+        // SECURITY.md: names a checkpoint writer chooses, in the serving version and in a refusal's reason.
         String served = "model_<img src=x onerror=window.__pwned=1>.onnx";
         String refused = "model_<svg onload=window.__pwned=2>.onnx";
         Checkpoints.publish(dir, "actor_seed0.onnx", served, 1);

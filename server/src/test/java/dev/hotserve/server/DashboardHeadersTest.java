@@ -14,7 +14,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * SPEC §13.4 over real HTTP: every response under {@code /ui} (the page, its files, the API
+ * SECURITY.md over real HTTP: every response under {@code /ui} (the page, its files, the API
  * explorer, the event stream, redirects and 404s) carries a Content-Security-Policy with no
  * inline script or style, no eval and no framing, plus nosniff and no-referrer; and the pages
  * themselves hold no inline script that such a policy would have to allow.

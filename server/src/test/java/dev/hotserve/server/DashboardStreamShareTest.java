@@ -15,7 +15,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * SPEC §13.7 over real HTTP: with no key set, one client cannot hold every dashboard stream. It
+ * SECURITY.md over real HTTP: with no key set, one client cannot hold every dashboard stream. It
  * gets its share (8) and the next is a 503 saying so.
  */
 class DashboardStreamShareTest {

@@ -30,7 +30,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
-/** SPEC §12, the event stream behind the dashboard, read as a script would (no browser). */
+/** README, "The dashboard", the event stream behind the dashboard, read as a script would (no browser). */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class DashboardStreamTest {
 

@@ -194,7 +194,7 @@ class DeployManifestsTest {
             try (TestServer server = TestServer.of(HotserveServer.start(config))) {
                 JsonNode c = container();
                 String live = c.at("/livenessProbe/httpGet/path").asText();
-                // /v2/health/* belong to the Open Inference Protocol front end (SPEC §8), a feature registered whole or not at
+                // /v2/health/* belong to the Open Inference Protocol front end (README, "The Open Inference Protocol"), a feature registered whole or not at
                 // all (OpenApiTest); on a tree without it this check cannot run, and says so rather than pass.
                 Assumptions.assumeTrue(server.server.routes().stream().anyMatch(r -> r.path().equals(live)),
                         "the server registers no " + live + " yet: it comes with the OIP front end (issue 8)");

@@ -19,7 +19,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * SPEC §13.6: every listener is bound before anything answers. With the gRPC port taken, start-up
+ * SECURITY.md: every listener is bound before anything answers. With the gRPC port taken, start-up
  * fails naming that port, and the HTTP port, probed as fast as a client can throughout, never
  * answers a health check.
  */

@@ -18,7 +18,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * SPEC §13.7 on a real socket: requests shaped to exhaust a parser (Triton's CVE-2025-23310 was
+ * SECURITY.md on a real socket: requests shaped to exhaust a parser (Triton's CVE-2025-23310 was
  * ~3 MB of tiny chunks overflowing a stack) each get a 4xx status line, and the server serves the
  * next request as before.
  */

@@ -13,7 +13,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** SPEC §5: a body or a batch over the configured limits is 413 with a JSON detail; the server keeps serving. */
+/** README, "Every route, with curl": a body or a batch over the configured limits is 413 with a JSON detail; the server keeps serving. */
 class LimitsTest {
 
     @TempDir

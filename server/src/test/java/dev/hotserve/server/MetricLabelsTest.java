@@ -9,7 +9,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * SPEC §13.5 over real HTTP: label values come only from configured models, known versions and
+ * SECURITY.md over real HTTP: label values come only from configured models, known versions and
  * routes. A scan of 500 random model names (native and OIP routes, valid-looking and hostile)
  * adds no series to /metrics, and none of the names shows up in it.
  */

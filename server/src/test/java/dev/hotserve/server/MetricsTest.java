@@ -9,7 +9,7 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** SPEC §6: /metrics in the Prometheus text format: requests, reloads by kind, failures, generation, load time, checkpoint age. */
+/** README, "Configuration": /metrics in the Prometheus text format: requests, reloads by kind, failures, generation, load time, checkpoint age. */
 class MetricsTest {
 
     @TempDir

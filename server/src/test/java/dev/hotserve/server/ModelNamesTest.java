@@ -16,7 +16,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * SPEC §13.2 end to end: one rule for model names wherever a name enters. The repository API
+ * SECURITY.md end to end: one rule for model names wherever a name enters. The repository API
  * answers 400 (never 500) before it reads a body or builds a path; routes to such names are 404
  * and create nothing on disk; a config file naming one does not start.
  */

@@ -12,7 +12,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The rollout (SPEC §11) watches OIP requests that ask for the model's raw outputs as closely as it
+ * The rollout (README, "Rolling out a new policy safely") watches OIP requests that ask for the model's raw outputs as closely as it
  * watches actions: a real server, real ONNX checkpoints, and a candidate that answers NaN for a
  * state whose first value is negative. One scenario per test.
  */

@@ -10,7 +10,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Bad input over the Open Inference Protocol's REST: each refusal is {@code {"error": ...}} with the
- * status of SPEC §8 and a message naming the input, and the server keeps serving. One case per test.
+ * status of README, "The Open Inference Protocol" and a message naming the input, and the server keeps serving. One case per test.
  */
 class OipRestErrorsTest {
 

@@ -9,7 +9,7 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** OIP version labels during a rollout (SPEC §8, §11): {@code candidate} and the candidate's name reach the candidate. */
+/** OIP version labels during a rollout (README, "The Open Inference Protocol", README, "Rolling out a new policy safely"): {@code candidate} and the candidate's name reach the candidate. */
 class OipRolloutVersionsTest {
 
     @TempDir

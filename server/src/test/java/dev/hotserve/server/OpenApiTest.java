@@ -23,7 +23,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * SPEC §12: {@code GET /openapi.json} against the routes the server actually registered (recorded
+ * README, "The dashboard": {@code GET /openapi.json} against the routes the server actually registered (recorded
  * from its routing, not listed by hand). When a feature's routes are merged (OIP, rollout) and
  * one is missing from the document, or the document names one the feature does not register,
  * these tests fail.

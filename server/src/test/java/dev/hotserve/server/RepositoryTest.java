@@ -12,7 +12,7 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The model repository extension (SPEC §8): index, load and unload at run time, with the native routes following. */
+/** The model repository extension (README, "The Open Inference Protocol"): index, load and unload at run time, with the native routes following. */
 class RepositoryTest {
 
     @TempDir
@@ -30,7 +30,7 @@ class RepositoryTest {
 
     private static final String ADMIN_KEY = "repository-admin-key";
 
-    /** Loads with a config entry need a key set (SPEC §13.10), so this server has an admin key. */
+    /** Loads with a config entry need a key set (SECURITY.md), so this server has an admin key. */
     private TestServer sac() {
         return TestServer.start(dir, Map.of("HOTSERVE_MODEL_DIR", modelDir("sac", "actor_seed0.onnx", "model_1.onnx", 1).toString(),
                 "HOTSERVE_ADMIN_KEY", ADMIN_KEY));

@@ -40,7 +40,7 @@ class RepositoryUnderLoadTest {
         }
     }
 
-    /** Loads with a config entry need a key set (SPEC §13.10). */
+    /** Loads with a config entry need a key set (SECURITY.md). */
     private static final String ADMIN_KEY = "repository-admin-key";
 
     private TestServer twoModels() throws IOException {

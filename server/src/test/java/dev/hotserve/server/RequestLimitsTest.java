@@ -23,7 +23,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * SPEC §13.7 on a real port: every limit a client can run into has a setting, and past it the
+ * SECURITY.md on a real port: every limit a client can run into has a setting, and past it the
  * client gets a 4xx naming that setting while the server goes on serving. The server here runs
  * with every limit set low, so each test also proves the setting is read.
  */

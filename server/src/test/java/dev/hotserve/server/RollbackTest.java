@@ -12,7 +12,7 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** SPEC §4: history and events newest first; rollback pins an earlier version; unpin follows the newest file again. */
+/** docs/architecture.md, "A model's states": history and events newest first; rollback pins an earlier version; unpin follows the newest file again. */
 class RollbackTest {
 
     @TempDir

@@ -11,7 +11,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * SPEC §11 over HTTP with real ONNX checkpoints: a shadow rollout shows in the info route and the
+ * README, "Rolling out a new policy safely" over HTTP with real ONNX checkpoints: a shadow rollout shows in the info route and the
  * metrics, the admin promotes by hand, the stable version is written down, and the reload log
  * tells the story.
  */

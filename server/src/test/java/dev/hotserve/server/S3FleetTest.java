@@ -21,7 +21,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * SPEC §9, a fleet: three servers in this JVM, each with its own cache, follow one pointer on one
+ * README, "Run a fleet", a fleet: three servers in this JVM, each with its own cache, follow one pointer on one
  * S3Proxy. The pointer is flipped 20 times, twice back to an older key (a rollback) and a few
  * times twice in a row without waiting (a replica may skip a version, never reorder them), while
  * a client per replica sends predictions without pause. Then: no request failed, every replica

@@ -26,7 +26,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * SPEC §9 end to end: a real server (its S3 source built from {@code HOTSERVE_SOURCE} and the
+ * README, "Run a fleet" end to end: a real server (its S3 source built from {@code HOTSERVE_SOURCE} and the
  * standard credential chain) following a real S3-protocol store (S3Proxy on loopback), reached
  * through a relay that can cut a transfer. One scenario per test. The poll interval is shortened
  * to 100 ms so the tests do not wait out the 2 s default; nothing else differs from production.
@@ -179,7 +179,7 @@ class S3ServingTest {
 
     @Test
     void hostilePointersAreRefusedAndNothingIsWrittenOutsideTheCache() throws IOException {
-        // SPEC §13.3: each pointer a real probe; the store holds an object under each key that S3 accepts.
+        // SECURITY.md: each pointer a real probe; the store holds an object under each key that S3 accepts.
         publish("model_a.onnx", SEED0);
         startServer();
         awaitServing("model_a", SEED0);
@@ -302,7 +302,7 @@ class S3ServingTest {
             awaitServing("model_" + n, bytes[n]);
         }
 
-        // Staged under a hash of the key, never the key's own name (SPEC §13.3).
+        // Staged under a hash of the key, never the key's own name (SECURITY.md).
         assertThat(cachedCheckpoints()).containsExactlyInAnyOrder(staged("model_2.onnx"), staged("model_3.onnx"), staged("model_4.onnx"));
     }
 

@@ -18,7 +18,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * SPEC §16 for an S3 source, on a real port against S3Proxy: with {@code enforce}, a checkpoint's
+ * README, "Signed checkpoints" for an S3 source, on a real port against S3Proxy: with {@code enforce}, a checkpoint's
  * {@code <key>.sig} is staged with it and verified on the staged bytes; an unsigned or wrongly
  * signed checkpoint is refused while the old one serves; a signature uploaded after its
  * checkpoint gets it served; the info route names the signer.

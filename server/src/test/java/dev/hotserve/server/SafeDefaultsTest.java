@@ -10,7 +10,7 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** SPEC §13.10: loopback unless told otherwise; beyond it with no API key, a warning that names the risk. */
+/** SECURITY.md: loopback unless told otherwise; beyond it with no API key, a warning that names the risk. */
 class SafeDefaultsTest {
 
     @TempDir

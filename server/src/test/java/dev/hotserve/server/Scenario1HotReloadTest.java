@@ -11,7 +11,7 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** SPEC §7.1: write checkpoint 1, predict (names it); write a newer checkpoint 2; the next request names it. */
+/** the acceptance scenarios: write checkpoint 1, predict (names it); write a newer checkpoint 2; the next request names it. */
 class Scenario1HotReloadTest {
 
     @TempDir

@@ -9,7 +9,7 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** SPEC §7.2: no checkpoint at start: health answers, model routes answer 503; a file appears, the next request is served. */
+/** the acceptance scenarios: no checkpoint at start: health answers, model routes answer 503; a file appears, the next request is served. */
 class Scenario2ColdStartTest {
 
     @TempDir

@@ -9,7 +9,7 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** SPEC §7.3: a forced reload re-reads the same path and raises the generation. */
+/** the acceptance scenarios: a forced reload re-reads the same path and raises the generation. */
 class Scenario3ForcedReloadTest {
 
     @TempDir

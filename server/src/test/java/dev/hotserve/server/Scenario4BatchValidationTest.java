@@ -9,7 +9,7 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** SPEC §7.4: a ragged or wrong-width batch gets 400 naming the row; the server keeps serving. */
+/** the acceptance scenarios: a ragged or wrong-width batch gets 400 naming the row; the server keeps serving. */
 class Scenario4BatchValidationTest {
 
     @TempDir

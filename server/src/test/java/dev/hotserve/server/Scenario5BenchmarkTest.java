@@ -11,7 +11,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * SPEC §7.5: the benchmark returns sane percentiles (p50 <= p90 <= p99 <= max) per batch size.
+ * the acceptance scenarios: the benchmark returns sane percentiles (p50 <= p90 <= p99 <= max) per batch size.
  *
  * <p>The ordering holds by construction (nearest ranks of one sorted array, see {@code BenchmarkTest}
  * for the ranks themselves), so what this test checks beyond it is that the figures are real

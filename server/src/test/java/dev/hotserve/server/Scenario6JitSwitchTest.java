@@ -12,7 +12,7 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** SPEC §7.6: HOTSERVE_JIT=1 is reported as jit_compiled: true (and 0 as false). */
+/** the acceptance scenarios: HOTSERVE_JIT=1 is reported as jit_compiled: true (and 0 as false). */
 class Scenario6JitSwitchTest {
 
     @TempDir

@@ -9,7 +9,7 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** SPEC §7.7: an explicit file (HOTSERVE_MODEL) overrides the directory scan, even when the directory holds newer files. */
+/** the acceptance scenarios: an explicit file (HOTSERVE_MODEL) overrides the directory scan, even when the directory holds newer files. */
 class Scenario7ExplicitFileOverridesDirTest {
 
     @TempDir

@@ -10,7 +10,7 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** SPEC §7.8: a corrupt newest file never takes the model down; fixing it resumes reloads. */
+/** the acceptance scenarios: a corrupt newest file never takes the model down; fixing it resumes reloads. */
 class Scenario8CorruptFileTest {
 
     @TempDir

@@ -20,7 +20,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * SPEC §7.9: eight clients hammer predict while a writer publishes 50 checkpoints. Every request
+ * the acceptance scenarios: eight clients hammer predict while a writer publishes 50 checkpoints. Every request
  * gets 200, every answer names a checkpoint that was published, and no client ever sees the
  * generation go backwards.
  */

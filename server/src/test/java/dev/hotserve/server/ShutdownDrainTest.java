@@ -22,7 +22,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * SPEC §6: stopping (what the SIGTERM hook does) refuses new requests, lets an in-flight request
+ * README, "Configuration": stopping (what the SIGTERM hook does) refuses new requests, lets an in-flight request
  * finish with 200, then closes the listener and only then the models. The request is held in flight by its own
  * body, which the test releases only after the server has stopped accepting: no timing involved.
  */

@@ -12,7 +12,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
-/** {@code hotserve sign} and {@code hotserve verify} (SPEC §16): exit 0 only for a valid signature. */
+/** {@code hotserve sign} and {@code hotserve verify} (README, "Signed checkpoints"): exit 0 only for a valid signature. */
 class SignVerifyCommandTest {
 
     static final Path MATERIAL = Path.of("../core/src/test/resources/signing").toAbsolutePath().normalize();

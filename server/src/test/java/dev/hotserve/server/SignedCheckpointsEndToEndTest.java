@@ -15,7 +15,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * SPEC §16 end to end: the real server on a real port with real ONNX checkpoints and
+ * README, "Signed checkpoints" end to end: the real server on a real port with real ONNX checkpoints and
  * {@code HOTSERVE_SIGNATURES=enforce}: signed is served; unsigned, tampered and wrongly signed are
  * refused while the old model keeps serving; a signature written after its checkpoint is picked up.
  */

@@ -15,7 +15,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * SPEC §13.1 end to end, real servers on real ports with real ONNX checkpoints: the stable
+ * SECURITY.md end to end, real servers on real ports with real ONNX checkpoints: the stable
  * version a rollout writes down belongs to its model <em>and</em> its source. A second deployment
  * of the same model name sharing the state directory, or the same deployment after its
  * {@code dir} changed, serves its own source's checkpoint, never the one another source wrote down.

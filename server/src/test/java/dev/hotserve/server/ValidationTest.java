@@ -14,7 +14,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 /**
- * SPEC §5: every kind of bad input is a 400 (never a 500) whose detail names the problem, and
+ * README, "Every route, with curl": every kind of bad input is a 400 (never a 500) whose detail names the problem, and
  * the server keeps serving. One server for the class: each case is one request that changes nothing.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)

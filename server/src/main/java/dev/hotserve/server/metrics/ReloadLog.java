@@ -15,7 +15,9 @@ final class ReloadLog {
     private ReloadLog() {}
 
     static void log(String model, ReloadEvent e) {
-        System.Logger.Level level = e.kind() == ReloadKind.FAILED ? System.Logger.Level.WARNING : System.Logger.Level.INFO;
+        // A file dated in the future hides every later checkpoint: worth an operator's attention like a refusal.
+        System.Logger.Level level = e.kind() == ReloadKind.FAILED || e.kind() == ReloadKind.FUTURE_MTIME ? System.Logger.Level.WARNING
+                : System.Logger.Level.INFO;
         if (LOG.isLoggable(level)) {
             LOG.log(level, line(model, e));
         }

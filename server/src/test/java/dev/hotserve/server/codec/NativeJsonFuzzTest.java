@@ -7,7 +7,7 @@ import com.code_intelligence.jazzer.junit.FuzzTest;
 import dev.hotserve.server.config.Limits;
 
 /**
- * SPEC §13.8 for the native API's request bodies ({@code /<model>/predict}, {@code /predict/batch},
+ * SECURITY.md for the native API's request bodies ({@code /<model>/predict}, {@code /predict/batch},
  * {@code /benchmark}, {@code /rollback}): any bytes give a request or a 4xx. Run one as a fuzzer
  * with {@code bench/fuzz NativeJsonFuzzTest#<method> <minutes>}.
  */

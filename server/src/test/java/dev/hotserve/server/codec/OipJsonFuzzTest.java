@@ -12,7 +12,7 @@ import dev.hotserve.server.inference.ModelRegistry;
 import java.time.Duration;
 
 /**
- * SPEC §13.8 for the Open Inference Protocol's JSON bodies (infer, repository load): any bytes give
+ * SECURITY.md for the Open Inference Protocol's JSON bodies (infer, repository load): any bytes give
  * a request or a 4xx, and a decoded tensor never holds more elements than the limits allow. Run
  * as a fuzzer with {@code bench/fuzz OipJsonFuzzTest#<method> <minutes>}.
  */

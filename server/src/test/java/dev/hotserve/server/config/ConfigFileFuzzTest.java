@@ -12,7 +12,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 
 /**
- * SPEC §13.8 for the config file (YAML or JSON) and its model entries, which a repository load also
+ * SECURITY.md for the config file (YAML or JSON) and its model entries, which a repository load also
  * sends: any bytes give a config or a {@link ConfigException}, nothing else (no YAML alias bomb, no
  * stack overflow from nesting). Run as a fuzzer with {@code bench/fuzz ConfigFileFuzzTest#<method> <minutes>}.
  */

@@ -13,7 +13,7 @@ import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The object-store settings of SPEC §9: {@code source}, {@code s3_endpoint}, {@code cache_dir}, {@code cache_keep}. */
+/** The object-store settings of README, "Run a fleet": {@code source}, {@code s3_endpoint}, {@code cache_dir}, {@code cache_keep}. */
 class S3ConfigTest {
 
     @TempDir

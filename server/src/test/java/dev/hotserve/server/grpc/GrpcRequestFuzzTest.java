@@ -13,7 +13,7 @@ import dev.hotserve.server.inference.ModelRegistry;
 import java.time.Duration;
 
 /**
- * SPEC §13.8 for the gRPC inference request: any message bytes are refused by protobuf or converted
+ * SECURITY.md for the gRPC inference request: any message bytes are refused by protobuf or converted
  * into a request or an {@link InvalidInputException} (gRPC's INVALID_ARGUMENT); nothing else. Run as
  * a fuzzer with {@code bench/fuzz GrpcRequestFuzzTest#inferRequest <minutes>}.
  */

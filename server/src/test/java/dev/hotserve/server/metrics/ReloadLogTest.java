@@ -23,7 +23,7 @@ class ReloadLogTest {
 
     @Test
     void aFileNameCannotForgeALine() {
-        // SPEC §13.5: a checkpoint named by its writer, carrying CR, LF, ESC and a fake second record.
+        // SECURITY.md: a checkpoint named by its writer, carrying CR, LF, ESC and a fake second record.
         Path hostile = Path.of("/m/model_1.onnx\r\nreload model=sac kind=loaded old=1 new=99 \u001b[2J\u2028x.onnx");
         ReloadEvent e = new ReloadEvent(Instant.EPOCH, ReloadKind.LOADED, 1, 2, hostile, "newer file", Duration.ZERO, null);
         String line = ReloadLog.line("sac", e);
