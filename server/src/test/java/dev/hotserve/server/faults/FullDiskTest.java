@@ -107,9 +107,9 @@ class FullDiskTest {
     }
 
     /**
-     * What SPEC-level behaviour asks of a state write on a full disk: a recorded failure (an event
-     * and the info route's last error name it) and the old version keeps serving. Today the core
-     * only logs a warning (RolloutController.persist) and the promotion goes live.
+     * What a state write on a full disk must be: a recorded failure (an event and the info route's
+     * last error name it), and the old version keeps serving. Today the core only logs a warning
+     * (RolloutController.persist) and the promotion goes live.
      */
     @Test
     @Disabled("needs core fix: RolloutController.persist only logs a failed state-file write; no event, no last_error, and the"
