@@ -127,7 +127,7 @@ public final class SwapSoak {
                 }
             }
             clients.close();
-            String summary = summary(samples, swaps, clients);
+            String summary = summary(samples, swaps, clients, reloadMetrics(http, baseUri));
             System.out.println(summary);
             Files.writeString(out.resolve("summary.json"), summary + "\n");
             System.exit(JSON.readTree(summary).path("passed").asBoolean() ? 0 : 1);
@@ -246,7 +246,14 @@ public final class SwapSoak {
     }
 
     /** The verdict over the samples: RSS growth over the second half, and no new high of FDs or threads there. */
-    private static String summary(List<Sample> samples, int swaps, SoakClients clients) throws IOException {
+    /** The server's own count of reloads and failed loads per model, from /metrics. */
+    private static List<String> reloadMetrics(HttpClient http, URI base) throws IOException, InterruptedException {
+        String text = http.send(HttpRequest.newBuilder(base.resolve("/metrics")).build(), HttpResponse.BodyHandlers.ofString()).body();
+        return text.lines().filter(l -> l.startsWith("hotserve_reloads_total") || l.startsWith("hotserve_load_failures_total")
+                || l.startsWith("hotserve_model_generation")).toList();
+    }
+
+    private static String summary(List<Sample> samples, int swaps, SoakClients clients, List<String> metrics) throws IOException {
         int mid = samples.size() / 2;
         Sample half = samples.get(mid);
         Sample last = samples.get(samples.size() - 1);
@@ -262,6 +269,8 @@ public final class SwapSoak {
                 .put("rss_kib_at_half", half.rssKib()).put("rss_kib_at_end", last.rssKib()).put("rss_growth_kib_second_half", rssGrowth)
                 .put("fds_max_first_half", fdMaxFirst).put("fds_max_second_half", fdMaxSecond)
                 .put("threads_max_first_half", thMaxFirst).put("threads_max_second_half", thMaxSecond);
+        var mx = o.putArray("metrics");
+        metrics.forEach(mx::add);
         var f = o.putArray("failures");
         clients.failures().forEach(f::add);
         return JSON.writeValueAsString(o);

@@ -22,7 +22,7 @@ import org.junit.jupiter.api.io.TempDir;
  * fault lasts. Unless the fault only slows the store, the old version keeps serving while the
  * server is hurt again and again; once the fault ends, the new version loads and the source is
  * healthy again. Four clients send predictions throughout: not one fails, and every version the
- * info route names is a whole published checkpoint.
+ * process loaded is a whole published checkpoint.
  */
 class FlappingStoreTest {
 
@@ -86,7 +86,7 @@ class FlappingStoreTest {
                 }
                 System.out.printf("answered %d predictions; served %s; %s%n", load.answered(), load.served(), proxy);
                 assertThat(load.failures()).as("failed predictions; log:%n%s", server.logText()).isEmpty();
-                assertThat(whole).as("every version served was a whole published object").containsAll(load.served());
+                assertThat(whole).as("every version loaded was a whole published object").containsAll(load.served());
                 assertThat(load.served()).as("each phase's version was served").hasSize(phases.size() + 1);
             }
         }

@@ -77,7 +77,7 @@ class KillNineDirectoryTest {
             }
             System.out.printf("answered %d predictions; served %s%n", load.answered(), load.served());
             assertThat(load.failures()).as("seed %d", seed).isEmpty();
-            assertThat(whole).as("seed %d: every version the info route ever named was a whole published file", seed)
+            assertThat(whole).as("seed %d: every version loaded was a whole published file", seed)
                     .containsAll(load.served());
         } finally {
             server.close();

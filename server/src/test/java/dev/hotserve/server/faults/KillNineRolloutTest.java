@@ -87,7 +87,7 @@ class KillNineRolloutTest {
             }
             System.out.printf("answered %d predictions; served %s%n", load.answered(), load.served());
             assertThat(load.failures()).as("seed %d", seed).isEmpty();
-            assertThat(whole).as("seed %d: every version served was a whole published file", seed).containsAll(load.served());
+            assertThat(whole).as("seed %d: every version loaded was a whole published file", seed).containsAll(load.served());
         } finally {
             server.close();
         }

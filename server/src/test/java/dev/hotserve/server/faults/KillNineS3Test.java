@@ -86,7 +86,7 @@ class KillNineS3Test {
                 }
                 System.out.printf("answered %d predictions; served %s; %s%n", load.answered(), load.served(), proxy);
                 assertThat(load.failures()).as("seed %d", seed).isEmpty();
-                assertThat(whole).as("seed %d: every version served was a whole published object", seed).containsAll(load.served());
+                assertThat(whole).as("seed %d: every version loaded was a whole published object", seed).containsAll(load.served());
                 assertThat(proxy.faulted()).as("downloads went through the slow path").isGreaterThan(0);
             } finally {
                 server.close();

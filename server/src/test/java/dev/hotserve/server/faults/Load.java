@@ -15,11 +15,11 @@ import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * Clients that send predictions back to back to whichever server process is current, and one
- * observer that reads the info route, while a test kills and restarts servers or breaks the
+ * observer that reads the model's load history, while a test kills and restarts servers or breaks the
  * store under them. Every answer must be a 200; a refused or cut connection counts only when it
  * happens outside a window the test declared (the server being killed or not yet restarted).
- * The observer notes every (version, sha256) it sees served, so a test can check that each was a
- * whole published checkpoint.
+ * The observer notes every (version, sha256) the history names as loaded, so a test can check
+ * that each was a whole published checkpoint.
  */
 final class Load implements AutoCloseable {
 
@@ -85,10 +85,9 @@ final class Load implements AutoCloseable {
         while (!stop.get()) {
             ServerProcess s = target.get();
             try {
-                HttpResponse<String> r = s.get("/" + model + "/model/info");
-                JsonNode info = ServerProcess.json(r);
-                if (info.path("loaded").asBoolean()) {
-                    served.add(info.path("version").asText() + "@" + info.path("sha256").asText());
+                // The history lists every version this process loaded, however briefly it served.
+                for (JsonNode v : ServerProcess.json(s.get("/" + model + "/model/history"))) {
+                    served.add(v.path("version").asText() + "@" + v.path("sha256").asText());
                 }
                 Thread.sleep(5); // the observer's own pace: it must leave the clients the CPU
             } catch (IOException e) {
@@ -124,7 +123,7 @@ final class Load implements AutoCloseable {
         return new ArrayList<>(failures);
     }
 
-    /** Every "version@sha256" the info route named as serving. */
+    /** Every "version@sha256" the history named as loaded. */
     Set<String> served() {
         return Set.copyOf(served);
     }
