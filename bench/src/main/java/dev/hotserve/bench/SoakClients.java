@@ -75,7 +75,7 @@ final class SoakClients implements AutoCloseable {
     void start() {
         for (int c = 0; c < clients; c++) {
             int client = c;
-            threads.add(Thread.ofPlatform().name("soak-client-" + c).start(() -> run(client)));
+            threads.add(Thread.ofPlatform().name("soak-client-" + c).daemon().start(() -> run(client)));
         }
     }
 

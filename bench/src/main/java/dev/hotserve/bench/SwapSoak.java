@@ -88,7 +88,10 @@ public final class SwapSoak {
             publish(models.get(m), 0, 0, bytes[m][0], ptSidecar, base, clients, Write.RENAME);
         }
         Process server = startServer(config, work.resolve("state"), port, out.resolve("server.log"));
+        // Also when this driver is stopped (Ctrl-C, a timeout): no server outlives it.
+        Runtime.getRuntime().addShutdownHook(new Thread(server::destroyForcibly));
         HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+        int exit;
         try {
             awaitReady(http, baseUri, server);
             // Calibration: each model serves each fixture once, and its answers are written down.
@@ -130,11 +133,15 @@ public final class SwapSoak {
             String summary = summary(samples, swaps, clients, reloadMetrics(http, baseUri));
             System.out.println(summary);
             Files.writeString(out.resolve("summary.json"), summary + "\n");
-            System.exit(JSON.readTree(summary).path("passed").asBoolean() ? 0 : 1);
+            exit = JSON.readTree(summary).path("passed").asBoolean() ? 0 : 1;
         } finally {
+            // Before exiting: System.exit inside the try would skip this and leave the server running.
             server.destroy();
-            server.waitFor();
+            if (!server.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)) {
+                server.destroyForcibly();
+            }
         }
+        System.exit(exit);
     }
 
     enum Write {
