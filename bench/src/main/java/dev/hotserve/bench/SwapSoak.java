@@ -130,7 +130,7 @@ public final class SwapSoak {
                 }
             }
             clients.close();
-            String summary = summary(samples, swaps, clients, reloadMetrics(http, baseUri));
+            String summary = summary(samples, swaps, clients, reloadMetrics(http, baseUri), rejectedReasons(http, baseUri));
             System.out.println(summary);
             Files.writeString(out.resolve("summary.json"), summary + "\n");
             exit = JSON.readTree(summary).path("passed").asBoolean() ? 0 : 1;
@@ -245,11 +245,49 @@ public final class SwapSoak {
                 threads = Long.parseLong(line.replaceAll("\\D", ""));
             }
         }
-        long fds;
-        try (Stream<Path> s = Files.list(Path.of("/proc", Long.toString(p.pid()), "fd"))) {
-            fds = s.count();
+        // The least of a few reads 20 ms apart: a descriptor or thread that lives for one load or
+        // one connection is not a leak; one that leaked is there in every read.
+        long fds = Long.MAX_VALUE;
+        for (int i = 0; i < 5; i++) {
+            try (Stream<Path> s = Files.list(Path.of("/proc", Long.toString(p.pid()), "fd"))) {
+                fds = Math.min(fds, s.count());
+            }
+            threads = Math.min(threads, threadsOf(p));
+            sleep(20);
         }
         return new Sample(swaps, (System.nanoTime() - t0) / 1e9, rss, fds, threads, clients.requests(), clients.failed());
+    }
+
+    private static long threadsOf(Process p) throws IOException {
+        for (String line : Files.readAllLines(Path.of("/proc", Long.toString(p.pid()), "status"))) {
+            if (line.startsWith("Threads:")) {
+                return Long.parseLong(line.replaceAll("\\D", ""));
+            }
+        }
+        return Long.MAX_VALUE;
+    }
+
+    private static void sleep(long ms) {
+        try {
+            Thread.sleep(ms); // spacing the reads of one sample
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Why the rollout's candidates that did not go live ended so, counted (from the events the server still keeps). */
+    private static java.util.Map<String, Integer> rejectedReasons(HttpClient http, URI base) throws IOException, InterruptedException {
+        JsonNode events = JSON.readTree(http.send(HttpRequest.newBuilder(base.resolve("/rollout/model/events")).build(),
+                HttpResponse.BodyHandlers.ofString()).body());
+        java.util.Map<String, Integer> counts = new java.util.TreeMap<>();
+        for (JsonNode e : events) {
+            if (e.path("kind").asText().equals("rejected")) {
+                String why = e.path("reason").asText().replaceAll("model_\\d+", "model_N").replaceAll("\\(.*", "").strip();
+                counts.merge(why, 1, Integer::sum);
+            }
+        }
+        counts.put("(events kept)", events.size());
+        return counts;
     }
 
     /** The verdict over the samples: RSS growth over the second half, and no new high of FDs or threads there. */
@@ -260,7 +298,8 @@ public final class SwapSoak {
                 || l.startsWith("hotserve_model_generation")).toList();
     }
 
-    private static String summary(List<Sample> samples, int swaps, SoakClients clients, List<String> metrics) throws IOException {
+    private static String summary(List<Sample> samples, int swaps, SoakClients clients, List<String> metrics,
+            java.util.Map<String, Integer> rejected) throws IOException {
         int mid = samples.size() / 2;
         Sample half = samples.get(mid);
         Sample last = samples.get(samples.size() - 1);
@@ -276,6 +315,8 @@ public final class SwapSoak {
                 .put("rss_kib_at_half", half.rssKib()).put("rss_kib_at_end", last.rssKib()).put("rss_growth_kib_second_half", rssGrowth)
                 .put("fds_max_first_half", fdMaxFirst).put("fds_max_second_half", fdMaxSecond)
                 .put("threads_max_first_half", thMaxFirst).put("threads_max_second_half", thMaxSecond);
+        var rj = o.putObject("rollout_rejected_reasons");
+        rejected.forEach(rj::put);
         var mx = o.putArray("metrics");
         metrics.forEach(mx::add);
         var f = o.putArray("failures");
