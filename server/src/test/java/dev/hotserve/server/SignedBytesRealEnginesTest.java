@@ -7,8 +7,6 @@ import dev.hotserve.core.HotserveRuntime;
 import dev.hotserve.core.Lease;
 import dev.hotserve.core.ModelLoader;
 import dev.hotserve.engine.Engines;
-import dev.hotserve.engine.LoadOptions;
-import dev.hotserve.engine.LoadedModel;
 import dev.hotserve.signing.ModelSigner;
 import dev.hotserve.signing.SignatureMode;
 import java.io.IOException;
@@ -18,7 +16,6 @@ import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.OptionalInt;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -54,10 +51,10 @@ class SignedBytesRealEnginesTest {
         return s;
     }
 
-    /** What the fixture itself answers, loaded straight from the committed file. */
-    private float[] direct(String fixture) throws Exception {
-        try (LoadedModel m = engines.load(Checkpoints.fixture(fixture), new LoadOptions(false, 1, OptionalInt.of(28))).model()) {
-            return m.run(state(), 1)[0];
+    /** What the fixture itself answers when served unsigned, straight from the committed file. */
+    private float[] direct(String fixture) {
+        try (HotModel m = HotModel.builder().file(Checkpoints.fixture(fixture)).build(); Lease lease = m.acquire()) {
+            return lease.predict(state());
         }
     }
 
