@@ -16,11 +16,13 @@ import java.util.concurrent.FutureTask;
 import java.util.concurrent.RejectedExecutionException;
 
 /**
- * Turns one fingerprinted file into a verified model, or says why not (docs/architecture.md, "The stages of a reload"): the sidecars are
- * read, the bytes hashed (and checked against {@code <file>.sha256} or an expected digest before
- * the engine sees them; with nothing to check against, hashed while the engine loads), and
+ * Turns one fingerprinted file into a verified model, or says why not: the sidecars are read, the
+ * bytes hashed (and checked against {@code <file>.sha256}, an expected digest or the signature
+ * before the engine sees them; with nothing to check against, hashed while the engine loads), and
  * the result must pass the width checks, a smoke run on a zero batch and the golden check of
  * {@code <file>.json}. Whatever fails, a model that was loaded is closed before the outcome leaves.
+ * With signatures on, a file that has no digest from its staging is copied first and the engine
+ * loads the copy ({@link PrivateCopies}): the bytes whose digest was matched are the bytes loaded.
  */
 final class CheckpointLoading {
 
@@ -32,16 +34,17 @@ final class CheckpointLoading {
     private final CheckpointFiles files;
     private final Executor hasher;
     private final SignatureCheck signatures;
+    private final PrivateCopies copies;
 
-    /** @param hasher where the bytes are hashed while the engine loads; a refusal hashes on the loading thread */
-    CheckpointLoading(ModelLoader loader, LoadOptions options, int expectedStateDim, CheckpointFiles files, Executor hasher) {
-        this(loader, options, expectedStateDim, files, hasher, SignatureCheck.OFF);
-    }
-
-    /** @param signatures what the load does with the checkpoint's {@code .sig} (README, "Signed checkpoints") */
+    /**
+     * @param hasher where the bytes are hashed while the engine loads; a refusal hashes on the loading thread
+     * @param signatures what the load does with the checkpoint's {@code .sig}
+     * @param copies where a signed load puts the private copy the engine loads
+     */
     CheckpointLoading(ModelLoader loader, LoadOptions options, int expectedStateDim, CheckpointFiles files, Executor hasher,
-            SignatureCheck signatures) {
+            SignatureCheck signatures, PrivateCopies copies) {
         this.signatures = signatures;
+        this.copies = copies;
         this.hasher = hasher;
         this.loader = loader;
         this.options = options;
@@ -96,18 +99,27 @@ final class CheckpointLoading {
         Path file = staged.file();
         LoadedModel model = null;
         FutureTask<Digests.Digest> hashing = null;
+        PrivateCopies.Copy copy = null;
         try {
             // The envelope's signature is checked before the engine sees the bytes; the file's digest
-            // (from the one hash pass below) is matched against it after, before the model is used.
+            // (from the one hash pass below) is matched against it before the engine sees them too.
             SignatureCheck.Pending signature = signatures.before(staged);
-            Sidecars.Json sidecar = readJsonSidecar(staged.jsonSidecar());
+            String jsonText = readSmall(staged.jsonSidecar());
+            Sidecars.Json sidecar = jsonText == null ? Sidecars.Json.NONE : Sidecars.json(staged.jsonSidecar().get(), jsonText);
             String declared = readShaSidecar(staged.sha256Sidecar());
             Digests.Digest known = staged.verifiedSha256().isPresent() ? new Digests.Digest(staged.verifiedSha256().get(), staged.ref().size()) : null;
-            if (known == null && (declared != null || expectedSha256.isPresent())) {
+            if (known == null && signatures.verifiesBytes()) {
+                // A file that others may write could change between its hash and the engine's read:
+                // the engine loads a private copy, hashed as it was written (docs/architecture.md).
+                copy = copies.copy(files, file, staged.ref().size(), jsonText);
+                known = copy.digest();
+            } else if (known == null && (declared != null || expectedSha256.isPresent())) {
                 known = digests.sha256(file, staged.ref().size()); // a digest to check: proved before a native parser sees the bytes
             }
+            String signer = null;
             if (known != null) {
                 Digests.checkDigest(file, staged, declared, expectedSha256, known);
+                signer = signature.after(known.sha256());
             } else {
                 // Nothing to check against: hashed beside the engine's load (on another loader
                 // thread when one is free), so the digest costs the load no time.
@@ -121,17 +133,19 @@ final class CheckpointLoading {
             }
             LoadOptions opts = sidecar.stateDim().isPresent() ? options.withStateDim(sidecar.stateDim().getAsInt()) : options;
             opts = opts.withOptimizeLater(optimise == Optimise.AFTER_SWAP);
+            Path engineFile = copy != null ? copy.file : file;
             Engines.Loaded loaded;
             try {
-                loaded = loader.load(file, opts);
+                loaded = loader.load(engineFile, opts);
             } catch (ModelLoadException e) {
-                throw new Refused(e.getMessage(), e);
+                throw new Refused(namingTheCheckpoint(e.getMessage(), engineFile, file), e);
             } catch (RuntimeException e) {
                 throw new Refused("loading " + file + " failed: " + e, e);
             }
-            model = loaded.model();
+            model = copy != null ? copy.ownedBy(loaded.model()) : loaded.model();
+            copy = null; // the model deletes it when it closes
             Digests.Digest digest = known != null ? known : Digests.digestOf(hashing);
-            String signer = signature.after(digest.sha256());
+            signer = known != null ? signer : signature.after(digest.sha256());
             PolicyHead head = checks.verify(file, model, sidecar);
             return new Ok(loaded.engine(), model, head, digest.sha256(), digest.size(), signer);
         } catch (Refused e) {
@@ -147,11 +161,16 @@ final class CheckpointLoading {
             if (hashing != null) {
                 hashing.cancel(false); // a load that failed first does not need the digest
             }
+            if (copy != null) {
+                copy.delete(); // refused before an engine model owned it
+            }
         }
     }
 
-
-
+    /** An engine's message about the private copy, as it would read about the checkpoint itself. */
+    private static String namingTheCheckpoint(String message, Path engineFile, Path file) {
+        return message == null || engineFile.equals(file) ? message : message.replace(engineFile.toString(), file.toString());
+    }
 
     private static void closeQuietly(LoadedModel model, Throwable primary) {
         if (model == null) {
@@ -179,20 +198,16 @@ final class CheckpointLoading {
         if (sidecar.isEmpty()) {
             return null;
         }
-        String text = readSmall(sidecar.get());
+        String text = readSmall(sidecar);
         return text == null ? null : Sidecars.sha256(sidecar.get(), text);
     }
 
-    private Sidecars.Json readJsonSidecar(Optional<Path> sidecar) throws IOException, Refused {
-        if (sidecar.isEmpty()) {
-            return Sidecars.Json.NONE;
-        }
-        String text = readSmall(sidecar.get());
-        return text == null ? Sidecars.Json.NONE : Sidecars.json(sidecar.get(), text);
-    }
-
     /** A sidecar's text, or null when it does not exist. Sidecars are small; a huge one is refused. */
-    private String readSmall(Path p) throws IOException, Refused {
+    private String readSmall(Optional<Path> sidecar) throws IOException, Refused {
+        if (sidecar.isEmpty()) {
+            return null;
+        }
+        Path p = sidecar.get();
         CheckpointFiles.Stat st = files.stat(p);
         if (st == null || st.directory()) {
             return null;

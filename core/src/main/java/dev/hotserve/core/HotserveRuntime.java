@@ -2,6 +2,7 @@ package dev.hotserve.core;
 
 import dev.hotserve.source.local.DirectoryWatch;
 import dev.hotserve.engine.Engines;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.Executor;
@@ -38,9 +39,11 @@ public final class HotserveRuntime implements AutoCloseable {
     private final int shadowQueue;
     private final LeakWatch leaks = new LeakWatch();
     private final DirectoryWatch watch = new DirectoryWatch();
+    private final PrivateCopies privateCopies;
 
     private HotserveRuntime(Builder b) {
         this.engines = b.engines != null ? b.engines : Engines.discover();
+        this.privateCopies = new PrivateCopies(b.privateCopies != null ? b.privateCopies : Path.of(System.getProperty("java.io.tmpdir")));
         this.loader = new ThreadPoolExecutor(b.loaderThreads, b.loaderThreads, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(),
                 daemons("hotserve-loader-"));
         loader.allowCoreThreadTimeOut(true);
@@ -100,6 +103,11 @@ public final class HotserveRuntime implements AutoCloseable {
         return leaks;
     }
 
+    /** Where the models' signed loads put the private copies their engines load. */
+    PrivateCopies privateCopies() {
+        return privateCopies;
+    }
+
     /** Wakes models whose directory changed; its one thread starts with the first watched directory. */
     DirectoryWatch watch() {
         return watch;
@@ -143,6 +151,7 @@ public final class HotserveRuntime implements AutoCloseable {
         private int loaderThreads = 2;
         private Duration leakCheckInterval = Duration.ofSeconds(1);
         private int shadowQueue = 256;
+        private Path privateCopies;
 
         private Builder() {}
 
@@ -180,6 +189,17 @@ public final class HotserveRuntime implements AutoCloseable {
                 throw new IllegalArgumentException("shadow queue must be at least 1, was " + size);
             }
             this.shadowQueue = size;
+            return this;
+        }
+
+        /**
+         * The folder under which a load with signatures on ({@code warn}, {@code enforce}) puts the
+         * private copy of a local checkpoint that it verifies and has the engine load: one folder
+         * per copy, {@code rwx------}, deleted when the model closes. It must not be writable by
+         * others unless it is sticky (as {@code /tmp} is). Default: {@code java.io.tmpdir}.
+         */
+        public Builder privateCopies(Path parent) {
+            this.privateCopies = Objects.requireNonNull(parent, "privateCopies");
             return this;
         }
 

@@ -28,7 +28,7 @@ record ReloadPath(StateCell state, VersionLog log, Reloader reloader, AdminOps a
         Executor background = b.executor != null ? b.executor : runtime.loader();
         LocalFiles localFiles = new LocalFiles(b.files);
         CheckpointLoading loading = new CheckpointLoading(b.loader != null ? b.loader : runtime.engines()::load, b.loadOptions,
-                b.expectedStateDim, b.files, runtime.loader(), b.signatureCheck());
+                b.expectedStateDim, b.files, runtime.loader(), b.signatureCheck(), runtime.privateCopies());
         AtomicInteger openModels = new AtomicInteger();
         RolloutController rollout = new RolloutController(name, b.rollout, state, log, b.clock,
                 new ShadowQueue.Settings(b.shadowExecutor != null ? b.shadowExecutor : runtime.shadow(), runtime.shadowQueue()), lock,

@@ -12,10 +12,10 @@ import java.util.HexFormat;
 import java.util.Objects;
 
 /**
- * The signature step of a load (README, "Signed checkpoints"): {@link #before} reads {@code <checkpoint>.sig} and checks
+ * The signature step of a load: {@link #before} reads {@code <checkpoint>.sig} and checks
  * the envelope's signature against the trusted keys before the engine sees the file;
- * {@link Pending#after} matches the signed digest against the digest of the bytes the engine loaded
- * (the load's one hash pass). In {@code enforce} a failure refuses the load; in {@code warn} it is
+ * {@link Pending#after} matches the signed digest against the digest of the bytes the engine loads
+ * (the load's one hash pass, over the private copy the engine is then given, before it reads it). In {@code enforce} a failure refuses the load; in {@code warn} it is
  * logged and the load goes on; {@code off} reads nothing.
  */
 final class SignatureCheck {
@@ -37,6 +37,11 @@ final class SignatureCheck {
 
     SignatureMode mode() {
         return mode;
+    }
+
+    /** Whether a load must prove that the bytes it hashed are the bytes the engine gets (warn and enforce). */
+    boolean verifiesBytes() {
+        return mode != SignatureMode.OFF;
     }
 
     /** What remains to check once the digest is known. */

@@ -86,6 +86,25 @@ class SignedCheckpointsEndToEndTest {
     }
 
     @Test
+    void theSignerIsNamedByTheInfoRouteTheDashboardAndTheReloadLog() throws Exception {
+        Path first = Checkpoints.publish(dir, "actor_seed0.onnx", "model_2026-04-01.onnx", 1);
+        sign(first, KEY);
+        String signer = "key sha256:" + ModelSigner.load(KEY).keyHint();
+        try (TestServer s = TestServer.start(dir, enforce())) {
+            assertThat(predictPath(s)).isEqualTo(first.toString());
+            assertThat(TestServer.json(s.get("/sac/model/info")).path("signer").asText()).isEqualTo(signer);
+
+            JsonNode events = TestServer.json(s.get("/sac/model/events"));
+            assertThat(events.toString()).as("the reload log says who signed what it loaded").contains("signed by " + signer);
+
+            try (DashboardStreamTest.EventReader stream = new DashboardStreamTest.EventReader(s, "")) {
+                assertThat(stream.next().raw()).as("the dashboard's stream carries the signer it shows").contains(signer);
+            }
+            assertThat(s.get("/ui/").body()).contains("signed by").contains("f-signer");
+        }
+    }
+
+    @Test
     void enforceWithoutTrustedKeysStopsStartUp() {
         assertThatThrownBy(() -> ConfigLoader.load(Map.<Setting, String>of(),
                 Map.of("HOTSERVE_MODEL_DIR", dir.toString(), "HOTSERVE_SIGNATURES", "enforce"), dir))

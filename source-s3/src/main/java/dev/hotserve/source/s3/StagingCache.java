@@ -14,7 +14,10 @@ import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.FileSystems;
+import java.nio.file.attribute.FileAttribute;
 import java.nio.file.attribute.FileTime;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
@@ -85,7 +88,9 @@ final class StagingCache {
     Path prepare(String fileName) throws SourceException {
         Path part = dir.resolve("." + fileName + PART);
         try {
-            Files.createDirectories(dir);
+            // The engine loads the staged bytes where they lie, after they were hashed: a folder this
+            // source makes is its own (rwx------), so nobody else can replace them in between.
+            Files.createDirectories(dir, ownerOnly());
         } catch (IOException e) {
             throw new SourceException("cannot prepare the cache folder " + dir + ": " + describe(e), e);
         }
@@ -252,6 +257,13 @@ final class StagingCache {
             }
         }
         return HexFormat.of().formatHex(md.digest());
+    }
+
+    private static FileAttribute<?>[] ownerOnly() {
+        if (!FileSystems.getDefault().supportedFileAttributeViews().contains("posix")) {
+            return new FileAttribute<?>[0];
+        }
+        return new FileAttribute<?>[] {PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------"))};
     }
 
     /** The OS's words ("No space left on device") with the exception's kind when there are none. */
