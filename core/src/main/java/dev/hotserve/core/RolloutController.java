@@ -206,6 +206,13 @@ final class RolloutController {
 
     private void promoteLocked(ModelState.Rollout r, String why) {
         Snapshot next = r.candidate();
+        // Written down first: a promotion the state file does not know of would be undone by a
+        // restart, so one that cannot be written (a full disk) is refused and stable serves on.
+        Optional<String> unwritten = writeStable(next.version);
+        if (unwritten.isPresent()) {
+            rejectLocked(r, unwritten.get());
+            return;
+        }
         StateCell.Change promoted = state.promote(r, previous -> policy.guardDuration().isZero() || previous == null ? null
                 : new ModelState.Guard(previous, clock.instant().plus(policy.guardDuration()), new RolloutStats(0), r.stats().stable.errorRate()));
         if (promoted == null) {
@@ -221,7 +228,6 @@ final class RolloutController {
                 "candidate " + next.version.name() + " promoted: " + why
                         + (after.guard() != null ? "; generation " + prev.generation() + " stays loaded for a " + policy.guardDuration().toSeconds() + " s guard" : ""),
                 Duration.ZERO, null));
-        persist(next.version);
     }
 
     private void rejectLocked(ModelState.Rollout r, String why) {
@@ -271,13 +277,19 @@ final class RolloutController {
 
     /** Writes down which version is stable, if a state file is configured; a failed write is logged, the rollout goes on. */
     void persist(ModelVersion stable) {
+        writeStable(stable).ifPresent(why -> LOG.log(System.Logger.Level.WARNING, "model ''{0}'': {1}", name, why));
+    }
+
+    /** Writes down which version is stable, if a state file is configured; empty when done, else why not. */
+    private Optional<String> writeStable(ModelVersion stable) {
         if (stableFile.isEmpty()) {
-            return;
+            return Optional.empty();
         }
         try {
             stableFile.get().write(stable);
+            return Optional.empty();
         } catch (IOException e) {
-            LOG.log(System.Logger.Level.WARNING, "model '" + name + "': cannot write the rollout state file " + stableFile.get().file(), e);
+            return Optional.of("cannot write the rollout state file " + stableFile.get().file() + ": " + e);
         }
     }
 

@@ -58,8 +58,13 @@ final class StableVersionFile {
         o.put("model", model).put("source", source.describe()).put("version", stable.name()).put("ref", stable.source())
                 .put("path", stable.path().toString()).put("sha256", stable.sha256()).put("written_at", clock.instant().toString());
         Path tmp = file.resolveSibling("." + file.getFileName() + ".tmp");
-        Files.write(tmp, json.writerWithDefaultPrettyPrinter().writeValueAsBytes(o));
-        Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        try {
+            Files.write(tmp, json.writerWithDefaultPrettyPrinter().writeValueAsBytes(o));
+            Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (IOException e) {
+            Files.deleteIfExists(tmp); // a write cut short by a full disk leaves nothing behind; the record stays as it was
+            throw e;
+        }
     }
 
     /** What an earlier run wrote down, or why it cannot be restored. */

@@ -13,7 +13,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -112,8 +111,6 @@ class FullDiskTest {
      * (RolloutController.persist) and the promotion goes live.
      */
     @Test
-    @Disabled("needs core fix: RolloutController.persist only logs a failed state-file write; no event, no last_error, and the"
-            + " candidate is promoted although its record could not be written")
     void aFullStateDirectoryIsARecordedFailureAndTheOldVersionKeepsServing() throws Exception {
         try (Tmpfs disk = Tmpfs.mount(work.resolve("state"), "1m")) {
             Path dir = Files.createDirectories(work.resolve("models"));
