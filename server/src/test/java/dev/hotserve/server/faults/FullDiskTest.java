@@ -86,8 +86,10 @@ class FullDiskTest {
 
                 Trainer.publish(dir, "model_01.onnx", BYTES[1], 1, Trainer.Write.RENAME);
                 whole.add(Load.pair("model_01", Trainer.sha256(BYTES[1])));
-                // Promoted in memory; its record could not be written (today: a warning in the log).
-                await().atMost(Duration.ofMinutes(1)).until(() -> server.info("sac").path("version").asText().equals("model_01"));
+                // Its record cannot be written, so it is not promoted: refused, and the old version serves on.
+                await().atMost(Duration.ofMinutes(1)).until(() -> ServerProcess.json(server.get("/sac/model/events")).toString()
+                        .contains("No space left on device"));
+                assertThat(server.info("sac").path("version").asText()).isEqualTo("model_00");
                 assertThat(stateRecord(disk.dir()).path("version").asText()).as("the old record, whole").isEqualTo("model_00");
 
                 Files.delete(filler);
@@ -107,8 +109,8 @@ class FullDiskTest {
 
     /**
      * What a state write on a full disk must be: a recorded failure (an event and the info route's
-     * last error name it), and the old version keeps serving. Today the core only logs a warning
-     * (RolloutController.persist) and the promotion goes live.
+     * last error name it), and the old version keeps serving (the promotion is refused, since a
+     * restart would undo a promotion the state file does not know of).
      */
     @Test
     void aFullStateDirectoryIsARecordedFailureAndTheOldVersionKeepsServing() throws Exception {
