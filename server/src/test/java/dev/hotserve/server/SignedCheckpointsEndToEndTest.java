@@ -93,6 +93,8 @@ class SignedCheckpointsEndToEndTest {
         try (TestServer s = TestServer.start(dir, enforce())) {
             assertThat(predictPath(s)).isEqualTo(first.toString());
             assertThat(TestServer.json(s.get("/sac/model/info")).path("signer").asText()).isEqualTo(signer);
+            assertThat(TestServer.json(s.get("/v2/models/sac")).path("parameters").path("signer").asText())
+                    .as("the OIP model metadata names the signer too").isEqualTo(signer);
 
             JsonNode events = TestServer.json(s.get("/sac/model/events"));
             assertThat(events.toString()).as("the reload log says who signed what it loaded").contains("signed by " + signer);

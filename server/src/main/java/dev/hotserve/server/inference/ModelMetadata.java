@@ -18,7 +18,8 @@ import java.util.Optional;
  *
  * @param version the version it describes (REST names it in the response headers)
  * @param parameters beyond the protocol's fields: the version's sha256 and generation (so a script
- *     can check that a fleet converged) and the batching and rollout settings
+ *     can check that a fleet converged), the signer when a signature was verified, and the
+ *     batching and rollout settings
  */
 public record ModelMetadata(String name, ModelVersion version, List<String> versions, String platform, List<TensorSpec> inputs,
         List<TensorSpec> outputs, Map<String, String> parameters) {
@@ -61,6 +62,7 @@ public record ModelMetadata(String name, ModelVersion version, List<String> vers
         Map<String, String> p = new LinkedHashMap<>();
         p.put("sha256", v.sha256());
         p.put("generation", Long.toString(v.generation()));
+        v.signer().ifPresent(who -> p.put("signer", who)); // only a verified signature names one
         p.put("max_batch_size", Integer.toString(m.batching().enabled() ? m.batching().maxBatchSize() : 0));
         p.put("max_queue_delay_ms", Double.toString(m.batching().maxQueueDelay().toNanos() / 1e6));
         p.put("adaptive_queue_delay", Boolean.toString(m.batching().adaptiveDelay()));
