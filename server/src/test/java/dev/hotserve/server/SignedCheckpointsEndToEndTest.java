@@ -107,6 +107,33 @@ class SignedCheckpointsEndToEndTest {
     }
 
     @Test
+    void aRollbackToAnOlderSignedVersionWorksAndOneWhoseSignatureIsGoneIsRefused() throws Exception {
+        Path first = Checkpoints.publish(dir, "actor_seed0.onnx", "model_2026-04-01.onnx", 1);
+        sign(first, KEY);
+        Path second = Checkpoints.publish(dir, "actor_seed1.onnx", "model_2026-04-02.onnx", 2);
+        sign(second, KEY);
+        try (TestServer s = TestServer.start(dir, enforce())) {
+            assertThat(predictPath(s)).isEqualTo(second.toString());
+            Path third = Checkpoints.publish(dir, "actor_seed2.onnx", "model_2026-04-03.onnx", 3);
+            sign(third, KEY);
+            assertThat(predictPath(s)).isEqualTo(third.toString());
+
+            var rolled = s.post("/sac/model/rollback", "{\"generation\":1}");
+            assertThat(rolled.statusCode()).as(rolled.body()).isEqualTo(200);
+            JsonNode info = TestServer.json(rolled);
+            assertThat(info.get("path").asText()).isEqualTo(second.toString());
+            assertThat(info.path("signer").asText()).as("verified again on the way back").startsWith("key sha256:");
+            assertThat(predictPath(s)).isEqualTo(second.toString());
+
+            Files.delete(third.resolveSibling(third.getFileName() + ".sig"));
+            var refused = s.post("/sac/model/rollback", "{\"generation\":2}");
+            assertThat(refused.statusCode()).as("an unsigned rollback target is refused").isGreaterThanOrEqualTo(400);
+            assertThat(refused.body()).contains("signature");
+            assertThat(predictPath(s)).as("what served keeps serving").isEqualTo(second.toString());
+        }
+    }
+
+    @Test
     void enforceWithoutTrustedKeysStopsStartUp() {
         assertThatThrownBy(() -> ConfigLoader.load(Map.<Setting, String>of(),
                 Map.of("HOTSERVE_MODEL_DIR", dir.toString(), "HOTSERVE_SIGNATURES", "enforce"), dir))
