@@ -9,12 +9,14 @@ import dev.hotserve.server.HotserveServer;
 import dev.hotserve.server.config.ConfigException;
 import dev.hotserve.server.config.ConfigLoader;
 import dev.hotserve.server.config.Setting;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -111,10 +113,16 @@ class WebRoutesMatchServerTest {
         }
     }
 
-    record Exchange(String method, String path, String body) {
+    /** @param chunked sent without a Content-Length, so the server finds out the size only as it reads */
+    record Exchange(String method, String path, String body, boolean chunked) {
+        Exchange(String method, String path, String body) {
+            this(method, path, body, false);
+        }
+
         @Override
         public String toString() {
-            return method + " " + path + (body == null ? "" : " " + (body.length() > 60 ? body.substring(0, 60) + "..." : body));
+            return method + " " + path + (body == null ? "" : " " + (body.length() > 60 ? body.substring(0, 60) + "... ("
+                    + body.length() + " bytes" + (chunked ? ", chunked" : "") + ")" : body));
         }
     }
 
@@ -142,6 +150,9 @@ class WebRoutesMatchServerTest {
                 new Exchange("POST", "/sac/predict", "{\"state\":[NaN" + ",0.0".repeat(27) + "]}"),
                 new Exchange("POST", "/sac/predict", "{\"deterministic\":true}"),
                 new Exchange("POST", "/sac/predict/batch", tooManyRows.toString()),
+                // over the 8 MiB body limit, declared and found out while reading
+                new Exchange("POST", "/sac/predict", "{\"state\":[" + "0,".repeat(4_500_000) + "0]}"),
+                new Exchange("POST", "/sac/predict", "{\"state\":[" + "0,".repeat(4_500_000) + "0]}", true),
                 new Exchange("POST", "/nope/predict", "{\"state\":" + state + "}"),
                 new Exchange("GET", "/nope/health", null),
                 new Exchange("GET", "/sac/predict", null),
@@ -209,6 +220,10 @@ class WebRoutesMatchServerTest {
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + e.path())).timeout(Duration.ofSeconds(60));
         if (e.body() == null) {
             b.method(e.method(), HttpRequest.BodyPublishers.noBody());
+        } else if (e.chunked()) {
+            byte[] bytes = e.body().getBytes(StandardCharsets.UTF_8);
+            b.method(e.method(), HttpRequest.BodyPublishers.ofInputStream(() -> new ByteArrayInputStream(bytes)))
+                    .header("Content-Type", "application/json");
         } else {
             b.method(e.method(), HttpRequest.BodyPublishers.ofString(e.body())).header("Content-Type", "application/json");
         }
