@@ -11,7 +11,6 @@ import io.helidon.http.HeaderNames;
 import io.helidon.webserver.http.Handler;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
-import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -39,9 +38,9 @@ final class Endpoint implements Handler {
     /** What every endpoint shares. */
     record Shared(Access access, ErrorMapper errors, ServerMetrics metrics, Gate gate) {}
 
-    static final HeaderName GENERATION = HeaderNames.create("X-Model-Generation");
-    static final HeaderName PATH = HeaderNames.create("X-Model-Path");
-    static final HeaderName VERSION = HeaderNames.create("X-Model-Version");
+    static final HeaderName GENERATION = HeaderNames.create(ModelHeaders.GENERATION);
+    static final HeaderName PATH = HeaderNames.create(ModelHeaders.PATH);
+    static final HeaderName VERSION = HeaderNames.create(ModelHeaders.VERSION);
 
     private final Function<ServerRequest, String> model;
     private final String route;
@@ -144,35 +143,9 @@ final class Endpoint implements Handler {
     private VersionHeaders headers(ModelVersion v) {
         VersionHeaders h = last;
         if (h.version() != v) {
-            h = new VersionHeaders(v, headerSafe(v.path().toString()), headerSafe(Versions.name(v)));
+            h = new VersionHeaders(v, ModelHeaders.headerSafe(v.path().toString()), ModelHeaders.headerSafe(Versions.name(v)));
             last = h;
         }
         return h;
-    }
-
-    /**
-     * A header value must be visible ASCII: other characters of a path (and '%') are sent
-     * percent-encoded as UTF-8, so a client can always decode it; the JSON body has the path as is.
-     */
-    static String headerSafe(String value) {
-        boolean plain = true;
-        for (int i = 0; i < value.length() && plain; i++) {
-            char c = value.charAt(i);
-            plain = c >= 0x20 && c < 0x7f && c != '%';
-        }
-        if (plain) {
-            return value;
-        }
-        StringBuilder b = new StringBuilder(value.length() + 16);
-        for (byte x : value.getBytes(StandardCharsets.UTF_8)) {
-            int c = x & 0xff;
-            if (c >= 0x20 && c < 0x7f && c != '%') {
-                b.append((char) c);
-            } else {
-                b.append('%').append(Character.toUpperCase(Character.forDigit(c >> 4, 16)))
-                        .append(Character.toUpperCase(Character.forDigit(c & 0xf, 16)));
-            }
-        }
-        return b.toString();
     }
 }

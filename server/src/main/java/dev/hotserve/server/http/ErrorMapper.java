@@ -7,11 +7,10 @@ import dev.hotserve.server.codec.JsonKit;
 import dev.hotserve.server.inference.AccessDeniedException;
 import dev.hotserve.server.inference.FailedOnVersion;
 import dev.hotserve.server.inference.Failure;
-import io.helidon.http.RequestException;
-import io.helidon.webserver.CloseConnectionException;
 import java.io.UncheckedIOException;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Predicate;
 
 /**
  * Where exceptions become HTTP responses. The sorting itself is {@link Failure#of}, shared with
@@ -19,14 +18,15 @@ import java.util.Optional;
  *
  * <ul>
  *   <li>{@link HttpError}: its own status (400 malformed JSON, 404 no route, 405, 413 body, ...)
- *   <li>{@link UncheckedIOException}, Helidon's {@link RequestException}, {@link CloseConnectionException}: 400, the
- *       request could not be read (client gone mid-body, broken chunking); logged without a stack trace
+ *   <li>{@link UncheckedIOException}, and the web server's own exceptions of the kind (Helidon's, for the standalone
+ *       server): 400, the request could not be read (client gone mid-body, broken chunking); logged without a stack trace
  *   <li>401 answers carry a {@code WWW-Authenticate} challenge; a full batch queue's 503 a {@code Retry-After}
  *   <li>a failure while a version was leased ({@link FailedOnVersion}) names that version in the headers; a
  *       {@link NonFiniteOutputException} names the version on trial that answered it
  * </ul>
  * The body is {@code {"detail": ...}} on the native routes and {@code {"error": ...}} on the Open
- * Inference Protocol's.
+ * Inference Protocol's. Nothing here depends on a web server, so an application's own
+ * ({@link RestApi}) answers failures as the standalone server does.
  */
 public final class ErrorMapper {
 
@@ -47,9 +47,12 @@ public final class ErrorMapper {
     }
 
     private final JsonKit json;
+    private final Predicate<Throwable> unreadable;
 
-    public ErrorMapper(JsonKit json) {
+    /** @param unreadable which of the web server's own exceptions mean that the request could not be read */
+    public ErrorMapper(JsonKit json, Predicate<Throwable> unreadable) {
         this.json = json;
+        this.unreadable = unreadable;
     }
 
     /** A failure's HTTP status: the same sorting as gRPC's ({@code grpc.GrpcStatus}), HTTP's codes. */
@@ -78,10 +81,7 @@ public final class ErrorMapper {
             case UncheckedIOException e -> {
                 return unreadable(where, e, style);
             }
-            case RequestException e -> {
-                return unreadable(where, e, style);
-            }
-            case CloseConnectionException e -> {
+            case Exception e when unreadable.test(e) -> {
                 return unreadable(where, e, style);
             }
             default -> {

@@ -1,6 +1,7 @@
 package dev.hotserve.server.http;
 
 import dev.hotserve.core.ModelVersion;
+import dev.hotserve.server.config.Setting;
 import java.util.Map;
 import java.util.Optional;
 
@@ -40,6 +41,11 @@ public final class HttpError extends RuntimeException {
 
     public static HttpError tooLarge(String detail) {
         return new HttpError(413, detail, Map.of(), null);
+    }
+
+    /** A request body over its limit, {@code size} saying how large it was (or is declared to be). */
+    static HttpError bodyTooLarge(long limit, Setting setting, String size) {
+        return tooLarge("request body is " + size + "; the limit is " + limit + " bytes (" + setting.env() + ")");
     }
 
     public static HttpError unavailable(String detail) {

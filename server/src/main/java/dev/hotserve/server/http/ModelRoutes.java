@@ -22,7 +22,6 @@ import dev.hotserve.server.inference.InferResult;
 import dev.hotserve.server.inference.ModelRegistry;
 import dev.hotserve.server.inference.ServedModel;
 import dev.hotserve.server.inference.UnencodableOutputException;
-import io.helidon.webserver.http.ServerRequest;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -35,9 +34,6 @@ import java.util.Optional;
  * come from the one version that ran.
  */
 final class ModelRoutes {
-
-    /** During a canary the same key always lands on the same version. */
-    static final io.helidon.http.HeaderName ROUTING_KEY = io.helidon.http.HeaderNames.create("X-Routing-Key");
 
     private final ModelRegistry registry;
     private final Dispatcher dispatcher;
@@ -55,21 +51,17 @@ final class ModelRoutes {
         this.limits = dispatcher.limits();
     }
 
-    static String model(ServerRequest req) {
-        return ModelPath.model(req);
-    }
-
     /** 200 whether or not a model is loaded: the body says which ({@code "loaded"}). Never loads. */
-    Reply health(ServerRequest req) {
-        try (ServedModel.Use use = registry.use(model(req))) {
+    Reply health(RouteRequest req) {
+        try (ServedModel.Use use = registry.use(req.model())) {
             ModelVersion v = use.model().current().orElse(null);
             return Reply.json(200, status.health(use.model().name(), v), v);
         }
     }
 
     /** Runs the freshness check first, so info names the file a predict would use now. */
-    Reply info(ServerRequest req) {
-        try (ServedModel.Use use = registry.use(model(req))) {
+    Reply info(RouteRequest req) {
+        try (ServedModel.Use use = registry.use(req.model())) {
             String detail = null;
             try {
                 // Taken only for its freshness check (and load); the status below reads what serves after it.
@@ -81,10 +73,10 @@ final class ModelRoutes {
         }
     }
 
-    Reply predict(ServerRequest req) {
-        byte[] body = RequestBody.read(req, limits);
-        return dispatcher.infer(model(req), Optional.empty(), routingKey(req), lease -> {
-            int width = rowWidth(lease, model(req));
+    Reply predict(RouteRequest req) {
+        byte[] body = req.body();
+        return dispatcher.infer(req.model(), Optional.empty(), req.routingKey(), lease -> {
+            int width = rowWidth(lease, req.model());
             PredictRequest p = codec.parsePredict(body, width);
             return InferRequest.actions(Tensor.rows(lease.signature().inputName(), p.state(), 1, width), p.deterministic(), p.seed());
         }, r -> {
@@ -93,10 +85,10 @@ final class ModelRoutes {
         });
     }
 
-    Reply predictBatch(ServerRequest req) {
-        byte[] body = RequestBody.read(req, limits);
-        return dispatcher.infer(model(req), Optional.empty(), routingKey(req), lease -> {
-            int width = rowWidth(lease, model(req));
+    Reply predictBatch(RouteRequest req) {
+        byte[] body = req.body();
+        return dispatcher.infer(req.model(), Optional.empty(), req.routingKey(), lease -> {
+            int width = rowWidth(lease, req.model());
             BatchRequest b = codec.parseBatch(body, width, limits.maxBatchRows());
             return InferRequest.actions(Tensor.rows(lease.signature().inputName(), b.rows(), b.rowCount(), width), b.deterministic(),
                     b.seed());
@@ -118,9 +110,9 @@ final class ModelRoutes {
         return lease.stateDim();
     }
 
-    Reply benchmark(ServerRequest req) {
-        BenchmarkRequest b = admin.parseBenchmark(RequestBody.read(req, limits), limits);
-        try (ServedModel.Use use = registry.use(model(req)); Lease lease = use.model().acquire()) {
+    Reply benchmark(RouteRequest req) {
+        BenchmarkRequest b = admin.parseBenchmark(req.body(), limits);
+        try (ServedModel.Use use = registry.use(req.model()); Lease lease = use.model().acquire()) {
             rowWidth(lease, use.served().name());
             List<BenchmarkResult> results = new ArrayList<>(b.batchSizes().length);
             for (int size : b.batchSizes()) {
@@ -130,54 +122,50 @@ final class ModelRoutes {
         }
     }
 
-    Reply reload(ServerRequest req) {
-        try (ServedModel.Use use = registry.use(model(req))) {
+    Reply reload(RouteRequest req) {
+        try (ServedModel.Use use = registry.use(req.model())) {
             use.model().reload();
             return infoReply(use.model(), use.model().status(), null);
         }
     }
 
-    Reply rollback(ServerRequest req) {
-        long generation = admin.parseRollback(RequestBody.read(req, limits));
-        try (ServedModel.Use use = registry.use(model(req))) {
+    Reply rollback(RouteRequest req) {
+        long generation = admin.parseRollback(req.body());
+        try (ServedModel.Use use = registry.use(req.model())) {
             HotModel model = use.model();
             model.rollback(generation); // an unknown generation: UnknownGenerationException, 404
             return infoReply(model, model.status(), null);
         }
     }
 
-    private static Optional<String> routingKey(ServerRequest req) {
-        return req.headers().first(ROUTING_KEY);
-    }
-
-    Reply promote(ServerRequest req) {
-        try (ServedModel.Use use = registry.use(model(req))) {
+    Reply promote(RouteRequest req) {
+        try (ServedModel.Use use = registry.use(req.model())) {
             use.model().promote();
             return infoReply(use.model(), use.model().status(), null);
         }
     }
 
-    Reply reject(ServerRequest req) {
-        try (ServedModel.Use use = registry.use(model(req))) {
+    Reply reject(RouteRequest req) {
+        try (ServedModel.Use use = registry.use(req.model())) {
             use.model().reject();
             return infoReply(use.model(), use.model().status(), null);
         }
     }
 
-    Reply unpin(ServerRequest req) {
-        try (ServedModel.Use use = registry.use(model(req))) {
+    Reply unpin(RouteRequest req) {
+        try (ServedModel.Use use = registry.use(req.model())) {
             return infoReply(use.model(), use.model().unpin(), "no model is loaded yet");
         }
     }
 
-    Reply history(ServerRequest req) {
-        try (ServedModel.Use use = registry.use(model(req))) {
+    Reply history(RouteRequest req) {
+        try (ServedModel.Use use = registry.use(req.model())) {
             return Reply.json(200, status.history(use.model().history()), use.model().current().orElse(null));
         }
     }
 
-    Reply events(ServerRequest req) {
-        try (ServedModel.Use use = registry.use(model(req))) {
+    Reply events(RouteRequest req) {
+        try (ServedModel.Use use = registry.use(req.model())) {
             return Reply.json(200, status.events(use.model().events()), use.model().current().orElse(null));
         }
     }

@@ -18,9 +18,6 @@ import dev.hotserve.server.inference.ServedModel;
 import dev.hotserve.server.inference.ServerIdentity;
 import dev.hotserve.server.inference.UnknownModelException;
 import dev.hotserve.server.inference.Versions;
-import io.helidon.http.HeaderName;
-import io.helidon.http.HeaderNames;
-import io.helidon.webserver.http.ServerRequest;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -37,7 +34,6 @@ final class OipRoutes {
 
     /** Only the extensions that work. */
     static final List<String> EXTENSIONS = List.of("binary_tensor_data", "model_repository");
-    private static final HeaderName INFERENCE_HEADER_LENGTH = HeaderNames.create(OipBinary.HEADER_LENGTH);
 
     private final Dispatcher dispatcher;
     private final ModelRegistry registry;
@@ -60,37 +56,29 @@ final class OipRoutes {
         this.configFromClients = configFromClients;
     }
 
-    static Optional<String> version(ServerRequest req) {
-        if (ModelPath.matched(req)) {
-            return Optional.empty();
-        }
-        var params = req.path().pathParameters();
-        return params.contains("version") ? Optional.of(params.get("version")) : Optional.empty();
-    }
-
-    Reply live(ServerRequest req) {
+    Reply live(RouteRequest req) {
         return Reply.json(200, json.ready("live", true, null), null);
     }
 
     /** 200 when every served model has a loaded version, else 503. */
-    Reply ready(ServerRequest req) {
+    Reply ready(RouteRequest req) {
         boolean ready = registry.ready();
         return Reply.json(ready ? 200 : 503, json.ready("ready", ready, null), null);
     }
 
-    Reply serverMetadata(ServerRequest req) {
+    Reply serverMetadata(RouteRequest req) {
         return Reply.json(200, json.serverMetadata(ServerIdentity.NAME, ServerIdentity.VERSION, EXTENSIONS), null);
     }
 
-    Reply modelMetadata(ServerRequest req) {
-        ModelMetadata m = ModelMetadata.of(registry, ModelRoutes.model(req), version(req));
+    Reply modelMetadata(RouteRequest req) {
+        ModelMetadata m = ModelMetadata.of(registry, req.model(), req.version());
         return Reply.json(200, json.modelMetadata(m), m.version());
     }
 
     /** 200 when the model serves the version asked for; 404 for an unknown model or version; 503 with none loaded. */
-    Reply modelReady(ServerRequest req) {
-        Optional<String> version = version(req);
-        try (ServedModel.Use use = registry.use(ModelRoutes.model(req))) {
+    Reply modelReady(RouteRequest req) {
+        Optional<String> version = req.version();
+        try (ServedModel.Use use = registry.use(req.model())) {
             ModelVersion v = use.model().current().orElse(null);
             if (v == null) {
                 throw HttpError.unavailable("model '" + use.served().name() + "' has no loaded version yet");
@@ -100,14 +88,14 @@ final class OipRoutes {
         }
     }
 
-    Reply infer(ServerRequest req) {
-        byte[] body = RequestBody.read(req, dispatcher.limits());
-        Optional<String> headerLength = req.headers().first(INFERENCE_HEADER_LENGTH);
+    Reply infer(RouteRequest req) {
+        byte[] body = req.body();
+        Optional<String> headerLength = req.inferenceHeaderLength();
         int jsonLength = OipBinary.headerLength(headerLength, body.length);
         if (headerLength.isPresent() && jsonLength == 0) {
             // Triton's raw binary request: no JSON, so no routing key either; the input is the leased version's one input.
             // Its answer is JSON: nothing asked for binary outputs.
-            return dispatcher.infer(ModelRoutes.model(req), version(req), Optional.empty(),
+            return dispatcher.infer(req.model(), req.version(), Optional.empty(),
                     lease -> InferRequest.of(OipBinary.rawInput(lease.signature().inputs(), body, dispatcher::elements)),
                     r -> answer(r, Optional.empty(), output -> false));
         }
@@ -115,7 +103,7 @@ final class OipRoutes {
         // model's signature happen in the dispatcher, on the version that answers.
         OipJsonReader.InferBody parsed = reader.parseInfer(body, jsonLength, dispatcher);
         InferRequest request = parsed.request();
-        return dispatcher.infer(ModelRoutes.model(req), version(req), request.routingKey(), lease -> request,
+        return dispatcher.infer(req.model(), req.version(), request.routingKey(), lease -> request,
                 r -> answer(r, request.id(), parsed::binary));
     }
 
@@ -128,8 +116,8 @@ final class OipRoutes {
                 Map.of(OipBinary.HEADER_LENGTH, Integer.toString(e.jsonLength())));
     }
 
-    Reply repositoryIndex(ServerRequest req) {
-        RequestBody.read(req, dispatcher.limits()); // {"ready": ...} filters nothing here: every model is listed
+    Reply repositoryIndex(RouteRequest req) {
+        req.body(); // {"ready": ...} filters nothing here: every model is listed
         List<OipJsonWriter.IndexEntry> entries = new ArrayList<>();
         for (ServedModel m : registry.all()) {
             ModelVersion v = m.model().current().orElse(null);
@@ -145,12 +133,12 @@ final class OipRoutes {
     }
 
     /** Adds or replaces the model with the config entry of the body; without one, rebuilds it from its current config. */
-    Reply repositoryLoad(ServerRequest req) {
-        String name = ModelRoutes.model(req);
+    Reply repositoryLoad(RouteRequest req) {
+        String name = req.model();
         if (!ModelName.isValid(name)) {
             throw HttpError.badRequest(ModelName.refusal(name)); // before the body is read or any path is built from it
         }
-        Optional<String> configJson = reader.parseLoadConfig(RequestBody.readLoadRequest(req, dispatcher.limits()));
+        Optional<String> configJson = reader.parseLoadConfig(req.loadBody());
         ModelConfig config;
         if (configJson.isPresent()) {
             if (!configFromClients) {
@@ -164,7 +152,7 @@ final class OipRoutes {
                 throw HttpError.badRequest(e.getMessage());
             }
         } else {
-            config = registry.find(name).map(ServedModel::config).orElseThrow(() -> HttpError.badRequest("model '" + name
+            config = registry.find(name).flatMap(ServedModel::config).orElseThrow(() -> HttpError.badRequest("model '" + name
                     + "' is not served, so its config must be given: {\"parameters\": {\"config\": \"{\\\"dir\\\": \\\"...\\\"}\"}}"));
         }
         ServedModel m = registry.load(config);
@@ -172,8 +160,8 @@ final class OipRoutes {
         return Reply.json(200, json.emptyObject(), v);
     }
 
-    Reply repositoryUnload(ServerRequest req) {
-        String name = ModelRoutes.model(req);
+    Reply repositoryUnload(RouteRequest req) {
+        String name = req.model();
         if (registry.find(name).isEmpty()) {
             throw new UnknownModelException(name, registry.names());
         }

@@ -40,7 +40,7 @@ final class RequestBody {
         // A compressed body is held to the limit on the wire too; its decoded bytes are counted below as they come.
         if (declared.isPresent() && declared.getAsLong() > limit) {
             drain(req);
-            throw tooLarge(limit, setting, declared.getAsLong() + " bytes");
+            throw HttpError.bodyTooLarge(limit, setting, declared.getAsLong() + " bytes");
         }
         if (!req.content().hasEntity()) {
             return new byte[0];
@@ -61,7 +61,7 @@ final class RequestBody {
                         if (!encoded) {
                             drainRest(in);
                         }
-                        throw tooLarge(limit, setting, encoded ? "more than " + limit + " bytes once decoded (Content-Encoding "
+                        throw HttpError.bodyTooLarge(limit, setting, encoded ? "more than " + limit + " bytes once decoded (Content-Encoding "
                                 + req.headers().first(HeaderNames.CONTENT_ENCODING).orElse("") + ")" : "more than " + limit + " bytes");
                     }
                     buf = Arrays.copyOf(buf, (int) Math.min(limit + 1, (long) buf.length * 2));
@@ -78,7 +78,7 @@ final class RequestBody {
                 }
             }
             if (n > limit) {
-                throw tooLarge(limit, setting, n + " bytes");
+                throw HttpError.bodyTooLarge(limit, setting, n + " bytes");
             }
             return n == buf.length ? buf : Arrays.copyOf(buf, n);
         } catch (IOException e) {
@@ -93,10 +93,6 @@ final class RequestBody {
             throw HttpError.badRequest("the request body is not well framed (" + e.getClass().getSimpleName() + ": "
                     + (why.length() > 200 ? why.substring(0, 200) + "..." : why) + ")");
         }
-    }
-
-    private static HttpError tooLarge(long limit, Setting setting, String size) {
-        return HttpError.tooLarge("request body is " + size + "; the limit is " + limit + " bytes (" + setting.env() + ")");
     }
 
     /**

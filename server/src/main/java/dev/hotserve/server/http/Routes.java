@@ -2,6 +2,7 @@ package dev.hotserve.server.http;
 
 import dev.hotserve.server.codec.JsonKit;
 import dev.hotserve.server.config.AuthConfig;
+import dev.hotserve.server.config.Limits;
 import dev.hotserve.server.http.ErrorMapper.Style;
 import dev.hotserve.server.inference.Access;
 import dev.hotserve.server.inference.Dispatcher;
@@ -45,17 +46,16 @@ public final class Routes {
 
     private record Known(Pattern path, String template, TreeSet<String> methods) {}
 
-    private final ModelRoutes models;
-    private final OipRoutes oip;
+    private final RouteTable table;
 
     public Routes(AuthConfig auth, Dispatcher dispatcher, ServerMetrics metrics, Path workDir) {
         this.metrics = metrics;
         this.dispatcher = dispatcher;
         this.registry = dispatcher.registry();
         this.workDir = workDir;
-        this.shared = new Endpoint.Shared(new Access(auth), new ErrorMapper(json), metrics, gate);
-        this.models = new ModelRoutes(dispatcher, json);
-        this.oip = new OipRoutes(dispatcher, json, workDir, auth.apiKey().isPresent() || auth.adminKey().isPresent());
+        this.shared = new Endpoint.Shared(new Access(auth), new ErrorMapper(json, Routes::unreadable), metrics, gate);
+        this.table = new RouteTable(new ModelRoutes(dispatcher, json),
+                new OipRoutes(dispatcher, json, workDir, auth.apiKey().isPresent() || auth.adminKey().isPresent()));
     }
 
     /**
@@ -66,45 +66,19 @@ public final class Routes {
      * template matching and parameter maps, 4 samples per 1,000 requests).
      */
     public void registerInference(HttpRouting.Builder routing) {
-        ModelRoutes r = models;
-        add(routing, Method.POST, "/{model}/predict", Access.Level.USER, Style.DETAIL, this::modelLabel, r::predict);
-        add(routing, Method.POST, "/{model}/predict/batch", Access.Level.USER, Style.DETAIL, this::modelLabel, r::predictBatch);
-        for (String base : List.of("/v2/models/{model}", "/v2/models/{model}/versions/{version}")) {
-            add(routing, Method.POST, base + "/infer", Access.Level.USER, Style.ERROR, this::modelLabel, oip::infer);
+        for (RouteTable.Route route : table.inference()) {
+            add(routing, route);
         }
     }
 
     /** Every other route, and the catch-all last; after {@link #registerInference} and the dashboard's. */
     public void register(HttpRouting.Builder routing) {
         Function<ServerRequest, String> server = req -> SERVER;
-        add(routing, Method.GET, "/v2/health/live", Access.Level.PUBLIC, Style.ERROR, server, oip::live);
-        add(routing, Method.GET, "/v2/health/ready", Access.Level.PUBLIC, Style.ERROR, server, oip::ready);
-        add(routing, Method.GET, "/v2", Access.Level.USER, Style.ERROR, server, oip::serverMetadata);
-        add(routing, Method.GET, "/v2/", Access.Level.USER, Style.ERROR, server, oip::serverMetadata); // the OIP document's own form
-        add(routing, Method.POST, "/v2/repository/index", Access.Level.ADMIN, Style.ERROR, server, oip::repositoryIndex);
-        add(routing, Method.POST, "/v2/repository/models/{model}/load", Access.Level.ADMIN, Style.ERROR, server, oip::repositoryLoad);
-        add(routing, Method.POST, "/v2/repository/models/{model}/unload", Access.Level.ADMIN, Style.ERROR, server, oip::repositoryUnload);
-        for (String base : List.of("/v2/models/{model}", "/v2/models/{model}/versions/{version}")) {
-            add(routing, Method.GET, base, Access.Level.USER, Style.ERROR, this::modelLabel, oip::modelMetadata);
-            add(routing, Method.GET, base + "/ready", Access.Level.USER, Style.ERROR, this::modelLabel, oip::modelReady);
+        for (RouteTable.Route route : table.others()) {
+            add(routing, route);
         }
-
         add(routing, Method.GET, "/metrics", Access.Level.USER, Style.DETAIL, server, req -> new Reply(200, ServerMetrics.CONTENT_TYPE,
                 metrics.scrape().getBytes(StandardCharsets.UTF_8), Optional.empty(), Map.of()));
-
-        ModelRoutes r = models;
-        String base = "/{model}";
-        add(routing, Method.GET, base + "/health", Access.Level.PUBLIC, Style.DETAIL, this::modelLabel, r::health);
-        add(routing, Method.GET, base + "/model/info", Access.Level.USER, Style.DETAIL, this::modelLabel, r::info);
-        add(routing, Method.GET, base + "/model/history", Access.Level.USER, Style.DETAIL, this::modelLabel, r::history);
-        add(routing, Method.GET, base + "/model/events", Access.Level.USER, Style.DETAIL, this::modelLabel, r::events);
-        add(routing, Method.POST, base + "/benchmark", Access.Level.ADMIN, Style.DETAIL, this::modelLabel, r::benchmark);
-        add(routing, Method.POST, base + "/model/reload", Access.Level.ADMIN, Style.DETAIL, this::modelLabel, r::reload);
-        add(routing, Method.POST, base + "/model/rollback", Access.Level.ADMIN, Style.DETAIL, this::modelLabel, r::rollback);
-        add(routing, Method.POST, base + "/model/unpin", Access.Level.ADMIN, Style.DETAIL, this::modelLabel, r::unpin);
-        add(routing, Method.POST, base + "/model/promote", Access.Level.ADMIN, Style.DETAIL, this::modelLabel, r::promote);
-        add(routing, Method.POST, base + "/model/reject", Access.Level.ADMIN, Style.DETAIL, this::modelLabel, r::reject);
-
         routing.any(Endpoint.fallback(server, shared, this::unmatched));
     }
 
@@ -132,9 +106,21 @@ public final class Routes {
         return name != null && registry.find(name).isPresent() ? name : UNKNOWN;
     }
 
+    /** Helidon's own ways of saying the request could not be read (client gone mid-body, broken chunking): a 400. */
+    public static boolean unreadable(Throwable t) {
+        return HelidonRequest.unreadable(t);
+    }
+
     /** Admission of every route: {@code HotserveServer.stop()} closes it to drain. */
     public Gate gate() {
         return gate;
+    }
+
+    private void add(HttpRouting.Builder routing, RouteTable.Route route) {
+        Function<ServerRequest, String> label = route.byModel() ? this::modelLabel : req -> SERVER;
+        Limits limits = dispatcher.limits();
+        add(routing, Method.create(route.method()), route.template(), route.level(), route.style(), label,
+                req -> route.action().handle(new HelidonRequest(req, limits)));
     }
 
     private void add(HttpRouting.Builder routing, Method method, String template, Access.Level level, Style style,

@@ -23,7 +23,7 @@ import java.util.OptionalInt;
  * Builds a {@link HotModel} from a model's configuration, with the server's metrics listening,
  * and takes it down again. Owns the temporary directory of the bundled demo model.
  */
-public final class ModelFactory implements AutoCloseable {
+public final class ModelFactory implements ModelRegistry.Owner, AutoCloseable {
 
     private static final System.Logger LOG = System.getLogger(ModelFactory.class.getName());
     public static final String DEMO_RESOURCE = "/dev/hotserve/server/demo/model_demo.onnx";
@@ -39,6 +39,7 @@ public final class ModelFactory implements AutoCloseable {
     }
 
     /** Builds the model; its first load happens here. Never fails for a missing or broken checkpoint. */
+    @Override
     public HotModel create(ModelConfig m) {
         HotModelBuilder b = HotModel.builder()
                 .name(m.name())
@@ -92,6 +93,7 @@ public final class ModelFactory implements AutoCloseable {
     }
 
     /** Closes the model (its last lease closes the engine) and drops its meters. */
+    @Override
     public void release(HotModel model) {
         try {
             model.close();

@@ -4,6 +4,7 @@ import dev.hotserve.core.HotModel;
 import dev.hotserve.server.config.ModelConfig;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
@@ -29,14 +30,60 @@ public final class ModelRegistry implements AutoCloseable {
 
     private final ConcurrentHashMap<String, ServedModel> models = new ConcurrentHashMap<>();
     private final Set<String> loading = ConcurrentHashMap.newKeySet();
-    private final ModelFactory factory;
+    private final Owner factory;
     private final Duration drainGrace;
     private final Object changes = new Object();
     private final List<Runnable> listeners = new CopyOnWriteArrayList<>();
 
-    public ModelRegistry(ModelFactory factory, Duration drainGrace) {
+    /** Who builds the models of a registry from their configuration, and closes them: the server's {@link ModelFactory}. */
+    public interface Owner {
+        /** Builds the model; its first load happens here. */
+        HotModel create(ModelConfig config);
+
+        /** Closes a model the registry no longer serves. */
+        void release(HotModel model);
+
+        /** The registry is closed; every model was released before. */
+        void close();
+    }
+
+    /** The owner of models built and closed elsewhere: it builds none, and closes none. */
+    private static final Owner ELSEWHERE = new Owner() {
+        @Override
+        public HotModel create(ModelConfig config) {
+            throw new UnsupportedOperationException("model '" + config.name() + "': this registry serves models built elsewhere; it loads none");
+        }
+
+        @Override
+        public void release(HotModel model) {
+            // Its builder closes it.
+        }
+
+        @Override
+        public void close() {
+            // Nothing of its own to close.
+        }
+    };
+
+    public ModelRegistry(Owner factory, Duration drainGrace) {
         this.factory = factory;
         this.drainGrace = drainGrace;
+    }
+
+    /**
+     * A registry that serves models built and closed by someone else (an application's beans,
+     * closed with its context), each under its own name. It never loads, replaces or closes one.
+     *
+     * @throws IllegalArgumentException when two models have the same name
+     */
+    public static ModelRegistry of(Collection<HotModel> models) {
+        ModelRegistry registry = new ModelRegistry(ELSEWHERE, Duration.ZERO);
+        for (HotModel m : models) {
+            if (registry.models.putIfAbsent(m.name(), new ServedModel(null, m)) != null) {
+                throw new IllegalArgumentException("two models are named '" + m.name() + "'");
+            }
+        }
+        return registry;
     }
 
     /** Admits a request into the named model; close the use when done. */

@@ -4,6 +4,7 @@ import dev.hotserve.core.HotModel;
 import dev.hotserve.core.ModelVersion;
 import dev.hotserve.server.config.ModelConfig;
 import java.time.Duration;
+import java.util.Optional;
 
 /**
  * One model as the server serves it: its configuration, its {@link HotModel}, the admission of
@@ -12,6 +13,7 @@ import java.time.Duration;
  */
 public final class ServedModel {
 
+    /** Null for a model built elsewhere (an application's bean): the server did not configure it. */
     private final ModelConfig config;
     private final HotModel model;
     private final Gate gate = new Gate();
@@ -29,8 +31,9 @@ public final class ServedModel {
         return model.name();
     }
 
-    public ModelConfig config() {
-        return config;
+    /** The configuration the server built the model from; empty for a model built elsewhere. */
+    public Optional<ModelConfig> config() {
+        return Optional.ofNullable(config);
     }
 
     public HotModel model() {

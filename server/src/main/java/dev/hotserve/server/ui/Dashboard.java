@@ -8,6 +8,7 @@ import dev.hotserve.server.config.ServerConfig;
 import dev.hotserve.server.http.ErrorMapper;
 import dev.hotserve.server.http.HttpError;
 import dev.hotserve.server.http.Reply;
+import dev.hotserve.server.http.Routes;
 import dev.hotserve.server.inference.Access;
 import dev.hotserve.server.inference.AccessDeniedException;
 import dev.hotserve.server.inference.ModelRegistry;
@@ -77,7 +78,7 @@ public final class Dashboard implements AutoCloseable {
         JsonKit kit = new JsonKit();
         this.hub = new EventHub(limits.maxEventStreams(), limits.maxEventStreamsPerClient(), STREAM_QUEUE);
         this.access = new Access(auth);
-        this.errors = new ErrorMapper(kit);
+        this.errors = new ErrorMapper(kit, Routes::unreadable);
         this.files = new StaticFiles(auth.apiKey().isPresent() ? "api" : auth.adminKey().isPresent() ? "admin" : "none");
         this.feed = new DashboardFeed(hub, new DashboardJson(kit), metrics, models, clock, scheduler);
     }

@@ -11,9 +11,9 @@ class HeaderSafeTest {
 
     @Test
     void nonAsciiAndPercentArePercentEncodedAndDecodeBack() {
-        assertThat(Endpoint.headerSafe("/m/model 1.onnx")).isEqualTo("/m/model 1.onnx");
+        assertThat(ModelHeaders.headerSafe("/m/model 1.onnx")).isEqualTo("/m/model 1.onnx");
         String odd = "/m/modèle_100%.onnx";
-        String safe = Endpoint.headerSafe(odd);
+        String safe = ModelHeaders.headerSafe(odd);
         assertThat(safe).isEqualTo("/m/mod%C3%A8le_100%25.onnx");
         assertThat(URLDecoder.decode(safe.replace("+", "%2B"), StandardCharsets.UTF_8)).isEqualTo(odd);
     }

@@ -36,6 +36,12 @@ public class HotserveProperties implements Validator {
      */
     private Path stateDir;
 
+    private final Web web = new Web();
+
+    public Web getWeb() {
+        return web;
+    }
+
     public Map<String, Model> getModels() {
         return models;
     }
@@ -267,6 +273,26 @@ public class HotserveProperties implements Validator {
 
         public Rollout getRollout() {
             return rollout;
+        }
+    }
+
+    /** {@code hotserve.web.*}: the models' REST routes in the application's own web server. */
+    public static class Web {
+
+        /**
+         * Serve the models' native routes (/<model>/predict, /<model>/health, ...) and the Open
+         * Inference Protocol's (/v2/...) from the application's Spring MVC, with the standalone
+         * server's bodies and status codes. Needs hotserve-server on the class path (the starter
+         * brings it). The admin routes (reload, rollback, promote) are not served: call the bean.
+         */
+        private boolean enabled;
+
+        public boolean isEnabled() {
+            return enabled;
+        }
+
+        public void setEnabled(boolean enabled) {
+            this.enabled = enabled;
         }
     }
 
