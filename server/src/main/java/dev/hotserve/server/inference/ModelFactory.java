@@ -49,6 +49,7 @@ public final class ModelFactory implements AutoCloseable {
                 .watch(true)
                 .followUpOnLoader(true)
                 .optimizeAfterSwap(true)
+                .warmLoads(m.warmLoads())
                 .batching(m.batching())
                 .rollout(m.rollout())
                 .batchObserver(metrics.batchObserver(m.name()))
