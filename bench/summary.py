@@ -10,6 +10,7 @@ no script ever edits another benchmark's row or the text around the table.
 BENCH_PAGES_DIR and BENCH_SUMMARY_FILE, when set, put the pages and the summary elsewhere.
 """
 import os
+import re
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -25,9 +26,10 @@ def cell(text):
     return " ".join(str(text).split()).replace("|", "\\|")
 
 
-def set_row(page, title, figure, goal, verdict, run, benchmarks=BENCHMARKS):
-    link = f"](bench/results/{page}.md)"
-    row = "| " + " | ".join(cell(x) for x in (f"[{title}](bench/results/{page}.md)", figure, goal, verdict, run)) + " |"
+def set_row(page, title, figure, goal, verdict, run, benchmarks=BENCHMARKS, anchor=""):
+    """ANCHOR (a heading's id on the page) gives a block of a page (summary.replace_block) a row of its own."""
+    link = f"](bench/results/{page}.md{'#' + anchor if anchor else ''})"
+    row = "| " + " | ".join(cell(x) for x in (f"[{title}" + link, figure, goal, verdict, run)) + " |"
     try:
         with open(benchmarks, encoding="utf-8") as f:
             lines = f.read().split("\n")
@@ -61,11 +63,46 @@ def findings(key):
     return text[text.index(a) + len(a):text.index(b)].strip() if a in text and b in text else None
 
 
+KEPT = re.compile(r"<!-- kept: ([\w-]+) -->\n.*?<!-- /kept: \1 -->\n", re.S)
+
+
 def write_page(page, text, results=RESULTS):
-    """Writes (replaces) bench/results/PAGE.md."""
+    """Writes (replaces) bench/results/PAGE.md, keeping the blocks other scripts own in it.
+
+    A block between "<!-- kept: NAME -->" and "<!-- /kept: NAME -->" lines belongs to another
+    script (bench/pickup writes one into pickup.md): a page written without it keeps the old one,
+    right after its title; replace_block() is how its owner rewrites it.
+    """
     os.makedirs(results, exist_ok=True)
-    with open(os.path.join(results, f"{page}.md"), "w", encoding="utf-8") as f:
-        f.write(text.rstrip("\n") + "\n")
+    path = os.path.join(results, f"{page}.md")
+    text = text.rstrip("\n") + "\n"
+    try:
+        with open(path, encoding="utf-8") as f:
+            old = f.read()
+    except OSError:
+        old = ""
+    for block in KEPT.finditer(old):
+        if f"<!-- kept: {block.group(1)} -->" not in text:
+            title, _, rest = text.partition("\n\n")
+            text = title + "\n\n" + block.group(0) + "\n" + rest
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(text)
+
+
+def replace_block(page, name, body, results=RESULTS):
+    """Puts BODY as the block NAME of bench/results/PAGE.md (after the title when it has none yet)."""
+    path = os.path.join(results, f"{page}.md")
+    with open(path, encoding="utf-8") as f:
+        text = f.read()
+    block = f"<!-- kept: {name} -->\n" + body.rstrip("\n") + f"\n<!-- /kept: {name} -->\n"
+    found = [b for b in KEPT.finditer(text) if b.group(1) == name]
+    if found:
+        text = text[:found[0].start()] + block + text[found[0].end():]
+    else:
+        title, _, rest = text.partition("\n\n")
+        text = title + "\n\n" + block + "\n" + rest
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(text)
 
 
 if __name__ == "__main__":

@@ -20,7 +20,8 @@ import java.util.OptionalInt;
  * tells a whole file from a prefix, the sha256 of the bytes, the engine's load (session creation,
  * graph optimisation when on, its warm-up run), the smoke run on a zero batch of 2 rows, and the
  * close of the model it replaces. Loads are spaced by {@code --pause-ms} as they are in the pickup
- * trials (caches go cold between them). Prints one JSON object: p50 and p90 per step, ms.
+ * trials (caches go cold between them). Prints one JSON object: p50 and p90 per step, ms; with
+ * {@code --each true} also every load's steps, on stderr.
  */
 public final class LoadBreakdown {
 
@@ -33,6 +34,7 @@ public final class LoadBreakdown {
         int warm = args.getInt("warm", 10);
         long pauseMs = args.getLong("pause-ms", 300);
         boolean optimize = Boolean.parseBoolean(args.get("optimize", "true"));
+        boolean each = Boolean.parseBoolean(args.get("each", "false"));
         Engines engines = Engines.discover();
         LoadOptions options = new LoadOptions(optimize, 1, OptionalInt.empty());
         long size = Files.size(file);
@@ -64,6 +66,11 @@ public final class LoadBreakdown {
             previous.close();
             long t5 = System.nanoTime();
             previous = model;
+            if (each) {
+                // One line per load, warm-up included: what the first loads after the first cost.
+                System.err.printf(Locale.ROOT, "load %d: format %.3f sha256 %.3f engine %.3f smoke %.3f close %.3f ms%n", i + 1,
+                        (t1 - t0) / 1e6, (t2 - t1) / 1e6, (t3 - t2) / 1e6, (t4 - t3) / 1e6, (t5 - t4) / 1e6);
+            }
             if (i >= warm) {
                 rows.add(new double[] {(t1 - t0) / 1e6, (t2 - t1) / 1e6, (t3 - t2) / 1e6, (t4 - t3) / 1e6, (t5 - t4) / 1e6});
             }

@@ -77,6 +77,7 @@ public final class HotModel implements AutoCloseable {
         }
         // Listeners given to the builder hear the first load too, which happens here, before polling starts.
         refreshQuietly();
+        path.warmLoads().start(b.warmLoads);
         Duration every = b.pollInterval != null && !b.pollInterval.isZero() ? b.pollInterval
                 : source.remote() ? HotModelBuilder.REMOTE_POLL_INTERVAL : null;
         this.poller = every == null ? null : new Poller(name, every, b.scheduler != null ? b.scheduler : runtime.scheduler(),

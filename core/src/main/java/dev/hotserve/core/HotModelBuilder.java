@@ -58,6 +58,7 @@ public final class HotModelBuilder {
     boolean watch;
     boolean followUpOnLoader;
     boolean optimizeAfterSwap;
+    int warmLoads;
     IntSupplier requestsInFlight;
     final List<CheckpointFormat> formats = new ArrayList<>(CheckpointFormat.builtIn());
 
@@ -269,6 +270,19 @@ public final class HotModelBuilder {
      */
     public HotModelBuilder optimizeAfterSwap(boolean on) {
         this.optimizeAfterSwap = on;
+        return this;
+    }
+
+    /**
+     * After the first load, loads the serving checkpoint {@code times} times more in the background
+     * and throws those models away ({@link WarmLoads}): the first pickup, hours later, then runs
+     * code the JIT has compiled, as every later one does. 0 (the default) is off.
+     */
+    public HotModelBuilder warmLoads(int times) {
+        if (times < 0) {
+            throw new IllegalArgumentException("warm loads must not be negative, was " + times);
+        }
+        this.warmLoads = times;
         return this;
     }
 

@@ -12,10 +12,10 @@ import java.util.function.IntSupplier;
  * The parts of one model's reload path, made and wired once (see docs/architecture.md, "The
  * stages of a reload"): the {@link StateCell} and its lock, the log, the rollout, and the stages
  * a checkpoint goes through — {@link Reloader} (single flight), {@link Pickup} (stage, load,
- * confirm), {@link Swap} (the state it enters), {@link Reoptimiser} — and the {@link AdminOps}.
+ * confirm), {@link Swap} (the state it enters), {@link Reoptimiser} — the {@link AdminOps} and the {@link WarmLoads}.
  */
 record ReloadPath(StateCell state, VersionLog log, Reloader reloader, AdminOps admin, RolloutController rollout,
-        RolloutObserver observer, CanaryRouting routing, Swap swap) {
+        RolloutObserver observer, CanaryRouting routing, Swap swap, WarmLoads warmLoads) {
 
     static ReloadPath assemble(HotModelBuilder b, HotserveRuntime runtime, CheckpointSource source) {
         String name = b.name;
@@ -47,6 +47,7 @@ record ReloadPath(StateCell state, VersionLog log, Reloader reloader, AdminOps a
         Reloader reloader = new Reloader(name, state, lock, source, pickup, swap, reoptimiser, rollout,
                 new Reloader.Settings(b.mode, b.clock, b.sleeper, background, optimizeAfterSwap));
         AdminOps admin = new AdminOps(name, state, lock, source, localFiles, reloader, swap, rollout, log, b.clock);
-        return new ReloadPath(state, log, reloader, admin, rollout, new RolloutObserver(state, rollout), new CanaryRouting(b.rollout), swap);
+        return new ReloadPath(state, log, reloader, admin, rollout, new RolloutObserver(state, rollout), new CanaryRouting(b.rollout), swap,
+                new WarmLoads(name, state, localFiles, loading, background));
     }
 }

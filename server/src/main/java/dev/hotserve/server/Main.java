@@ -16,7 +16,7 @@ import picocli.CommandLine.Command;
 /** {@code hotserve serve [flags]}: the command line. Flags override environment variables, which override the config file. */
 @Command(name = "hotserve", mixinStandardHelpOptions = true, version = "hotserve 0.1.0",
         description = "Serves ONNX and TorchScript models over HTTP and hot-reloads newer checkpoints.",
-        subcommands = {Main.Serve.class, SigningCommands.Sign.class, SigningCommands.Verify.class})
+        subcommands = {Main.Serve.class, SigningCommands.Sign.class, SigningCommands.Verify.class, StartupTraining.class})
 public final class Main implements Runnable {
 
     @CommandLine.Spec

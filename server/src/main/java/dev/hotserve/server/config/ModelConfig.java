@@ -62,6 +62,11 @@ public record ModelConfig(String name, ModelSource source, ModelValues values, R
         return values.find(Setting.SETTLE_WINDOW, Duration.class);
     }
 
+    /** Loads of the serving checkpoint, thrown away, after the first load (the core's {@code warmLoads}). */
+    public int warmLoads() {
+        return values.get(Setting.WARM_LOADS, Integer.class);
+    }
+
     /** Refuse checkpoints of another input width; empty: any. */
     public OptionalInt stateDim() {
         return values.find(Setting.STATE_DIM, Integer.class).map(OptionalInt::of).orElseGet(OptionalInt::empty);

@@ -54,6 +54,9 @@ public enum Setting {
     THREADS("HOTSERVE_THREADS", "--threads", "threads", Scope.MODEL, integer(1, 1024), "1", null, "intra-op threads per model"),
     SETTLE_WINDOW("HOTSERVE_SETTLE_WINDOW", "--settle-window", "settle_window", Scope.MODEL, Parsers.DURATION_VALUE, null, "DURATION",
             "a fresh file in no known format must stay unchanged this long before it loads; unset: the core's 50ms"),
+    WARM_LOADS("HOTSERVE_WARM_LOADS", "--warm-loads", "warm_loads", Scope.MODEL, integer(0, 1000), "16", null,
+            "after the first load, load the serving checkpoint this many times more in the background and discard them, "
+                    + "so the first pickup hours later runs compiled code; 0 = off"),
     STATE_DIM("HOTSERVE_STATE_DIM", "--state-dim", "state_dim", Scope.MODEL, integer(1, 1_000_000), null, null,
             "refuse checkpoints of another input width"),
     MAX_BATCH_SIZE("HOTSERVE_MAX_BATCH_SIZE", "--max-batch-size", "max_batch_size", Scope.MODEL, integer(0, 1_000_000), "0", null,

@@ -50,6 +50,7 @@ public final class ModelFactory implements ModelRegistry.Owner, AutoCloseable {
                 .watch(true)
                 .followUpOnLoader(true)
                 .optimizeAfterSwap(true)
+                .warmLoads(m.warmLoads())
                 .batching(m.batching())
                 .rollout(m.rollout())
                 .batchObserver(metrics.batchObserver(m.name()))
