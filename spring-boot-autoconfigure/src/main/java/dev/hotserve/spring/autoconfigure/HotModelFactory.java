@@ -47,6 +47,7 @@ public class HotModelFactory {
                 .watch(true)
                 .followUpOnLoader(true)
                 .optimizeAfterSwap(true)
+                .warmLoads(m.getWarmLoads())
                 .glob(m.getGlob())
                 .batching(Batching.of(m.getMaxBatchSize(), m.getMaxQueueDelay()).withAdaptiveDelay(m.isAdaptiveQueueDelay()))
                 .rollout(rollout(name, m))

@@ -95,6 +95,9 @@ public class HotserveProperties implements Validator {
         /** Intra-op threads per loaded model. */
         private int threads = 1;
 
+        /** After the first load, loads of the serving checkpoint in the background, thrown away, so the first pickup hours later runs compiled code; 0: none. */
+        private int warmLoads = 16;
+
         /** How long a file in no known format must stay unchanged before it loads; default 50ms. */
         private Duration settleWindow;
 
@@ -181,6 +184,14 @@ public class HotserveProperties implements Validator {
 
         public void setPollInterval(Duration pollInterval) {
             this.pollInterval = pollInterval;
+        }
+
+        public int getWarmLoads() {
+            return warmLoads;
+        }
+
+        public void setWarmLoads(int warmLoads) {
+            this.warmLoads = warmLoads;
         }
 
         public int getThreads() {

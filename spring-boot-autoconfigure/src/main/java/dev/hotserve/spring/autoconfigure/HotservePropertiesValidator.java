@@ -72,6 +72,9 @@ final class HotservePropertiesValidator {
         if (m.getThreads() < 1 || m.getThreads() > 1024) {
             errors.rejectValue(at + ".threads", "hotserve.range", "must be an integer 1-1024");
         }
+        if (m.getWarmLoads() < 0 || m.getWarmLoads() > 1000) {
+            errors.rejectValue(at + ".warm-loads", "hotserve.range", "must be an integer 0-1000");
+        }
         if (m.getStateDim() != null && m.getStateDim() < 1) {
             errors.rejectValue(at + ".state-dim", "hotserve.range", "must be a positive integer (or unset: any width)");
         }

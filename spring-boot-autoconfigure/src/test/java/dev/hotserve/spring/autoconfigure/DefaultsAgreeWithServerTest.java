@@ -51,6 +51,7 @@ class DefaultsAgreeWithServerTest {
         agree(server, "HOTSERVE_RELOAD_MODE", ReloadMode.class, spring.getReloadMode());
         agree(server, "HOTSERVE_POLL_INTERVAL", Duration.class, spring.getPollInterval());
         agree(server, "HOTSERVE_THREADS", Integer.class, spring.getThreads());
+        agree(server, "HOTSERVE_WARM_LOADS", Integer.class, spring.getWarmLoads());
         agree(server, "HOTSERVE_MAX_BATCH_SIZE", Integer.class, spring.getMaxBatchSize());
         agree(server, "HOTSERVE_MAX_QUEUE_DELAY", Duration.class, spring.getMaxQueueDelay());
         agree(server, "HOTSERVE_ADAPTIVE_QUEUE_DELAY", Boolean.class, spring.isAdaptiveQueueDelay());
