@@ -79,6 +79,9 @@ text = [
     "",
     "- latencies, in trial order (ms): " + "; ".join(f"{n}: " + ", ".join(f"{x:.2f}" for x in t["latencies_ms"]) for n, t in probe.items()),
 ]
+analysis = summary.findings("nightly")
+if analysis:
+    text += ["", analysis]
 out = "\n".join(text)
 print(out)
 if PUBLISH:
