@@ -100,7 +100,9 @@ public final class Batcher {
      */
     public float[][] run(float[] input, int rows) {
         if (rows >= settings.maxBatchSize()) {
-            float[][] out = engine.run(input, rows); // too big to share a call: runs alone
+            long t0 = nanoTime.getAsLong();
+            float[][] out = engine.run(input, rows); // too big to share a call: runs alone, nothing stacked or split
+            observer.executed(1, rows, 0, 0, nanoTime.getAsLong() - t0, 0);
             observer.batched(1, rows, 0);
             return out;
         }
@@ -153,14 +155,23 @@ public final class Batcher {
             return;
         }
         queued.addAndGet(-batch.size());
-        long oldest = nanoTime.getAsLong() - batch.get(0).queuedAt;
+        long taken = nanoTime.getAsLong();
+        long oldest = taken - batch.get(0).queuedAt;
         try {
-            float[][] out = runBatch(batch, rows);
+            long queuedNanos = 0;
+            for (Request b : batch) {
+                queuedNanos += taken - b.queuedAt;
+            }
+            float[] input = stack(batch, rows);
+            long stacked = nanoTime.getAsLong();
+            float[][] out = runBatch(input, rows);
+            long ran = nanoTime.getAsLong();
             int offset = 0;
             for (Request b : batch) {
                 b.outputs = slice(out, offset, b.rows);
                 offset += b.rows;
             }
+            observer.executed(batch.size(), rows, queuedNanos, stacked - taken, ran - stacked, nanoTime.getAsLong() - ran);
         } catch (RuntimeException e) {
             for (Request b : batch) {
                 b.error = e;
@@ -193,18 +204,20 @@ public final class Batcher {
         }
     }
 
-    private float[][] runBatch(List<Request> batch, int rows) {
-        float[] input;
+    private float[] stack(List<Request> batch, int rows) {
         if (batch.size() == 1) {
-            input = batch.get(0).input;
-        } else {
-            input = new float[rows * inputWidth];
-            int at = 0;
-            for (Request b : batch) {
-                System.arraycopy(b.input, 0, input, at, b.input.length);
-                at += b.input.length;
-            }
+            return batch.get(0).input;
         }
+        float[] input = new float[rows * inputWidth];
+        int at = 0;
+        for (Request b : batch) {
+            System.arraycopy(b.input, 0, input, at, b.input.length);
+            at += b.input.length;
+        }
+        return input;
+    }
+
+    private float[][] runBatch(float[] input, int rows) {
         float[][] out = engine.run(input, rows);
         if (out.length != outputWidths.length) {
             throw new InferenceException("the engine gave " + out.length + " outputs for a batch, the model declares " + outputWidths.length);

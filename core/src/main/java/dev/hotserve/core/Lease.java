@@ -94,6 +94,14 @@ public final class Lease implements AutoCloseable {
         return snapshot.version.actionDim();
     }
 
+    /**
+     * Whether this version's engine calls go through its batcher (dynamic batching is on and the
+     * model takes rows): then requests may share a call, and the batcher's observer is told about each.
+     */
+    public boolean batched() {
+        return snapshot.batcher != null;
+    }
+
     /** The deterministic action for one state. */
     public float[] predict(float[] state) {
         return predict(state, true, null);

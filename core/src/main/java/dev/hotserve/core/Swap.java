@@ -147,15 +147,16 @@ final class Swap {
 
     private Snapshot snapshot(ModelVersion v, CheckpointRef ref, CheckpointLoading.Ok ok) {
         openModels.incrementAndGet();
-        return new Snapshot(v, ref, ok.model(), ok.head(), batcherFor(ok), openModels::decrementAndGet);
+        return new Snapshot(v, ref, ok.model(), ok.head(), batcherFor(v, ok), openModels::decrementAndGet);
     }
 
-    private Batcher batcherFor(CheckpointLoading.Ok ok) {
+    private Batcher batcherFor(ModelVersion v, CheckpointLoading.Ok ok) {
         ModelSignature sig = ok.model().signature();
         if (!batching.enabled() || !sig.isRowModel()) {
             return null; // only rows can be stacked; a model of other tensors runs each request alone
         }
         int[] widths = sig.outputs().stream().mapToInt(TensorSpec::width).toArray();
-        return new Batcher(ok.model()::run, sig.inputWidth(), widths, batching, batchObserver, System::nanoTime, requestsInFlight);
+        return new Batcher(ok.model()::run, sig.inputWidth(), widths, batching, batchObserver.forVersion(v), System::nanoTime,
+                requestsInFlight);
     }
 }

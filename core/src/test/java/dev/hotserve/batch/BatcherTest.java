@@ -169,6 +169,67 @@ class BatcherTest {
         assertThat(observed).containsExactly(new int[] {1, 1});
     }
 
+    /** Each call of a batcher whose observer records {@code executed}: requests, rows, queued, input, infer, output. */
+    final List<long[]> executed = new CopyOnWriteArrayList<>();
+
+    Batcher timed(int maxBatch) {
+        BatchObserver observer = new BatchObserver() {
+            @Override
+            public void batched(int requests, int rows, long oldestWaitNanos) {
+                observed.add(new int[] {requests, rows});
+            }
+
+            @Override
+            public void executed(int requests, int rows, long queuedNanos, long inputNanos, long inferNanos, long outputNanos) {
+                executed.add(new long[] {requests, rows, queuedNanos, inputNanos, inferNanos, outputNanos});
+            }
+        };
+        return new Batcher((in, rows) -> engine.run(in, rows), WIDTH, new int[] {1, 2}, new Batching(maxBatch, Duration.ZERO, 10), observer,
+                ticks::incrementAndGet, () -> 1);
+    }
+
+    @Test
+    void theObserverIsToldWhereASuccessfulCallsTimeWentAndNothingOfAFailedOne() {
+        holdFirst = false;
+        Batcher b = timed(8);
+        b.run(rows(1, 2), 2);
+        // The clock ticks once per reading: queued at 1, taken at 2, stacked at 3, ran at 4, split at 5.
+        assertThat(executed).containsExactly(new long[] {1, 2, 1, 1, 1, 1});
+        executed.clear();
+        b.run(rows(2, 8), 8); // as big as a batch: runs alone, nothing queued, stacked or split
+        assertThat(executed).containsExactly(new long[] {1, 8, 0, 0, 1, 0});
+        executed.clear();
+        engine = (in, rows) -> {
+            throw new InferenceException("engine down");
+        };
+        assertThatThrownBy(() -> b.run(rows(3, 1), 1)).hasMessageContaining("engine down");
+        assertThat(executed).isEmpty();
+        assertThat(observed).hasSize(3); // the metrics hear of every call, the failed one too
+    }
+
+    @Test
+    void requestsThatShareACallAreToldAsOneExecutionWithTheirWaitsSummed() throws Exception {
+        Batcher b = timed(8);
+        Future<?> first = callers.submit(() -> b.run(rows(0, 1), 1)); // holds the engine
+        await().atMost(Duration.ofSeconds(20)).until(() -> callSizes.size() == 1);
+        List<Future<?>> rest = new ArrayList<>();
+        for (int i = 1; i <= 3; i++) {
+            int seed = i;
+            rest.add(callers.submit(() -> b.run(rows(seed, 1), 1)));
+        }
+        await().atMost(Duration.ofSeconds(20)).until(() -> b.queueDepth() == 3);
+        release.countDown();
+        first.get(20, TimeUnit.SECONDS);
+        for (Future<?> f : rest) {
+            f.get(20, TimeUnit.SECONDS);
+        }
+        assertThat(executed).hasSize(2);
+        long[] shared = executed.get(1);
+        assertThat(shared[0]).isEqualTo(3);
+        assertThat(shared[1]).isEqualTo(3);
+        assertThat(shared[2]).as("three waits summed, each at least one tick").isGreaterThanOrEqualTo(3);
+    }
+
     /** A ten-minute queue delay, adaptive: time is a counter here, so a leader that waited would wait for good. */
     Batcher adaptive(int maxBatch, java.util.function.IntSupplier inFlight) {
         return new Batcher((in, rows) -> engine.run(in, rows), WIDTH, new int[] {1, 2},
