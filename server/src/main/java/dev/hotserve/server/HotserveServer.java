@@ -16,6 +16,7 @@ import dev.hotserve.server.inference.Dispatcher;
 import dev.hotserve.server.inference.Gate;
 import dev.hotserve.server.inference.ModelFactory;
 import dev.hotserve.server.inference.ModelRegistry;
+import dev.hotserve.server.inference.Repository;
 import dev.hotserve.server.inference.ServedModel;
 import dev.hotserve.server.metrics.ServerMetrics;
 import dev.hotserve.server.openapi.OpenApiDocument;
@@ -86,7 +87,10 @@ public final class HotserveServer implements AutoCloseable {
                 registry.load(m);
             }
             Dispatcher dispatcher = new Dispatcher(registry, config.limits());
-            Routes routes = new Routes(config.auth(), dispatcher, metrics, Path.of("").toAbsolutePath());
+            // A load's config entry names where to load from: only once a key keeps anonymous clients from naming one.
+            Repository repository = new Repository(registry, Path.of("").toAbsolutePath(),
+                    config.auth().apiKey().isPresent() || config.auth().adminKey().isPresent());
+            Routes routes = new Routes(config.auth(), dispatcher, repository, metrics);
             // The dashboard follows the registry: models loaded or unloaded at run time appear and go.
             dashboard = Dashboard.start(config, metrics, registry);
             Dashboard ui = dashboard;

@@ -63,7 +63,8 @@ class OipRestTest {
             JsonNode j = TestServer.json(s.get("/v2"));
             assertThat(j.get("name").asText()).isEqualTo("hotserve");
             assertThat(j.get("version").asText()).isNotEmpty();
-            assertThat(j.get("extensions")).extracting(JsonNode::asText).containsExactly("binary_tensor_data", "model_repository");
+            assertThat(j.get("extensions")).extracting(JsonNode::asText)
+                    .containsExactly("binary_tensor_data", "model_repository", "statistics", "model_configuration");
         }
     }
 

@@ -5,21 +5,18 @@ import dev.hotserve.server.codec.JsonKit;
 import dev.hotserve.server.codec.OipBinary;
 import dev.hotserve.server.codec.OipJsonReader;
 import dev.hotserve.server.codec.OipJsonWriter;
-import dev.hotserve.server.config.ConfigException;
-import dev.hotserve.server.config.ConfigLoader;
-import dev.hotserve.server.config.ModelName;
-import dev.hotserve.server.config.ModelConfig;
+import dev.hotserve.server.codec.TritonJson;
 import dev.hotserve.server.inference.Dispatcher;
 import dev.hotserve.server.inference.InferRequest;
 import dev.hotserve.server.inference.InferResult;
+import dev.hotserve.server.inference.ModelConfiguration;
 import dev.hotserve.server.inference.ModelMetadata;
 import dev.hotserve.server.inference.ModelRegistry;
+import dev.hotserve.server.inference.Repository;
 import dev.hotserve.server.inference.ServedModel;
 import dev.hotserve.server.inference.ServerIdentity;
-import dev.hotserve.server.inference.UnknownModelException;
+import dev.hotserve.server.inference.Statistics;
 import dev.hotserve.server.inference.Versions;
-import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -27,33 +24,30 @@ import java.util.function.Predicate;
 
 /**
  * The Open Inference Protocol v2 over REST: health, metadata, readiness and inference for
- * every served model, and Triton's model repository extension. Inference goes through the same
- * {@link Dispatcher} as the native routes and gRPC.
+ * every served model, and Triton's model repository, statistics and model-configuration
+ * extensions. Inference goes through the same {@link Dispatcher} as the native routes and gRPC;
+ * the extensions answer from the same {@link Repository}, {@link Statistics} and
+ * {@link ModelConfiguration} as gRPC's.
  */
 final class OipRoutes {
 
-    /** Only the extensions that work. */
-    static final List<String> EXTENSIONS = List.of("binary_tensor_data", "model_repository");
+    /** Only the extensions that work (Triton's names); gRPC's list is its own, without binary tensor data. */
+    static final List<String> EXTENSIONS = List.of("binary_tensor_data", "model_repository", "statistics", "model_configuration");
 
     private final Dispatcher dispatcher;
     private final ModelRegistry registry;
+    private final Repository repository;
     private final OipJsonReader reader;
     private final OipJsonWriter json;
-    private final Path workDir;
-    /**
-     * Whether a load may carry a config entry. An entry names a directory, a file or an S3 prefix
-     * to load from, so with no key set (every route open) no client may name one (SECURITY.md;
-     * TorchServe's ShellTorch fix turned its model API off by default for the same reason).
-     */
-    private final boolean configFromClients;
+    private final TritonJson triton;
 
-    OipRoutes(Dispatcher dispatcher, JsonKit kit, Path workDir, boolean configFromClients) {
+    OipRoutes(Dispatcher dispatcher, JsonKit kit, Repository repository) {
         this.dispatcher = dispatcher;
         this.reader = new OipJsonReader(kit);
         this.json = new OipJsonWriter(kit);
+        this.triton = new TritonJson(kit);
         this.registry = dispatcher.registry();
-        this.workDir = workDir;
-        this.configFromClients = configFromClients;
+        this.repository = repository;
     }
 
     Reply live(RouteRequest req) {
@@ -118,54 +112,39 @@ final class OipRoutes {
 
     Reply repositoryIndex(RouteRequest req) {
         req.body(); // {"ready": ...} filters nothing here: every model is listed
-        List<OipJsonWriter.IndexEntry> entries = new ArrayList<>();
-        for (ServedModel m : registry.all()) {
-            ModelVersion v = m.model().current().orElse(null);
-            if (v != null) {
-                entries.add(new OipJsonWriter.IndexEntry(m.name(), m.text(v).name(), "READY", ""));
-            } else {
-                String reason = m.model().status().lastError().map(f -> "the last load failed: " + f.reason())
-                        .orElse("no checkpoint loaded yet from " + m.model().status().source());
-                entries.add(new OipJsonWriter.IndexEntry(m.name(), null, registry.loading(m.name()) ? "LOADING" : "UNAVAILABLE", reason));
-            }
-        }
+        List<OipJsonWriter.IndexEntry> entries = repository.index().stream()
+                .map(e -> new OipJsonWriter.IndexEntry(e.name(), e.version().orElse(null), e.state().name(), e.reason())).toList();
         return Reply.json(200, json.repositoryIndex(entries), null);
     }
 
     /** Adds or replaces the model with the config entry of the body; without one, rebuilds it from its current config. */
     Reply repositoryLoad(RouteRequest req) {
         String name = req.model();
-        if (!ModelName.isValid(name)) {
-            throw HttpError.badRequest(ModelName.refusal(name)); // before the body is read or any path is built from it
-        }
+        repository.checkName(name); // before the body is read or any path is built from it
         Optional<String> configJson = reader.parseLoadConfig(req.loadBody());
-        ModelConfig config;
-        if (configJson.isPresent()) {
-            if (!configFromClients) {
-                throw HttpError.forbidden("a load with a config entry names a path or a bucket to load from, which no client may do while"
-                        + " every route is open; set HOTSERVE_ADMIN_KEY (then send it as the bearer token), or load the models of"
-                        + " the config file by name with an empty body");
-            }
-            try {
-                config = ConfigLoader.modelEntry(name, configJson.get(), workDir);
-            } catch (ConfigException e) {
-                throw HttpError.badRequest(e.getMessage());
-            }
-        } else {
-            config = registry.find(name).flatMap(ServedModel::config).orElseThrow(() -> HttpError.badRequest("model '" + name
-                    + "' is not served, so its config must be given: {\"parameters\": {\"config\": \"{\\\"dir\\\": \\\"...\\\"}\"}}"));
-        }
-        ServedModel m = registry.load(config);
+        ServedModel m = repository.load(name, configJson);
         ModelVersion v = m.model().current().orElse(null);
         return Reply.json(200, json.emptyObject(), v);
     }
 
     Reply repositoryUnload(RouteRequest req) {
-        String name = req.model();
-        if (registry.find(name).isEmpty()) {
-            throw new UnknownModelException(name, registry.names());
-        }
-        registry.unload(name);
+        repository.unload(req.model());
         return Reply.json(200, json.emptyObject(), null);
+    }
+
+    /** Triton's statistics extension, {@code /v2/models/stats}: every model's loaded versions. */
+    Reply statisticsOfAll(RouteRequest req) {
+        return Reply.json(200, triton.statistics(Statistics.of(registry, Optional.empty(), Optional.empty())), null);
+    }
+
+    /** Triton's statistics extension: one model's loaded versions, or the one version asked for. */
+    Reply statistics(RouteRequest req) {
+        return Reply.json(200, triton.statistics(Statistics.of(registry, Optional.of(req.model()), req.version())), null);
+    }
+
+    /** Triton's model-configuration extension, of the version that answers. */
+    Reply config(RouteRequest req) {
+        ModelConfiguration c = ModelConfiguration.of(registry, req.model(), req.version());
+        return Reply.json(200, triton.config(c), c.version());
     }
 }

@@ -8,6 +8,7 @@ import dev.hotserve.server.http.ErrorMapper.Style;
 import dev.hotserve.server.inference.Access;
 import dev.hotserve.server.inference.Dispatcher;
 import dev.hotserve.server.inference.ModelRegistry;
+import dev.hotserve.server.inference.Repository;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -83,7 +84,8 @@ public final class RestApi {
         // The web server's own failures to read a request surface as IOExceptions, which reading the body maps.
         this.errors = new ErrorMapper(json, t -> false);
         // No client of these routes can load a model, so no config entry is ever read: no working directory to resolve it in.
-        RouteTable table = new RouteTable(new ModelRoutes(dispatcher, json), new OipRoutes(dispatcher, json, Path.of(""), false));
+        RouteTable table = new RouteTable(new ModelRoutes(dispatcher, json),
+                new OipRoutes(dispatcher, json, new Repository(registry, Path.of(""), false)));
         for (RouteTable.Route r : table.all()) {
             if (r.level() != Access.Level.ADMIN) {
                 String regex = Pattern.quote(r.template()).replace("{model}", "\\E([^/]+)\\Q").replace("{version}", "\\E([^/]+)\\Q");

@@ -40,9 +40,14 @@ final class RouteTable {
         others.add(new Route("POST", "/v2/repository/index", Access.Level.ADMIN, Style.ERROR, false, oip::repositoryIndex));
         others.add(new Route("POST", "/v2/repository/models/{model}/load", Access.Level.ADMIN, Style.ERROR, false, oip::repositoryLoad));
         others.add(new Route("POST", "/v2/repository/models/{model}/unload", Access.Level.ADMIN, Style.ERROR, false, oip::repositoryUnload));
+        // Before /v2/models/{model}, which it would match too: routes are tried in order. As in Triton, a model named stats
+        // then has its metadata at /v2/models/stats/versions/latest only; its other routes are its own.
+        others.add(new Route("GET", "/v2/models/stats", Access.Level.USER, Style.ERROR, false, oip::statisticsOfAll));
         for (String base : List.of("/v2/models/{model}", "/v2/models/{model}/versions/{version}")) {
             others.add(new Route("GET", base, Access.Level.USER, Style.ERROR, true, oip::modelMetadata));
             others.add(new Route("GET", base + "/ready", Access.Level.USER, Style.ERROR, true, oip::modelReady));
+            others.add(new Route("GET", base + "/stats", Access.Level.USER, Style.ERROR, true, oip::statistics));
+            others.add(new Route("GET", base + "/config", Access.Level.USER, Style.ERROR, true, oip::config));
         }
 
         String base = "/{model}";

@@ -8,12 +8,12 @@ import dev.hotserve.server.inference.Access;
 import dev.hotserve.server.inference.Dispatcher;
 import dev.hotserve.server.inference.Gate;
 import dev.hotserve.server.inference.ModelRegistry;
+import dev.hotserve.server.inference.Repository;
 import dev.hotserve.server.metrics.ServerMetrics;
 import io.helidon.http.Method;
 import io.helidon.webserver.http.HttpRouting;
 import io.helidon.webserver.http.ServerRequest;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -40,7 +40,6 @@ public final class Routes {
     private final ModelRegistry registry;
     private final Gate gate = Gate.openedLater(); // opened by the server once every listener is bound
     private final Endpoint.Shared shared;
-    private final Path workDir;
     /** route templates as patterns, with their methods, for 405 answers */
     private final List<Known> known = new ArrayList<>();
 
@@ -48,14 +47,13 @@ public final class Routes {
 
     private final RouteTable table;
 
-    public Routes(AuthConfig auth, Dispatcher dispatcher, ServerMetrics metrics, Path workDir) {
+    /** @param repository the model repository's loads and unloads, shared with gRPC */
+    public Routes(AuthConfig auth, Dispatcher dispatcher, Repository repository, ServerMetrics metrics) {
         this.metrics = metrics;
         this.dispatcher = dispatcher;
         this.registry = dispatcher.registry();
-        this.workDir = workDir;
         this.shared = new Endpoint.Shared(new Access(auth), new ErrorMapper(json, Routes::unreadable), metrics, gate);
-        this.table = new RouteTable(new ModelRoutes(dispatcher, json),
-                new OipRoutes(dispatcher, json, workDir, auth.apiKey().isPresent() || auth.adminKey().isPresent()));
+        this.table = new RouteTable(new ModelRoutes(dispatcher, json), new OipRoutes(dispatcher, json, repository));
     }
 
     /**

@@ -22,7 +22,8 @@ import java.util.random.RandomGenerator;
  * end parse its body against that version's signature into an {@link InferRequest}, check the
  * limits and values, run, and hand the {@link InferResult} back to the front end to encode. Auth
  * happens before (each front end reads its own credentials with the same {@code Access}); errors
- * are typed and sorted by {@link Failure}.
+ * are typed and sorted by {@link Failure}. Every request that reached a version is counted in its
+ * model's {@link Statistics}.
  *
  * <p>A failure after the version was leased is wrapped in {@link FailedOnVersion}, so that the
  * error response still names the version that was serving.
@@ -64,16 +65,33 @@ public final class Dispatcher {
     public <T> T infer(String model, Optional<String> version, Optional<String> routingKey, Parser parser, Encoder<T> encoder) {
         try (ServedModel.Use use = registry.use(model); Lease lease = Versions.acquire(use.served(), version, routingKey)) {
             ModelVersion v = lease.version();
+            ServedModel.VersionText text = use.served().text(v);
+            long start = System.nanoTime();
             try {
                 InferRequest req = parser.parse(lease);
-                return encoder.encode(run(use.served(), lease, req));
+                InferResult result = run(use.served(), lease, text, req);
+                long ran = System.nanoTime();
+                T answer = encoder.encode(result);
+                // A batched version's engine calls are counted by its batcher, which alone knows them.
+                text.statistics().succeeded(lease.batched(), rows(req), start, ran, result.engineNanos(), System.nanoTime());
+                return answer;
             } catch (RuntimeException e) {
+                text.statistics().failed(System.nanoTime() - start);
                 throw new FailedOnVersion(e, v);
             }
         }
     }
 
-    private InferResult run(ServedModel model, Lease lease, InferRequest req) {
+    /** A request's batch dimension: its first input's rows (1 for a scalar). */
+    private static long rows(InferRequest req) {
+        if (req.inputs().isEmpty()) {
+            return 1;
+        }
+        Tensor first = req.inputs().get(0);
+        return first.rank() >= 1 ? first.dim(0) : 1;
+    }
+
+    private InferResult run(ServedModel model, Lease lease, ServedModel.VersionText text, InferRequest req) {
         ModelSignature sig = lease.signature();
         PolicyHead head = lease.head();
         boolean policy = ActionOutput.offered(head);
@@ -98,7 +116,6 @@ public final class Dispatcher {
         RandomGenerator rng = req.deterministic() ? null
                 : req.seed().isPresent() ? new SplittableRandom(req.seed().getAsLong()) : ThreadLocalRandom.current();
         ModelVersion v = lease.version();
-        ServedModel.VersionText text = model.text(v);
         long t0 = System.nanoTime();
         if (policy && req.actionOnly() && req.inputs().size() == 1 && sig.isRowModel()) {
             // The native routes' fast path: the engine's float rows and the head, no output tensors.
@@ -108,9 +125,9 @@ public final class Dispatcher {
             }
             int rows = Math.toIntExact(in.dim(0));
             float[] actions = lease.predictBatch(in.floats(), rows, req.deterministic(), rng);
-            double ms = (System.nanoTime() - t0) / 1e6;
+            long engine = System.nanoTime() - t0;
             Tensor action = Tensor.ofFloats(InferRequest.ACTION, new long[] {rows, head.actionDim()}, actions);
-            return new InferResult(model.name(), v, text.name(), text.mtime(), List.of(action), ms);
+            return new InferResult(model.name(), v, text.name(), text.mtime(), List.of(action), engine);
         }
         List<Tensor> outs = lease.run(req.inputs());
         boolean wantAction = policy && (req.outputs().isEmpty() ? ActionOutput.byDefault(head) : req.outputs().contains(InferRequest.ACTION));
@@ -123,7 +140,7 @@ public final class Dispatcher {
             }
             action = Tensor.ofFloats(InferRequest.ACTION, new long[] {rows, head.actionDim()}, head.actions(raw, rows, req.deterministic(), rng));
         }
-        double ms = (System.nanoTime() - t0) / 1e6;
+        long engine = System.nanoTime() - t0;
         List<Tensor> result = new ArrayList<>();
         if (req.outputs().isEmpty()) {
             result.addAll(outs);
@@ -143,7 +160,7 @@ public final class Dispatcher {
                 }
             }
         }
-        return new InferResult(model.name(), v, text.name(), text.mtime(), result, ms);
+        return new InferResult(model.name(), v, text.name(), text.mtime(), result, engine);
     }
 
     /**

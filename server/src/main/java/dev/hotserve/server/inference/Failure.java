@@ -61,6 +61,7 @@ public record Failure(Kind kind, String message, AccessDeniedException.Reason ac
             // The model answered values the front end's encoding cannot carry: its fault, not the caller's, and no bug of ours.
             case UnencodableOutputException x -> new Failure(Kind.INTERNAL, x.getMessage(), null);
             case ServerStoppingException x -> new Failure(Kind.UNAVAILABLE, x.getMessage(), null);
+            case LoadForbiddenException x -> new Failure(Kind.FORBIDDEN, x.getMessage(), null);
             case InferenceException x -> {
                 LOG.log(System.Logger.Level.WARNING, where + ": inference failed", x);
                 yield new Failure(Kind.INTERNAL, "inference failed: " + x.getMessage(), null);

@@ -12,13 +12,18 @@ import java.util.List;
  * @param version the serving version that ran
  * @param versionName its name (file name without extension)
  * @param mtimeText its mtime as ISO-8601 text
- * @param latencyMs time spent in the engine (and the policy head)
+ * @param engineNanos time spent in the engine (and the policy head); with a batcher, waiting for its batch too
  */
 public record InferResult(String model, ModelVersion version, String versionName, String mtimeText, List<Tensor> outputs,
-        double latencyMs) {
+        long engineNanos) {
 
     public InferResult {
         outputs = List.copyOf(outputs);
+    }
+
+    /** {@link #engineNanos} in milliseconds, as the native API reports it. */
+    public double latencyMs() {
+        return engineNanos / 1e6;
     }
 
     /** The output of that name; the request asked for it, so it is there. */

@@ -1,5 +1,6 @@
 package dev.hotserve.server.inference;
 
+import dev.hotserve.batch.BatchObserver;
 import dev.hotserve.core.HotModel;
 import dev.hotserve.core.HotModelBuilder;
 import dev.hotserve.core.HotserveRuntime;
@@ -40,7 +41,7 @@ public final class ModelFactory implements ModelRegistry.Owner, AutoCloseable {
 
     /** Builds the model; its first load happens here. Never fails for a missing or broken checkpoint. */
     @Override
-    public HotModel create(ModelConfig m) {
+    public HotModel create(ModelConfig m, BatchObserver statistics) {
         HotModelBuilder b = HotModel.builder()
                 .name(m.name())
                 .runtime(runtime)
@@ -53,7 +54,7 @@ public final class ModelFactory implements ModelRegistry.Owner, AutoCloseable {
                 .warmLoads(m.warmLoads())
                 .batching(m.batching())
                 .rollout(m.rollout())
-                .batchObserver(metrics.batchObserver(m.name()))
+                .batchObserver(metrics.batchObserver(m.name()).and(statistics))
                 .requestsInFlight(metrics::inFlight)
                 .listener(metrics.reloadListener(m.name()));
         m.settleWindow().ifPresent(b::settleWindow);

@@ -1,8 +1,10 @@
 package dev.hotserve.server.inference;
 
+import dev.hotserve.batch.BatchObserver;
 import dev.hotserve.core.HotModel;
 import dev.hotserve.server.config.ModelConfig;
 import java.time.Duration;
+import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
@@ -37,8 +39,12 @@ public final class ModelRegistry implements AutoCloseable {
 
     /** Who builds the models of a registry from their configuration, and closes them: the server's {@link ModelFactory}. */
     public interface Owner {
-        /** Builds the model; its first load happens here. */
-        HotModel create(ModelConfig config);
+        /**
+         * Builds the model; its first load happens here.
+         *
+         * @param statistics to be told about the model's batched engine calls (its {@link Statistics})
+         */
+        HotModel create(ModelConfig config, BatchObserver statistics);
 
         /** Closes a model the registry no longer serves. */
         void release(HotModel model);
@@ -50,7 +56,7 @@ public final class ModelRegistry implements AutoCloseable {
     /** The owner of models built and closed elsewhere: it builds none, and closes none. */
     private static final Owner ELSEWHERE = new Owner() {
         @Override
-        public HotModel create(ModelConfig config) {
+        public HotModel create(ModelConfig config, BatchObserver statistics) {
             throw new UnsupportedOperationException("model '" + config.name() + "': this registry serves models built elsewhere; it loads none");
         }
 
@@ -79,7 +85,8 @@ public final class ModelRegistry implements AutoCloseable {
     public static ModelRegistry of(Collection<HotModel> models) {
         ModelRegistry registry = new ModelRegistry(ELSEWHERE, Duration.ZERO);
         for (HotModel m : models) {
-            if (registry.models.putIfAbsent(m.name(), new ServedModel(null, m)) != null) {
+            // Its batchers were built without our observer: its batched engine calls are not counted.
+            if (registry.models.putIfAbsent(m.name(), new ServedModel(null, m, new Statistics(InstantSource.system()))) != null) {
                 throw new IllegalArgumentException("two models are named '" + m.name() + "'");
             }
         }
@@ -149,8 +156,10 @@ public final class ModelRegistry implements AutoCloseable {
         synchronized (changes) {
             loading.add(config.name());
             try {
-                HotModel model = factory.create(config);
-                added = new ServedModel(config, model);
+                // Fresh counters: a model loaded again starts counting anew, as Triton's does.
+                Statistics statistics = new Statistics(InstantSource.system());
+                HotModel model = factory.create(config, statistics.batchObserver());
+                added = new ServedModel(config, model, statistics);
                 old = models.put(config.name(), added);
             } finally {
                 loading.remove(config.name());

@@ -96,6 +96,25 @@ public final class Versions {
         }
     }
 
+    /**
+     * The name of the loaded version {@code requested} designates (a name or a label), without
+     * leasing it: {@code latest} and {@code stable} name what serves.
+     *
+     * @throws UnknownVersionException listing the loaded versions when none is designated
+     */
+    public static String loadedName(ServedModel model, String requested) {
+        ModelVersion serving = model.model().current().orElse(null);
+        if (serving == null) {
+            throw unknown(model, requested);
+        }
+        check(model, serving, Optional.of(requested));
+        return switch (requested.toLowerCase(Locale.ROOT)) {
+            case "", LATEST, STABLE -> model.text(serving).name();
+            case CANDIDATE -> name(model.model().status().rollout().candidate().orElseThrow(() -> unknown(model, requested)));
+            default -> requested;
+        };
+    }
+
     private static List<String> loaded(ServedModel model, ModelVersion serving) {
         List<String> names = new ArrayList<>();
         names.add(model.text(serving).name());
