@@ -99,7 +99,7 @@ public final class HotserveServer implements AutoCloseable {
             // Every listener is bound before anything is admitted (the gate opens below): a taken gRPC
             // port stops start-up before the HTTP port has answered a single health check.
             if (config.grpcPort().isPresent()) {
-                grpc = startGrpc(config, dispatcher, routes.gate(), metrics);
+                grpc = startGrpc(config, dispatcher, repository, routes.gate(), metrics);
                 LOG.log(System.Logger.Level.INFO, "gRPC (inference.GRPCInferenceService) bound to {0}:{1}", config.host(),
                         Integer.toString(grpc.port()));
             } else {
@@ -163,11 +163,12 @@ public final class HotserveServer implements AutoCloseable {
      * The gRPC listener, its failures labelled in the request metrics with the HTTP status REST
      * answers them with, so one query counts a kind of failure on either transport.
      */
-    private static GrpcFrontEnd startGrpc(ServerConfig config, Dispatcher dispatcher, Gate gate, ServerMetrics metrics) {
+    private static GrpcFrontEnd startGrpc(ServerConfig config, Dispatcher dispatcher, Repository repository, Gate gate,
+            ServerMetrics metrics) {
         int port = config.grpcPort().getAsInt();
         try {
-            return GrpcFrontEnd.start(config.host(), port, dispatcher, new Access(config.auth()), gate, metrics, ErrorMapper::status,
-                    config.limits());
+            return GrpcFrontEnd.start(config.host(), port, dispatcher, repository, new Access(config.auth()), gate, metrics,
+                    ErrorMapper::status, config.limits());
         } catch (IOException e) {
             throw new ServerStartException("cannot listen for gRPC on " + config.host() + ":" + port
                     + " (is the port taken? set HOTSERVE_GRPC_PORT, or 'off'): " + e.getMessage(), e);

@@ -117,7 +117,7 @@ class OipGrpcTest {
         var stub = start(Map.of());
         var m = stub.serverMetadata(ServerMetadataRequest.getDefaultInstance());
         assertThat(m.getName()).isEqualTo("hotserve");
-        assertThat(m.getExtensionsList()).containsExactly("model_repository");
+        assertThat(m.getExtensionsList()).containsExactly("model_repository", "statistics", "model_configuration");
     }
 
     @Test

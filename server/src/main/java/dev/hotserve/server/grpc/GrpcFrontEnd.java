@@ -5,6 +5,7 @@ import dev.hotserve.server.inference.Access;
 import dev.hotserve.server.inference.Dispatcher;
 import dev.hotserve.server.inference.Failure;
 import dev.hotserve.server.inference.Gate;
+import dev.hotserve.server.inference.Repository;
 import dev.hotserve.server.metrics.ServerMetrics;
 import io.grpc.Server;
 import io.grpc.ServerInterceptors;
@@ -31,9 +32,9 @@ import java.util.function.ToIntFunction;
 
 /**
  * The gRPC server: the Open Inference Protocol's {@code inference.GRPCInferenceService}
- * ({@link OipGrpcService}) behind the auth interceptor, plus gRPC's standard health and reflection
- * services (both public). The largest message accepted is the body limit, so a request too large
- * for REST is too large here too.
+ * ({@link OipGrpcService}, with Triton's extension methods) behind the auth interceptor, plus
+ * gRPC's standard health and reflection services (both public). The largest message accepted is
+ * the body limit, so a request too large for REST is too large here too.
  *
  * <p><b>Threads.</b> Calls run on the Netty event loop that read them ({@code directExecutor}): a
  * unary call is read, answered and written by one thread, where an executor costs three hand-offs
@@ -86,8 +87,8 @@ public final class GrpcFrontEnd {
      * @throws IOException when the port cannot be bound (nothing is left running); what that means
      *     for start-up is the caller's to say
      */
-    public static GrpcFrontEnd start(String host, int port, Dispatcher dispatcher, Access access, Gate gate, ServerMetrics metrics,
-            ToIntFunction<Failure.Kind> metricStatus, Limits limits) throws IOException {
+    public static GrpcFrontEnd start(String host, int port, Dispatcher dispatcher, Repository repository, Access access, Gate gate,
+            ServerMetrics metrics, ToIntFunction<Failure.Kind> metricStatus, Limits limits) throws IOException {
         ExecutorService waiting = Executors.newVirtualThreadPerTaskExecutor();
         EventLoops loops = EventLoops.create(Runtime.getRuntime().availableProcessors());
         HealthStatusManager health = new HealthStatusManager();
@@ -100,7 +101,7 @@ public final class GrpcFrontEnd {
                 .channelType(loops.channel())
                 .directExecutor()
                 .maxInboundMessageSize(maxMessage)
-                .addService(ServerInterceptors.intercept(new OipGrpcService(dispatcher, metrics, metricStatus, gate, waiting), new AuthInterceptor(access)))
+                .addService(ServerInterceptors.intercept(new OipGrpcService(dispatcher, repository, metrics, metricStatus, gate, waiting), new AuthInterceptor(access)))
                 .addService(health.getHealthService())
                 .addService(ProtoReflectionServiceV1.newInstance())
                 .build();
