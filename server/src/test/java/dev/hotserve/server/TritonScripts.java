@@ -31,6 +31,18 @@ final class TritonScripts {
         return root().resolveSibling("shared").resolve("clients").resolve("tritonclient");
     }
 
+    /** The repository's README.md. */
+    static Path readme() {
+        return root().resolve("README.md");
+    }
+
+    /** Runs python on a script of the caller's ({@code file}), with Triton's client importable. */
+    static Result runFile(Path scratch, Path file, String... args) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of(PYTHON.toString(), file.toString()));
+        cmd.addAll(List.of(args));
+        return exec(scratch, cmd);
+    }
+
     private static Path script(String name) {
         return root().resolve("server/src/test/python/triton").resolve(name);
     }
@@ -40,13 +52,22 @@ final class TritonScripts {
      * under CI ({@code CI=true}), where that fails.
      */
     static void requireClient(Path scratch) throws Exception {
+        require(scratch, "import numpy, geventhttpclient, rapidjson, tritonclient.http");
+    }
+
+    /** As {@link #requireClient}, for the HTTP and the gRPC client both. */
+    static void requireHttpAndGrpcClients(Path scratch) throws Exception {
+        require(scratch, "import numpy, geventhttpclient, rapidjson, tritonclient.http, grpc, google.protobuf, tritonclient.grpc");
+    }
+
+    private static void require(Path scratch, String imports) throws Exception {
         String missing = null;
         if (!Files.isExecutable(PYTHON)) {
             missing = PYTHON + " is missing";
         } else if (!Files.isDirectory(clientLibrary().resolve("tritonclient"))) {
             missing = "Triton's client is not at " + clientLibrary();
         } else {
-            Result r = exec(scratch, List.of(PYTHON.toString(), "-c", "import numpy, geventhttpclient, rapidjson, tritonclient.http"));
+            Result r = exec(scratch, List.of(PYTHON.toString(), "-c", imports));
             if (r.exit() != 0) {
                 missing = "Triton's client does not import (" + r.stderr().strip() + "); apt-get install -y python3-numpy"
                         + " python3-geventhttpclient python3-rapidjson python3-grpcio python3-protobuf python3-packaging";
@@ -64,7 +85,12 @@ final class TritonScripts {
 
     /** Runs {@code script} against {@code server} with {@code args}; its JSON, or an AssertionError with its output. */
     static JsonNode run(Path scratch, TestServer server, String script, String... args) throws Exception {
-        List<String> cmd = new ArrayList<>(List.of(PYTHON.toString(), script(script).toString(), "127.0.0.1:" + server.server.port()));
+        return runAt(scratch, "127.0.0.1:" + server.server.port(), script, args);
+    }
+
+    /** Runs {@code script} against {@code address} (host:port: the gRPC listener's, say) with {@code args}. */
+    static JsonNode runAt(Path scratch, String address, String script, String... args) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of(PYTHON.toString(), script(script).toString(), address));
         cmd.addAll(List.of(args));
         Result r = exec(scratch, cmd);
         if (r.exit() != 0) {
