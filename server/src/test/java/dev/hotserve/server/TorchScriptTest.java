@@ -30,4 +30,18 @@ class TorchScriptTest {
             assertThat(j.get("action").asDouble()).isCloseTo(ref.get("action").get(0).get(0).asDouble(), within(1e-4));
         }
     }
+
+    @Test
+    void itsTritonConfigurationNamesLibtorch() throws Exception {
+        Path pt = Checkpoints.publish(dir, "actor_seed0.pt", "model_1.pt", 1);
+        Files.copy(Checkpoints.fixture("actor_seed0.pt.json"), dir.resolve("model_1.pt.json"));
+        try (TestServer s = TestServer.start(dir, Map.of("HOTSERVE_MODEL", pt.toString()))) {
+            JsonNode c = TestServer.json(s.get("/v2/models/sac/config"));
+            // Triton's names in a model configuration; the metadata's platform stays pytorch_torchscript (SPEC §8).
+            assertThat(c.get("platform").asText()).isEqualTo("pytorch_libtorch");
+            assertThat(c.get("backend").asText()).isEqualTo("pytorch");
+            assertThat(TestServer.json(s.get("/v2/models/sac")).get("platform").asText()).isEqualTo("pytorch_torchscript");
+            assertThat(c.get("input").get(0).get("data_type").asText()).isEqualTo("TYPE_FP32");
+        }
+    }
 }
