@@ -134,7 +134,7 @@ public final class OipJsonWriter {
             }
             case FP16 -> {
                 for (short v : t.shorts()) {
-                    g.writeNumber(Half.toFloat(v));
+                    g.writeNumber((double) Half.toFloat(v)); // as a double: its shortest decimal is the half's exact value
                 }
             }
             case INT8 -> {
