@@ -63,6 +63,34 @@ SIGNATURES = [
      lambda fr: any("VirtualThread.park" in f or "VirtualThread.unpark" in f or "VirtualThread.submitRunContinuation" in f for f in fr)),
 ]
 
+# Owners (issue 26: "who owns each part"): each sample goes to the first owner whose test matches
+# its stack, so the shares add up to 100 % and, times the server's CPU per request, give each
+# owner's microseconds. Order matters: the model's native call under our code is the model's.
+OWNERS = [
+    ("the model (ONNX Runtime, DJL)", lambda fr: any(f.startswith(("ai.onnxruntime.", "ai.djl.")) for f in fr)),
+    ("socket writes", lambda fr: "write0" in fr[0] or "writev0" in fr[0]),
+    ("socket reads", lambda fr: "read0" in fr[0] or "readv0" in fr[0]),
+    ("freshness check (`Reloader.onRequest`: its stat calls)", lambda fr: any("Reloader.onRequest" in f for f in fr)),
+    ("request JSON (`NativeJson.parse*`, `OipJsonReader`)", lambda fr: any("NativeJson.parse" in f or "OipJsonReader" in f or "OipTensorReader" in f for f in fr)),
+    ("answer JSON (`NativeJson.predict*`, `OipJsonWriter`)", lambda fr: any("NativeJson.predict" in f or "OipJsonWriter" in f for f in fr)),
+    ("metrics (`ServerMetrics`, Micrometer)", lambda fr: any("ServerMetrics" in f or f.startswith("io.micrometer.") for f in fr)),
+    ("the lease and the rest of core", lambda fr: any(f.startswith("dev.hotserve.core.") for f in fr)),
+    ("the rest of the server (routes, headers, replies)", lambda fr: any(f.startswith("dev.hotserve.server.") for f in fr)),
+    ("Helidon (HTTP parsing, routing, writing)", lambda fr: any(f.startswith("io.helidon.") for f in fr)),
+    ("virtual threads and the JDK's scheduler", lambda fr: any(f.startswith(("java.util.concurrent.", "jdk.internal.vm.", "java.lang.VirtualThread")) for f in fr)),
+    ("GC and other JVM work (no Java frames)", lambda fr: not fr),
+]
+
+
+def owner_of(frames):
+    if not frames:
+        return OWNERS[-1][0]
+    for label, test in OWNERS:
+        if test(frames):
+            return label
+    return "other"
+
+
 FRAME = re.compile(r"^\s+(?P<method>[\w$.<>/+-]+\(.*?\))(?:\s+line:\s*\d+)?(?:\s+bci:\s*\d+)?\s*$")
 
 
@@ -109,11 +137,15 @@ def main():
     path = sys.argv[1]
     per = collections.defaultdict(lambda: {"samples": 0, "self": collections.Counter(), "incl": collections.Counter(),
                                            "areas": collections.Counter(), "incl_areas": collections.Counter(),
-                                           "sig": collections.Counter()})
+                                           "sig": collections.Counter(), "owners": collections.Counter(),
+                                           "owner_self": collections.defaultdict(collections.Counter)})
     with open(path, encoding="utf-8", errors="replace") as f:
         for event, frames in parse(f):
             d = per[event]
             d["samples"] += 1
+            owner = owner_of(frames or [])
+            d["owners"][owner] += 1
+            d["owner_self"][owner][frames[0] if frames else "(no Java frames)"] += 1
             if not frames:
                 d["self"]["(no Java frames)"] += 1
                 continue
@@ -135,6 +167,9 @@ def main():
             "top_inclusive": [[short(m), c, round(100.0 * c / n, 1)] for m, c in d["incl"].most_common(15)],
             "self_by_area": [[a, c, round(100.0 * c / n, 1)] for a, c in d["areas"].most_common()],
             "inclusive_by_area": [[a, c, round(100.0 * c / n, 1)] for a, c in d["incl_areas"].most_common()],
+            "owners": [[a, c, round(100.0 * c / n, 1)] for a, c in d["owners"].most_common()],
+            "owners_top_self": {a: [[short(m), c, round(100.0 * c / n, 1)] for m, c in d["owner_self"][a].most_common(6)]
+                                for a in d["owners"]},
             "signatures": [[label, d["sig"][label], round(100.0 * d["sig"][label] / n, 1)] for label, _ in SIGNATURES],
         }
     json.dump(out, sys.stdout, indent=1)

@@ -4,9 +4,11 @@ import java.util.Arrays;
 import java.util.Objects;
 
 /**
- * A named, typed, shaped tensor, held as one flat row-major Java array of its type:
- * {@code float[]} (FP32), {@code double[]} (FP64), {@code int[]} (INT32), {@code long[]} (INT64),
- * {@code boolean[]} (BOOL).
+ * A named, typed, shaped tensor, held as one flat row-major Java array of its type's
+ * {@linkplain DataType#carrier() carrier}: {@code float[]} (FP32), {@code double[]} (FP64),
+ * {@code boolean[]} (BOOL), {@code byte[]} (INT8, UINT8), {@code short[]} (INT16, UINT16, FP16),
+ * {@code int[]} (INT32, UINT32), {@code long[]} (INT64, UINT64), {@code byte[][]} (BYTES, one byte
+ * string per element). Unsigned values and FP16 are their bits (see {@link DataType}).
  *
  * <p>The array is not copied, in or out: a tensor is a view on the caller's data, which must not
  * change it while the tensor is in use. That keeps a request's values in one array from the
@@ -52,21 +54,56 @@ public final class Tensor {
         return new Tensor(name, DataType.BOOL, shape, data, data.length);
     }
 
+    /** BYTES: each element its own byte string (none null). */
+    public static Tensor ofByteStrings(String name, long[] shape, byte[][] data) {
+        for (int i = 0; i < data.length; i++) {
+            if (data[i] == null) {
+                throw new IllegalArgumentException("tensor '" + name + "': BYTES element " + i + " is null");
+            }
+        }
+        return new Tensor(name, DataType.BYTES, shape, data, data.length);
+    }
+
+    /**
+     * Any type, from an array of its {@linkplain DataType#carrier() carrier}: {@code long[]} for
+     * UINT64 holds the values' bits, {@code short[]} for FP16 the half-precision bits.
+     *
+     * @throws IllegalArgumentException when the array is not of the type's carrier or its length
+     *     does not match the shape
+     */
+    public static Tensor of(String name, DataType type, long[] shape, Object data) {
+        if (data == null || data.getClass() != type.carrier()) {
+            throw new IllegalArgumentException("tensor '" + name + "': " + type.wireName() + " values are held in a "
+                    + type.carrier().getSimpleName() + ", not " + (data == null ? "null" : data.getClass().getSimpleName()));
+        }
+        if (type == DataType.BYTES) {
+            return ofByteStrings(name, shape, (byte[][]) data);
+        }
+        return new Tensor(name, type, shape, data, java.lang.reflect.Array.getLength(data));
+    }
+
     /** {@code rows} rows of {@code width} floats: shape {@code [rows, width]}. */
     public static Tensor rows(String name, float[] data, int rows, int width) {
         return ofFloats(name, new long[] {rows, width}, data);
     }
 
-    /** A tensor of zeros (false for BOOL) of the given type and shape. */
+    /** A tensor of zeros (false for BOOL, empty strings for BYTES) of the given type and shape. */
     public static Tensor zeros(String name, DataType type, long[] shape) {
         int n = Math.toIntExact(elementCount(shape));
-        return switch (type) {
-            case FP32 -> ofFloats(name, shape, new float[n]);
-            case FP64 -> ofDoubles(name, shape, new double[n]);
-            case INT32 -> ofInts(name, shape, new int[n]);
-            case INT64 -> ofLongs(name, shape, new long[n]);
-            case BOOL -> ofBooleans(name, shape, new boolean[n]);
-        };
+        return of(name, type, shape, switch (type) {
+            case FP32 -> new float[n];
+            case FP64 -> new double[n];
+            case BOOL -> new boolean[n];
+            case INT8, UINT8 -> new byte[n];
+            case INT16, UINT16, FP16 -> new short[n];
+            case INT32, UINT32 -> new int[n];
+            case INT64, UINT64 -> new long[n];
+            case BYTES -> {
+                byte[][] empty = new byte[n][];
+                java.util.Arrays.fill(empty, new byte[0]);
+                yield empty;
+            }
+        });
     }
 
     /**
@@ -112,9 +149,12 @@ public final class Tensor {
         return switch (type) {
             case FP32 -> ((float[]) data).length;
             case FP64 -> ((double[]) data).length;
-            case INT32 -> ((int[]) data).length;
-            case INT64 -> ((long[]) data).length;
             case BOOL -> ((boolean[]) data).length;
+            case INT8, UINT8 -> ((byte[]) data).length;
+            case INT16, UINT16, FP16 -> ((short[]) data).length;
+            case INT32, UINT32 -> ((int[]) data).length;
+            case INT64, UINT64 -> ((long[]) data).length;
+            case BYTES -> ((byte[][]) data).length;
         };
     }
 
@@ -133,14 +173,14 @@ public final class Tensor {
         return (double[]) as(DataType.FP64);
     }
 
-    /** The values of an INT32 tensor, not copied. */
+    /** The values of an INT32 tensor, or the bits of a UINT32 tensor's, not copied. */
     public int[] ints() {
-        return (int[]) as(DataType.INT32);
+        return (int[]) as(DataType.INT32, DataType.UINT32);
     }
 
-    /** The values of an INT64 tensor, not copied. */
+    /** The values of an INT64 tensor, or the bits of a UINT64 tensor's, not copied. */
     public long[] longs() {
-        return (long[]) as(DataType.INT64);
+        return (long[]) as(DataType.INT64, DataType.UINT64);
     }
 
     /** The values of a BOOL tensor, not copied. */
@@ -148,14 +188,48 @@ public final class Tensor {
         return (boolean[]) as(DataType.BOOL);
     }
 
-    /** Element {@code i} as a double (BOOL as 0 or 1), whatever the type: for checks and messages, not hot loops. */
+    /** The values of an INT8 tensor, or the bits of a UINT8 tensor's, not copied. */
+    public byte[] bytes() {
+        return (byte[]) as(DataType.INT8, DataType.UINT8);
+    }
+
+    /** The values of an INT16 tensor, or the bits of a UINT16 or FP16 tensor's, not copied. */
+    public short[] shorts() {
+        if (type != DataType.FP16) {
+            return (short[]) as(DataType.INT16, DataType.UINT16);
+        }
+        return (short[]) data;
+    }
+
+    /** The elements of a BYTES tensor, not copied (neither the array nor the strings). */
+    public byte[][] byteStrings() {
+        return (byte[][]) as(DataType.BYTES);
+    }
+
+    /** The values as the flat array of the type's {@linkplain DataType#carrier() carrier}, not copied. */
+    public Object array() {
+        return data;
+    }
+
+    /**
+     * Element {@code i} as a double (BOOL as 0 or 1, unsigned types unsigned, FP16 widened, BYTES
+     * its length), whatever the type: for checks and messages, not hot loops.
+     */
     public double valueAt(int i) {
         return switch (type) {
             case FP32 -> ((float[]) data)[i];
             case FP64 -> ((double[]) data)[i];
-            case INT32 -> ((int[]) data)[i];
-            case INT64 -> ((long[]) data)[i];
             case BOOL -> ((boolean[]) data)[i] ? 1 : 0;
+            case INT8 -> ((byte[]) data)[i];
+            case UINT8 -> Byte.toUnsignedInt(((byte[]) data)[i]);
+            case INT16 -> ((short[]) data)[i];
+            case UINT16 -> Short.toUnsignedInt(((short[]) data)[i]);
+            case FP16 -> Float.float16ToFloat(((short[]) data)[i]);
+            case INT32 -> ((int[]) data)[i];
+            case UINT32 -> Integer.toUnsignedLong(((int[]) data)[i]);
+            case INT64 -> ((long[]) data)[i];
+            case UINT64 -> Double.parseDouble(Long.toUnsignedString(((long[]) data)[i]));
+            case BYTES -> ((byte[][]) data)[i].length;
         };
     }
 
@@ -165,6 +239,14 @@ public final class Tensor {
             float[] a = (float[]) data;
             for (int i = 0; i < a.length; i++) {
                 if (!Float.isFinite(a[i])) {
+                    return i;
+                }
+            }
+        } else if (type == DataType.FP16) {
+            short[] a = (short[]) data;
+            for (int i = 0; i < a.length; i++) {
+                // exponent all ones: infinity or NaN
+                if ((a[i] & 0x7c00) == 0x7c00) {
                     return i;
                 }
             }
@@ -182,6 +264,14 @@ public final class Tensor {
     private Object as(DataType wanted) {
         if (type != wanted) {
             throw new IllegalStateException("tensor '" + name + "' holds " + type.wireName() + " values, not " + wanted.wireName());
+        }
+        return data;
+    }
+
+    private Object as(DataType signed, DataType unsigned) {
+        if (type != signed && type != unsigned) {
+            throw new IllegalStateException("tensor '" + name + "' holds " + type.wireName() + " values, not " + signed.wireName()
+                    + " or " + unsigned.wireName());
         }
         return data;
     }

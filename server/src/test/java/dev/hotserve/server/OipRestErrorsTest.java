@@ -45,8 +45,8 @@ class OipRestErrorsTest {
     @Test
     void anUnsupportedDatatypeNameIsRefusedListingTheSupportedOnes() {
         try (TestServer s = sac(Map.of())) {
-            String e = refused(s, Oip.infer("state", "FP16", new long[] {1, 28}, Oip.values(28), ""), 400);
-            assertThat(e).contains("'state'").contains("FP16").contains("FP32, FP64, INT32, INT64, BOOL");
+            String e = refused(s, Oip.infer("state", "BF16", new long[] {1, 28}, Oip.values(28), ""), 400);
+            assertThat(e).contains("'state'").contains("BF16").contains("BOOL, UINT8, UINT16, UINT32, UINT64, INT8, INT16, INT32, INT64, FP16, FP32, FP64, BYTES");
         }
     }
 

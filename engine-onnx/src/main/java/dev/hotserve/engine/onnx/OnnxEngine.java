@@ -229,20 +229,30 @@ public final class OnnxEngine implements Engine {
             throw new ModelLoadException(file + ": " + what + " '" + node.getName() + "' is " + node.getInfo()
                     + ", not a tensor");
         }
-        DataType type = switch (t.type) {
-            case FLOAT -> DataType.FP32;
-            case DOUBLE -> DataType.FP64;
-            case INT32 -> DataType.INT32;
-            case INT64 -> DataType.INT64;
-            case BOOL -> DataType.BOOL;
-            default -> throw new ModelLoadException(file + ": " + what + " '" + node.getName() + "' is of type " + t.type
-                    + "; hotserve serves tensors of " + DataType.supported());
-        };
+        DataType type = OnnxModel.ourType(t.onnxType);
+        if (type == null) {
+            throw new ModelLoadException(file + ": " + what + " '" + node.getName() + "' is of ONNX type " + onnxName(t.onnxType)
+                    + ", which the Open Inference Protocol has no datatype for; hotserve serves tensors of " + DataType.supported());
+        }
+        if (what.equals("input") && !OnnxModel.carriesInput(type)) {
+            // ONNX Runtime's Java API has no way to make a tensor of these (OnnxJavaType has no unsigned types but UINT8):
+            // refusing at load is honest, feeding the signed type would fail or be misread on every request.
+            throw new ModelLoadException(file + ": input '" + node.getName() + "' is " + type.wireName() + ", which ONNX Runtime's"
+                    + " Java API cannot feed (it makes no " + type.wireName() + " tensors); ONNX inputs may be "
+                    + OnnxModel.describeInputTypes() + " (" + type.wireName() + " is served as an output)");
+        }
         long[] shape = t.getShape();
         for (int i = 0; i < shape.length; i++) {
             shape[i] = shape[i] < 0 ? -1 : shape[i];
         }
         return new TensorSpec(node.getName(), type, shape);
+    }
+
+    /** {@code UINT16} for {@code ONNX_TENSOR_ELEMENT_DATA_TYPE_UINT16}. */
+    private static String onnxName(TensorInfo.OnnxTensorType type) {
+        String n = type.name();
+        String prefix = "ONNX_TENSOR_ELEMENT_DATA_TYPE_";
+        return n.startsWith(prefix) ? n.substring(prefix.length()) : n;
     }
 
     /** The batch size when a row model was exported without a dynamic batch axis, else 0. */

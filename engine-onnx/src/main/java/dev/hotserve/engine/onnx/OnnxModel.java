@@ -10,6 +10,7 @@ import ai.onnxruntime.OrtSession.SessionOptions;
 import ai.onnxruntime.TensorInfo;
 import dev.hotserve.engine.DataType;
 import dev.hotserve.engine.InferenceException;
+import dev.hotserve.engine.InvalidInputException;
 import dev.hotserve.engine.LoadedModel;
 import dev.hotserve.engine.ModelSignature;
 import dev.hotserve.engine.Tensor;
@@ -20,6 +21,10 @@ import java.nio.DoubleBuffer;
 import java.nio.FloatBuffer;
 import java.nio.IntBuffer;
 import java.nio.LongBuffer;
+import java.nio.ShortBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -165,6 +170,40 @@ final class OnnxModel implements LoadedModel {
         }
     }
 
+    /** Our datatype for an ONNX element type, or null for one the protocol has no name for (BFLOAT16, FLOAT8, complex). */
+    static DataType ourType(TensorInfo.OnnxTensorType type) {
+        return switch (type) {
+            case ONNX_TENSOR_ELEMENT_DATA_TYPE_BOOL -> DataType.BOOL;
+            case ONNX_TENSOR_ELEMENT_DATA_TYPE_UINT8 -> DataType.UINT8;
+            case ONNX_TENSOR_ELEMENT_DATA_TYPE_UINT16 -> DataType.UINT16;
+            case ONNX_TENSOR_ELEMENT_DATA_TYPE_UINT32 -> DataType.UINT32;
+            case ONNX_TENSOR_ELEMENT_DATA_TYPE_UINT64 -> DataType.UINT64;
+            case ONNX_TENSOR_ELEMENT_DATA_TYPE_INT8 -> DataType.INT8;
+            case ONNX_TENSOR_ELEMENT_DATA_TYPE_INT16 -> DataType.INT16;
+            case ONNX_TENSOR_ELEMENT_DATA_TYPE_INT32 -> DataType.INT32;
+            case ONNX_TENSOR_ELEMENT_DATA_TYPE_INT64 -> DataType.INT64;
+            case ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT16 -> DataType.FP16;
+            case ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT -> DataType.FP32;
+            case ONNX_TENSOR_ELEMENT_DATA_TYPE_DOUBLE -> DataType.FP64;
+            case ONNX_TENSOR_ELEMENT_DATA_TYPE_STRING -> DataType.BYTES;
+            default -> null;
+        };
+    }
+
+    /**
+     * Whether ONNX Runtime's Java API can make an input tensor of this type: every type but UINT16,
+     * UINT32 and UINT64, for which {@code OnnxJavaType} has no constant (it would make the signed
+     * type of the same width, which the session refuses). Outputs of those types read fine.
+     */
+    static boolean carriesInput(DataType type) {
+        return type != DataType.UINT16 && type != DataType.UINT32 && type != DataType.UINT64;
+    }
+
+    static String describeInputTypes() {
+        return Arrays.stream(DataType.values()).filter(OnnxModel::carriesInput).map(DataType::wireName)
+                .collect(java.util.stream.Collectors.joining(", "));
+    }
+
     private OnnxTensor toOrt(Tensor t, ByteBuffer slice) throws OrtException {
         long[] shape = t.shape();
         switch (t.type()) {
@@ -195,59 +234,121 @@ final class OnnxModel implements LoadedModel {
                 }
                 return OnnxTensor.createTensor(env, slice, shape, OnnxJavaType.BOOL);
             }
+            case INT8, UINT8 -> {
+                slice.put(0, t.bytes());
+                return OnnxTensor.createTensor(env, slice, shape, t.type() == DataType.INT8 ? OnnxJavaType.INT8 : OnnxJavaType.UINT8);
+            }
+            case INT16, FP16 -> {
+                ShortBuffer b = slice.asShortBuffer();
+                b.put(t.shorts()).flip();
+                return OnnxTensor.createTensor(env, b, shape, t.type() == DataType.INT16 ? OnnxJavaType.INT16 : OnnxJavaType.FLOAT16);
+            }
+            case BYTES -> {
+                // ONNX Runtime's strings are Java Strings, made from UTF-8: other bytes have no faithful string.
+                byte[][] v = t.byteStrings();
+                String[] strings = new String[v.length];
+                for (int i = 0; i < v.length; i++) {
+                    strings[i] = utf8(t.name(), i, v[i]);
+                }
+                return OnnxTensor.createTensor(env, strings, shape);
+            }
+            case UINT16, UINT32, UINT64 -> throw new IllegalStateException("input '" + t.name() + "' is " + t.type()
+                    + ", which the load refuses (see carriesInput)");
         }
         throw new IllegalStateException("unhandled type " + t.type());
     }
 
-    private Tensor fromOrt(TensorSpec spec, OnnxTensor t) {
+    private static String utf8(String input, int index, byte[] element) {
+        try {
+            return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(element)).toString();
+        } catch (CharacterCodingException e) {
+            throw new InvalidInputException(input, index, "input '" + input + "': BYTES element " + index + " is not UTF-8; this model's"
+                    + " input is an ONNX string tensor, which holds UTF-8 text only");
+        }
+    }
+
+    private Tensor fromOrt(TensorSpec spec, OnnxTensor t) throws OrtException {
         TensorInfo info = t.getInfo();
         long[] shape = info.getShape();
-        DataType type = switch (info.type) {
-            case FLOAT -> DataType.FP32;
-            case DOUBLE -> DataType.FP64;
-            case INT32 -> DataType.INT32;
-            case INT64 -> DataType.INT64;
-            case BOOL -> DataType.BOOL;
-            default -> throw new InferenceException(file + ": output '" + spec.name() + "' came back as " + info.type);
-        };
+        DataType type = ourType(info.onnxType);
         if (type != spec.type()) {
-            throw new InferenceException(file + ": output '" + spec.name() + "' came back as " + type.wireName() + ", declared "
+            throw new InferenceException(file + ": output '" + spec.name() + "' came back as " + info.onnxType + ", declared "
                     + spec.type().wireName());
         }
-        return switch (type) {
+        int n = Math.toIntExact(info.getNumElements());
+        Object data = switch (type) {
             case FP32 -> {
-                FloatBuffer b = t.getFloatBuffer();
-                float[] a = new float[b.remaining()];
-                b.get(a);
-                yield Tensor.ofFloats(spec.name(), shape, a);
+                float[] a = new float[n];
+                t.getFloatBuffer().get(a);
+                yield a;
             }
             case FP64 -> {
-                DoubleBuffer b = t.getDoubleBuffer();
-                double[] a = new double[b.remaining()];
-                b.get(a);
-                yield Tensor.ofDoubles(spec.name(), shape, a);
+                double[] a = new double[n];
+                t.getDoubleBuffer().get(a);
+                yield a;
             }
-            case INT32 -> {
-                IntBuffer b = t.getIntBuffer();
-                int[] a = new int[b.remaining()];
-                b.get(a);
-                yield Tensor.ofInts(spec.name(), shape, a);
+            // The unsigned types come back in ONNX Runtime's buffer of the signed type of their width: the bits, as we keep them.
+            case INT32, UINT32 -> {
+                int[] a = new int[n];
+                t.getIntBuffer().get(a);
+                yield a;
             }
-            case INT64 -> {
-                LongBuffer b = t.getLongBuffer();
-                long[] a = new long[b.remaining()];
-                b.get(a);
-                yield Tensor.ofLongs(spec.name(), shape, a);
+            case INT64, UINT64 -> {
+                long[] a = new long[n];
+                t.getLongBuffer().get(a);
+                yield a;
+            }
+            case INT16, UINT16, FP16 -> {
+                short[] a = new short[n];
+                rawBuffer(t).asShortBuffer().get(a);
+                yield a;
+            }
+            case INT8, UINT8 -> {
+                byte[] a = new byte[n];
+                t.getByteBuffer().get(a);
+                yield a;
             }
             case BOOL -> {
                 ByteBuffer b = t.getByteBuffer();
-                boolean[] a = new boolean[b.remaining()];
+                boolean[] a = new boolean[n];
                 for (int i = 0; i < a.length; i++) {
                     a[i] = b.get(b.position() + i) != 0;
                 }
-                yield Tensor.ofBooleans(spec.name(), shape, a);
+                yield a;
+            }
+            case BYTES -> {
+                List<String> strings = new ArrayList<>(n);
+                flatten(t.getValue(), strings);
+                byte[][] a = new byte[strings.size()][];
+                for (int i = 0; i < a.length; i++) {
+                    a[i] = strings.get(i).getBytes(StandardCharsets.UTF_8);
+                }
+                yield a;
             }
         };
+        return Tensor.of(spec.name(), type, shape, data);
+    }
+
+    /**
+     * A copy of the output's bytes in native order, whatever its element type: for FLOAT16 the
+     * half bits as they are ({@code getFloatBuffer} would widen them to floats).
+     */
+    private static ByteBuffer rawBuffer(OnnxTensor t) {
+        return t.getByteBuffer().order(ByteOrder.nativeOrder());
+    }
+
+    /** A string tensor's value is a String (rank 0) or nested String arrays, row-major. */
+    private static void flatten(Object value, List<String> into) {
+        if (value instanceof String s) {
+            into.add(s);
+        } else if (value instanceof Object[] a) {
+            for (Object o : a) {
+                flatten(o, into);
+            }
+        } else {
+            throw new IllegalStateException("a string tensor held " + (value == null ? "null" : value.getClass()));
+        }
     }
 
     /**

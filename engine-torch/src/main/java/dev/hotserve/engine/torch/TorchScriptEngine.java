@@ -24,11 +24,14 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Collectors;
 
 /**
  * TorchScript checkpoints ({@code torch.jit.save} archives) run by libtorch 2.7.1 through DJL's
@@ -125,6 +128,7 @@ public final class TorchScriptEngine implements Engine {
                     : DeclaredSignature.read(DeclaredSignature.sidecarOf(file));
             ModelSignature signature;
             if (declared.isPresent()) {
+                refuseUncarried(file, declared.get());
                 signature = TorchProbe.probeDeclared(file, model.getNDManager(), block, declared.get(), options.optimize());
             } else {
                 if (options.stateDim().isEmpty()) {
@@ -158,6 +162,39 @@ public final class TorchScriptEngine implements Engine {
                 openModels.decrementAndGet();
             }
         }
+    }
+
+    /**
+     * The datatypes this engine feeds to and reads from libtorch through DJL. Not BYTES (libtorch
+     * tensors hold numbers), and not INT16, UINT16, UINT32 or UINT64: DJL 0.36's native layer has
+     * no mapping for them, and making such a tensor aborts the whole process (libtorch 2.7.1,
+     * "terminate called without an active exception"), so no request may ever reach one.
+     */
+    static final Set<dev.hotserve.engine.DataType> CARRIED = EnumSet.complementOf(EnumSet.of(dev.hotserve.engine.DataType.BYTES,
+            dev.hotserve.engine.DataType.INT16, dev.hotserve.engine.DataType.UINT16, dev.hotserve.engine.DataType.UINT32,
+            dev.hotserve.engine.DataType.UINT64));
+
+    /**
+     * Refuses a declared signature with a tensor of a datatype this engine cannot carry, naming the
+     * tensor: better at load than a model that loads and then fails, or is misread, on every request.
+     */
+    private static void refuseUncarried(Path file, ModelSignature declared) throws ModelLoadException {
+        for (var specs : List.of(declared.inputs(), declared.outputs())) {
+            for (TensorSpec t : specs) {
+                if (!CARRIED.contains(t.type())) {
+                    throw new ModelLoadException(file + ": " + (specs == declared.inputs() ? "input" : "output") + " '" + t.name() + "' is "
+                            + t.type().wireName() + ", which the TorchScript engine cannot carry (" + why(t.type()) + "); it serves "
+                            + CARRIED.stream().map(dev.hotserve.engine.DataType::wireName).collect(Collectors.joining(", ")));
+                }
+            }
+        }
+    }
+
+    private static String why(dev.hotserve.engine.DataType type) {
+        return switch (type) {
+            case BYTES -> "libtorch tensors hold numbers, not byte strings";
+            default -> "DJL's PyTorch engine has no native mapping for " + type.wireName() + " tensors";
+        };
     }
 
     /** DJL models this engine opened and has not closed yet, failed loads included. */

@@ -15,6 +15,7 @@ import dev.hotserve.engine.ModelSignature;
 import dev.hotserve.engine.Tensor;
 import dev.hotserve.engine.TensorSpec;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -157,13 +158,7 @@ final class TorchScriptModel implements LoadedModel {
                     throw new InferenceException(file + ": output '" + spec.name() + "' came back as " + out.getDataType() + " "
                             + out.getShape() + ", declared " + spec);
                 }
-                result.add(switch (type) {
-                    case FP32 -> Tensor.ofFloats(spec.name(), shape, out.toFloatArray());
-                    case FP64 -> Tensor.ofDoubles(spec.name(), shape, out.toDoubleArray());
-                    case INT32 -> Tensor.ofInts(spec.name(), shape, out.toIntArray());
-                    case INT64 -> Tensor.ofLongs(spec.name(), shape, out.toLongArray());
-                    case BOOL -> Tensor.ofBooleans(spec.name(), shape, out.toBooleanArray());
-                });
+                result.add(read(spec.name(), type, shape, out));
             }
             return result;
         } catch (InferenceException e) {
@@ -173,28 +168,84 @@ final class TorchScriptModel implements LoadedModel {
         }
     }
 
+    /** Copies a tensor's values into libtorch's memory (a native-order view of it), as their bits. */
     private static void fill(ByteBuffer view, Tensor t) {
+        ByteBuffer b = view.order(ByteOrder.nativeOrder());
         switch (t.type()) {
-            case FP32 -> view.asFloatBuffer().put(t.floats());
-            case FP64 -> view.asDoubleBuffer().put(t.doubles());
-            case INT32 -> view.asIntBuffer().put(t.ints());
-            case INT64 -> view.asLongBuffer().put(t.longs());
+            case FP32 -> b.asFloatBuffer().put(t.floats());
+            case FP64 -> b.asDoubleBuffer().put(t.doubles());
+            case INT8, UINT8 -> b.put(0, t.bytes());
+            case INT16, UINT16, FP16 -> b.asShortBuffer().put(t.shorts());
+            case INT32, UINT32 -> b.asIntBuffer().put(t.ints());
+            case INT64, UINT64 -> b.asLongBuffer().put(t.longs());
             case BOOL -> {
                 boolean[] v = t.booleans();
                 for (int i = 0; i < v.length; i++) {
-                    view.put(i, v[i] ? (byte) 1 : (byte) 0);
+                    b.put(i, v[i] ? (byte) 1 : (byte) 0);
                 }
             }
+            case BYTES -> throw new IllegalStateException("input '" + t.name() + "' is BYTES, which the load refuses");
         }
     }
 
+    /** An output's values, copied out of libtorch's memory as the bits of {@code type}. */
+    private static Tensor read(String name, dev.hotserve.engine.DataType type, long[] shape, NDArray out) {
+        if (type == dev.hotserve.engine.DataType.BOOL) {
+            return Tensor.ofBooleans(name, shape, out.toBooleanArray());
+        }
+        ByteBuffer b = out.toByteBuffer().order(ByteOrder.nativeOrder());
+        int n = Math.toIntExact(out.size());
+        Object data = switch (type) {
+            case FP32 -> {
+                float[] a = new float[n];
+                b.asFloatBuffer().get(a);
+                yield a;
+            }
+            case FP64 -> {
+                double[] a = new double[n];
+                b.asDoubleBuffer().get(a);
+                yield a;
+            }
+            case INT8, UINT8 -> {
+                byte[] a = new byte[n];
+                b.get(0, a);
+                yield a;
+            }
+            case INT16, UINT16, FP16 -> {
+                short[] a = new short[n];
+                b.asShortBuffer().get(a);
+                yield a;
+            }
+            case INT32, UINT32 -> {
+                int[] a = new int[n];
+                b.asIntBuffer().get(a);
+                yield a;
+            }
+            case INT64, UINT64 -> {
+                long[] a = new long[n];
+                b.asLongBuffer().get(a);
+                yield a;
+            }
+            case BOOL, BYTES -> throw new IllegalStateException(type + " is not read from bytes here");
+        };
+        return Tensor.of(name, type, shape, data);
+    }
+
+    /**
+     * libtorch's type for ours, or null for those {@link TorchScriptEngine#CARRIED} leaves out
+     * (DJL has constants for INT16 and the wide unsigned types, but its native layer aborts on them).
+     */
     static DataType djlType(dev.hotserve.engine.DataType type) {
         return switch (type) {
             case FP32 -> DataType.FLOAT32;
             case FP64 -> DataType.FLOAT64;
+            case FP16 -> DataType.FLOAT16;
+            case INT8 -> DataType.INT8;
+            case UINT8 -> DataType.UINT8;
             case INT32 -> DataType.INT32;
             case INT64 -> DataType.INT64;
             case BOOL -> DataType.BOOLEAN;
+            case INT16, UINT16, UINT32, UINT64, BYTES -> null;
         };
     }
 
@@ -203,6 +254,9 @@ final class TorchScriptModel implements LoadedModel {
         return switch (type) {
             case FLOAT32 -> dev.hotserve.engine.DataType.FP32;
             case FLOAT64 -> dev.hotserve.engine.DataType.FP64;
+            case FLOAT16 -> dev.hotserve.engine.DataType.FP16;
+            case INT8 -> dev.hotserve.engine.DataType.INT8;
+            case UINT8 -> dev.hotserve.engine.DataType.UINT8;
             case INT32 -> dev.hotserve.engine.DataType.INT32;
             case INT64 -> dev.hotserve.engine.DataType.INT64;
             case BOOLEAN -> dev.hotserve.engine.DataType.BOOL;

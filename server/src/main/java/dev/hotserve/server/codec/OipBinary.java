@@ -7,7 +7,6 @@ import dev.hotserve.engine.Tensor;
 import dev.hotserve.engine.TensorSpec;
 import dev.hotserve.server.inference.TensorBytes;
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
@@ -89,10 +88,12 @@ public final class OipBinary {
          * @throws InvalidInputException naming the input, when the size does not fit the shape or the body
          */
         Tensor take(String input, DataType type, long[] shape, int count, long declaredSize) {
-            long want = (long) count * type.byteSize();
-            if (declaredSize != want) {
-                throw new InvalidInputException(input, "input '" + input + "': binary_data_size is " + declaredSize + "; shape "
-                        + Arrays.toString(shape) + " of " + type.wireName() + " needs " + want + " bytes");
+            if (type.fixedSize()) {
+                long want = TensorBytes.fixedSize(type, count);
+                if (declaredSize != want) {
+                    throw new InvalidInputException(input, "input '" + input + "': binary_data_size is " + declaredSize + "; shape "
+                            + Arrays.toString(shape) + " of " + type.wireName() + " needs " + want + " bytes");
+                }
             }
             if (declaredSize > remaining()) {
                 throw new InvalidInputException(input, "input '" + input + "': binary_data_size " + declaredSize
@@ -100,7 +101,7 @@ public final class OipBinary {
             }
             int at = next;
             next += (int) declaredSize;
-            return decode(input, type, shape, count, body, at);
+            return decode(input, type, shape, count, body, at, (int) declaredSize);
         }
 
         /** @throws InvalidInputException when bytes are left over that no input's {@code binary_data_size} accounts for */
@@ -112,9 +113,12 @@ public final class OipBinary {
         }
     }
 
-    private static Tensor decode(String input, DataType type, long[] shape, int count, byte[] body, int at) {
-        return TensorBytes.decode(input, type, shape, count, ByteBuffer.wrap(body, at, count * type.byteSize()),
-                (i, x) -> "input '" + input + "': BOOL byte " + i + " is " + x + "; BOOL is one byte, 0 or 1");
+    private static Tensor decode(String input, DataType type, long[] shape, int count, byte[] body, int at, int length) {
+        return TensorBytes.decode(input, type, shape, count, ByteBuffer.wrap(body, at, length), refusal(input));
+    }
+
+    private static TensorBytes.Refusal refusal(String input) {
+        return (i, problem) -> "input '" + input + "': " + problem;
     }
 
     /**
@@ -132,7 +136,6 @@ public final class OipBinary {
         }
         TensorSpec spec = inputs.get(0);
         String name = spec.name();
-        int size = spec.type().byteSize();
         long[] shape = spec.shape();
         int variable = -1;
         long fixed = 1;
@@ -147,17 +150,20 @@ public final class OipBinary {
                 fixed = Math.multiplyExact(fixed, shape[i]);
             }
         }
-        long rowBytes = Math.multiplyExact(fixed, size);
+        // What the body holds, in the unit the shape counts: bytes of a fixed-size type, elements of BYTES.
+        long units = spec.type().fixedSize() ? body.length : TensorBytes.countByteStrings(name, ByteBuffer.wrap(body), refusal(name));
+        long step = spec.type().fixedSize() ? Math.multiplyExact(fixed, spec.type().byteSize()) : fixed;
+        String unit = spec.type().fixedSize() ? "bytes" : "BYTES elements";
         if (variable >= 0) {
-            if (rowBytes == 0 || body.length % rowBytes != 0) {
-                throw new InvalidInputException(name, "input '" + name + "': the raw binary body is " + body.length + " bytes, not a"
-                        + " multiple of the " + rowBytes + " bytes that one step of dimension " + variable + " of "
+            if (step == 0 || units % step != 0) {
+                throw new InvalidInputException(name, "input '" + name + "': the raw binary body holds " + units + " " + unit + ", not a"
+                        + " multiple of the " + step + " " + unit + " that one step of dimension " + variable + " of "
                         + Arrays.toString(shape) + " " + spec.type().wireName() + " takes");
             }
-            shape[variable] = body.length / rowBytes;
-        } else if (body.length != rowBytes) {
-            throw new InvalidInputException(name, "input '" + name + "': the raw binary body is " + body.length + " bytes; shape "
-                    + Arrays.toString(shape) + " of " + spec.type().wireName() + " needs " + rowBytes);
+            shape[variable] = units / step;
+        } else if (units != step) {
+            throw new InvalidInputException(name, "input '" + name + "': the raw binary body holds " + units + " " + unit + "; shape "
+                    + Arrays.toString(shape) + " of " + spec.type().wireName() + " needs " + step);
         }
         int count = elements.applyAsInt(name, shape);
         return new Blobs(body, 0, body.length).take(name, spec.type(), shape, count, body.length);
@@ -174,33 +180,7 @@ public final class OipBinary {
         if (offset < 0 || length < 0 || offset > blob.length - length) {
             throw new IllegalArgumentException("[" + offset + ", +" + length + ") of a " + blob.length + "-byte array");
         }
-        // Each element takes at least its 4-byte length: a count the blob cannot hold is refused before the array.
-        if ((long) count * 4 > length) {
-            throw new InvalidInputException(input, "input '" + input + "': " + count + " BYTES elements need at least " + 4L * count
-                    + " bytes of lengths; the blob has " + length);
-        }
-        byte[][] elements = new byte[count][];
-        int at = offset;
-        int end = offset + length;
-        for (int i = 0; i < count; i++) {
-            if (end - at < 4) {
-                throw new InvalidInputException(input, i, "input '" + input + "': BYTES element " + i + " has no 4-byte length; "
-                        + (end - at) + " bytes are left");
-            }
-            long n = Integer.toUnsignedLong(ByteBuffer.wrap(blob, at, 4).order(ByteOrder.LITTLE_ENDIAN).getInt());
-            at += 4;
-            if (n > end - at) {
-                throw new InvalidInputException(input, i, "input '" + input + "': BYTES element " + i + " says " + n
-                        + " bytes, past the end of the blob (" + (end - at) + " left)");
-            }
-            elements[i] = Arrays.copyOfRange(blob, at, at + (int) n);
-            at += (int) n;
-        }
-        if (at != end) {
-            throw new InvalidInputException(input, "input '" + input + "': " + (end - at) + " bytes are left after its " + count
-                    + " BYTES elements");
-        }
-        return elements;
+        return decode(input, DataType.BYTES, new long[] {count}, count, blob, offset, length).byteStrings();
     }
 
     // ---------------------------------------------------------------- writing

@@ -3,12 +3,18 @@ package dev.hotserve.server.codec;
 import static dev.hotserve.server.codec.JsonKit.writeShape;
 
 import com.fasterxml.jackson.core.JsonGenerator;
+import dev.hotserve.engine.Half;
+import dev.hotserve.engine.InvalidInputException;
 import dev.hotserve.engine.Tensor;
 import dev.hotserve.engine.TensorSpec;
 import dev.hotserve.server.inference.InferResult;
 import dev.hotserve.server.inference.ModelMetadata;
 import dev.hotserve.server.inference.UnencodableOutputException;
 import java.io.IOException;
+import java.math.BigInteger;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.List;
@@ -126,9 +132,39 @@ public final class OipJsonWriter {
                     g.writeNumber(v);
                 }
             }
+            case FP16 -> {
+                for (short v : t.shorts()) {
+                    g.writeNumber((double) Half.toFloat(v)); // as a double: its shortest decimal is the half's exact value
+                }
+            }
+            case INT8 -> {
+                for (byte v : t.bytes()) {
+                    g.writeNumber(v);
+                }
+            }
+            case UINT8 -> {
+                for (byte v : t.bytes()) {
+                    g.writeNumber(Byte.toUnsignedInt(v));
+                }
+            }
+            case INT16 -> {
+                for (short v : t.shorts()) {
+                    g.writeNumber(v);
+                }
+            }
+            case UINT16 -> {
+                for (short v : t.shorts()) {
+                    g.writeNumber(Short.toUnsignedInt(v));
+                }
+            }
             case INT32 -> {
                 for (int v : t.ints()) {
                     g.writeNumber(v);
+                }
+            }
+            case UINT32 -> {
+                for (int v : t.ints()) {
+                    g.writeNumber(Integer.toUnsignedLong(v));
                 }
             }
             case INT64 -> {
@@ -136,13 +172,43 @@ public final class OipJsonWriter {
                     g.writeNumber(v);
                 }
             }
+            case UINT64 -> {
+                for (long v : t.longs()) {
+                    if (v >= 0) {
+                        g.writeNumber(v);
+                    } else {
+                        g.writeNumber(new BigInteger(Long.toUnsignedString(v))); // above 2^63: exact, never a double
+                    }
+                }
+            }
             case BOOL -> {
                 for (boolean v : t.booleans()) {
                     g.writeBoolean(v);
                 }
             }
+            case BYTES -> {
+                byte[][] elements = t.byteStrings();
+                for (int i = 0; i < elements.length; i++) {
+                    g.writeString(utf8(t.name(), i, elements[i]));
+                }
+            }
         }
         g.writeEndArray();
+    }
+
+    /**
+     * A BYTES element as JSON's string. JSON strings are Unicode: bytes that are not UTF-8 have no
+     * faithful string, and a replacement character would be a wrong answer, so the caller is told
+     * to ask for the output as binary data, which carries any bytes (Triton's clients do so by default).
+     */
+    private static String utf8(String output, int index, byte[] element) {
+        try {
+            return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(element)).toString();
+        } catch (CharacterCodingException e) {
+            throw new InvalidInputException(output, index, "output '" + output + "': BYTES element " + index + " is not UTF-8, so JSON"
+                    + " cannot carry it; ask for the output as binary data (parameters.binary_data: true, or binary_data_output)");
+        }
     }
 
     public byte[] serverMetadata(String name, String version, List<String> extensions) {

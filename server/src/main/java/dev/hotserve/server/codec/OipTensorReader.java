@@ -7,10 +7,13 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.hotserve.engine.DataType;
+import dev.hotserve.engine.Half;
 import dev.hotserve.engine.InvalidInputException;
 import dev.hotserve.engine.Tensor;
 import dev.hotserve.server.inference.Dispatcher;
 import java.io.IOException;
+import java.math.BigInteger;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -195,9 +198,12 @@ final class OipTensorReader {
         }
         float[] f = type == DataType.FP32 ? new float[count] : null;
         double[] d = type == DataType.FP64 ? new double[count] : null;
-        int[] i32 = type == DataType.INT32 ? new int[count] : null;
-        long[] i64 = type == DataType.INT64 ? new long[count] : null;
+        int[] i32 = type == DataType.INT32 || type == DataType.UINT32 ? new int[count] : null;
+        long[] i64 = type == DataType.INT64 || type == DataType.UINT64 ? new long[count] : null;
         boolean[] b = type == DataType.BOOL ? new boolean[count] : null;
+        byte[] i8 = type == DataType.INT8 || type == DataType.UINT8 ? new byte[count] : null;
+        short[] i16 = type == DataType.INT16 || type == DataType.UINT16 || type == DataType.FP16 ? new short[count] : null;
+        byte[][] s = type == DataType.BYTES ? new byte[count][] : null;
         int n = 0;
         int depth = 1;
         while (depth > 0) {
@@ -228,20 +234,35 @@ final class OipTensorReader {
                     f[n] = x;
                 }
                 case FP64 -> d[n] = number(p, t, input, n);
-                case INT32 -> {
-                    long v = integer(p, t, input, n);
-                    if (v < Integer.MIN_VALUE || v > Integer.MAX_VALUE) {
-                        throw new InvalidInputException(input, n, "input '" + input + "': data[" + n + "] is " + v + ", beyond INT32");
+                case FP16 -> {
+                    short h = Half.fromDouble(number(p, t, input, n));
+                    if ((h & 0x7c00) == 0x7c00) {
+                        throw new InvalidInputException(input, n, "input '" + input + "': data[" + n + "] is " + p.getText()
+                                + ", beyond the range of FP16 (65504)");
                     }
-                    i32[n] = (int) v;
+                    i16[n] = h;
                 }
+                case INT8 -> i8[n] = (byte) ranged(p, t, input, n, type, Byte.MIN_VALUE, Byte.MAX_VALUE);
+                case UINT8 -> i8[n] = (byte) ranged(p, t, input, n, type, 0, 0xff);
+                case INT16 -> i16[n] = (short) ranged(p, t, input, n, type, Short.MIN_VALUE, Short.MAX_VALUE);
+                case UINT16 -> i16[n] = (short) ranged(p, t, input, n, type, 0, 0xffff);
+                case INT32 -> i32[n] = (int) ranged(p, t, input, n, type, Integer.MIN_VALUE, Integer.MAX_VALUE);
+                case UINT32 -> i32[n] = (int) ranged(p, t, input, n, type, 0, 0xffff_ffffL);
                 case INT64 -> i64[n] = integer(p, t, input, n);
+                case UINT64 -> i64[n] = unsigned64(p, t, input, n);
                 case BOOL -> {
                     if (t != JsonToken.VALUE_TRUE && t != JsonToken.VALUE_FALSE) {
                         throw new InvalidInputException(input, n, "input '" + input + "': data[" + n + "] is " + describe(t)
                                 + ", BOOL data is true or false");
                     }
                     b[n] = t == JsonToken.VALUE_TRUE;
+                }
+                case BYTES -> {
+                    if (t != JsonToken.VALUE_STRING) {
+                        throw new InvalidInputException(input, n, "input '" + input + "': data[" + n + "] is " + describe(t)
+                                + ", BYTES data in JSON is strings (send other bytes as binary data)");
+                    }
+                    s[n] = utf8(p.getText(), input, n);
                 }
             }
             n++;
@@ -253,10 +274,61 @@ final class OipTensorReader {
         return switch (type) {
             case FP32 -> Tensor.ofFloats(input, shape, f);
             case FP64 -> Tensor.ofDoubles(input, shape, d);
-            case INT32 -> Tensor.ofInts(input, shape, i32);
-            case INT64 -> Tensor.ofLongs(input, shape, i64);
+            case INT32, UINT32 -> Tensor.of(input, type, shape, i32);
+            case INT64, UINT64 -> Tensor.of(input, type, shape, i64);
             case BOOL -> Tensor.ofBooleans(input, shape, b);
+            case INT8, UINT8 -> Tensor.of(input, type, shape, i8);
+            case INT16, UINT16, FP16 -> Tensor.of(input, type, shape, i16);
+            case BYTES -> Tensor.ofByteStrings(input, shape, s);
         };
+    }
+
+    /** An integer of {@code type} within {@code [min, max]}. */
+    private static long ranged(JsonParser p, JsonToken t, String input, int n, DataType type, long min, long max) throws IOException {
+        long v = integer(p, t, input, n);
+        if (v < min || v > max) {
+            throw new InvalidInputException(input, n, "input '" + input + "': data[" + n + "] is " + v + ", beyond " + type.wireName()
+                    + " (" + min + ".." + max + ")");
+        }
+        return v;
+    }
+
+    private static final BigInteger UINT64_MAX = BigInteger.ONE.shiftLeft(64).subtract(BigInteger.ONE);
+
+    /** A UINT64 value 0..2^64-1, exactly (never through a double), as its bits. */
+    private static long unsigned64(JsonParser p, JsonToken t, String input, int n) throws IOException {
+        if (t != JsonToken.VALUE_NUMBER_INT) {
+            throw new InvalidInputException(input, n, "input '" + input + "': data[" + n + "] is " + (t == JsonToken.VALUE_NUMBER_FLOAT
+                    ? p.getText() : describe(t)) + ", not an integer");
+        }
+        if (p.getNumberType() == JsonParser.NumberType.BIG_INTEGER) {
+            BigInteger v = p.getBigIntegerValue();
+            if (v.signum() < 0 || v.compareTo(UINT64_MAX) > 0) {
+                throw new InvalidInputException(input, n, "input '" + input + "': data[" + n + "] is " + p.getText()
+                        + ", beyond UINT64 (0.." + UINT64_MAX + ")");
+            }
+            return v.longValue(); // the low 64 bits: the value's unsigned bits
+        }
+        long v = p.getLongValue();
+        if (v < 0) {
+            throw new InvalidInputException(input, n, "input '" + input + "': data[" + n + "] is " + v + ", beyond UINT64 (0.."
+                    + UINT64_MAX + ")");
+        }
+        return v;
+    }
+
+    /** A JSON string's UTF-8 bytes; one with an unpaired surrogate (a "\\ud800" escape) has none and is refused. */
+    private static byte[] utf8(String text, String input, int n) {
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (Character.isHighSurrogate(c) && i + 1 < text.length() && Character.isLowSurrogate(text.charAt(i + 1))) {
+                i++;
+            } else if (Character.isSurrogate(c)) {
+                throw new InvalidInputException(input, n, "input '" + input + "': data[" + n + "] holds an unpaired surrogate (\\u"
+                        + Integer.toHexString(c) + ") at character " + i + ", which has no UTF-8 encoding");
+            }
+        }
+        return text.getBytes(StandardCharsets.UTF_8);
     }
 
     private static double number(JsonParser p, JsonToken t, String input, int n) throws IOException {

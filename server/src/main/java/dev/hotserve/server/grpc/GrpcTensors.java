@@ -104,73 +104,168 @@ final class GrpcTensors {
     }
 
     private static Tensor fromRaw(String name, DataType type, long[] shape, int count, ByteString bytes) {
-        long want = (long) count * type.byteSize();
-        if (bytes.size() != want) {
-            throw new InvalidInputException(name, "input '" + name + "': raw_input_contents holds " + bytes.size() + " bytes; shape "
-                    + Arrays.toString(shape) + " of " + type.wireName() + " needs " + want);
+        if (type.fixedSize()) {
+            long want = TensorBytes.fixedSize(type, count);
+            if (bytes.size() != want) {
+                throw new InvalidInputException(name, "input '" + name + "': raw_input_contents holds " + bytes.size() + " bytes; shape "
+                        + Arrays.toString(shape) + " of " + type.wireName() + " needs " + want);
+            }
         }
         return TensorBytes.decode(name, type, shape, count, bytes.asReadOnlyByteBuffer(),
-                (i, x) -> "input '" + name + "': raw BOOL byte " + i + " is " + x + "; BOOL is 0 or 1");
+                (i, problem) -> "input '" + name + "': raw_input_contents: " + problem);
+    }
+
+    /** The typed field that carries a datatype's values; FP16 has none (the protocol sends it only as raw contents). */
+    private static String field(DataType type) {
+        return switch (type) {
+            case BOOL -> "bool_contents";
+            case INT8, INT16, INT32 -> "int_contents";
+            case INT64 -> "int64_contents";
+            case UINT8, UINT16, UINT32 -> "uint_contents";
+            case UINT64 -> "uint64_contents";
+            case FP32 -> "fp32_contents";
+            case FP64 -> "fp64_contents";
+            case BYTES -> "bytes_contents";
+            case FP16 -> null;
+        };
+    }
+
+    private static int given(DataType type, InferTensorContents c) {
+        return switch (type) {
+            case BOOL -> c.getBoolContentsCount();
+            case INT8, INT16, INT32 -> c.getIntContentsCount();
+            case INT64 -> c.getInt64ContentsCount();
+            case UINT8, UINT16, UINT32 -> c.getUintContentsCount();
+            case UINT64 -> c.getUint64ContentsCount();
+            case FP32 -> c.getFp32ContentsCount();
+            case FP64 -> c.getFp64ContentsCount();
+            case BYTES -> c.getBytesContentsCount();
+            case FP16 -> 0;
+        };
     }
 
     private static Tensor fromContents(String name, DataType type, long[] shape, int count, InferTensorContents c) {
-        int given = switch (type) {
-            case FP32 -> c.getFp32ContentsCount();
-            case FP64 -> c.getFp64ContentsCount();
-            case INT32 -> c.getIntContentsCount();
-            case INT64 -> c.getInt64ContentsCount();
-            case BOOL -> c.getBoolContentsCount();
-        };
+        String field = field(type);
+        if (field == null) {
+            throw new InvalidInputException(name, "input '" + name + "': " + type.wireName() + " has no typed contents field in the"
+                    + " protocol; send it as raw_input_contents (little-endian half-precision bits)");
+        }
+        int given = given(type, c);
         if (given != count) {
-            String field = switch (type) {
-                case FP32 -> "fp32_contents";
-                case FP64 -> "fp64_contents";
-                case INT32 -> "int_contents";
-                case INT64 -> "int64_contents";
-                case BOOL -> "bool_contents";
-            };
             String other = given == 0 && c.getSerializedSize() > 0 ? " (its values are in another field than the " + type.wireName()
                     + " datatype's)" : "";
             throw new InvalidInputException(name, "input '" + name + "': contents." + field + " has " + given + " values, shape "
                     + Arrays.toString(shape) + " needs " + count + other);
         }
-        return switch (type) {
+        Object data = switch (type) {
             case FP32 -> {
                 float[] a = new float[count];
                 for (int i = 0; i < count; i++) {
                     a[i] = c.getFp32Contents(i);
                 }
-                yield Tensor.ofFloats(name, shape, a);
+                yield a;
             }
             case FP64 -> {
                 double[] a = new double[count];
                 for (int i = 0; i < count; i++) {
                     a[i] = c.getFp64Contents(i);
                 }
-                yield Tensor.ofDoubles(name, shape, a);
+                yield a;
+            }
+            case INT8, UINT8 -> {
+                byte[] a = new byte[count];
+                for (int i = 0; i < count; i++) {
+                    a[i] = (byte) ranged(name, type, c, i);
+                }
+                yield a;
+            }
+            case INT16, UINT16 -> {
+                short[] a = new short[count];
+                for (int i = 0; i < count; i++) {
+                    a[i] = (short) ranged(name, type, c, i);
+                }
+                yield a;
             }
             case INT32 -> {
                 int[] a = new int[count];
                 for (int i = 0; i < count; i++) {
                     a[i] = c.getIntContents(i);
                 }
-                yield Tensor.ofInts(name, shape, a);
+                yield a;
+            }
+            case UINT32 -> {
+                int[] a = new int[count];
+                for (int i = 0; i < count; i++) {
+                    a[i] = c.getUintContents(i); // uint32 arrives as its bits in an int
+                }
+                yield a;
             }
             case INT64 -> {
                 long[] a = new long[count];
                 for (int i = 0; i < count; i++) {
                     a[i] = c.getInt64Contents(i);
                 }
-                yield Tensor.ofLongs(name, shape, a);
+                yield a;
+            }
+            case UINT64 -> {
+                long[] a = new long[count];
+                for (int i = 0; i < count; i++) {
+                    a[i] = c.getUint64Contents(i); // uint64 arrives as its bits in a long
+                }
+                yield a;
             }
             case BOOL -> {
                 boolean[] a = new boolean[count];
                 for (int i = 0; i < count; i++) {
                     a[i] = c.getBoolContents(i);
                 }
-                yield Tensor.ofBooleans(name, shape, a);
+                yield a;
             }
+            case BYTES -> {
+                byte[][] a = new byte[count][];
+                for (int i = 0; i < count; i++) {
+                    a[i] = c.getBytesContents(i).toByteArray();
+                }
+                yield a;
+            }
+            case FP16 -> throw new IllegalStateException("FP16 has no typed contents");
         };
+        return Tensor.of(name, type, shape, data);
+    }
+
+    /** Element {@code i} of a narrow integer type, from the 32-bit field that carries it, within the type's range. */
+    private static long ranged(String name, DataType type, InferTensorContents c, int i) {
+        long v;
+        long min;
+        long max;
+        switch (type) {
+            case INT8 -> {
+                v = c.getIntContents(i);
+                min = Byte.MIN_VALUE;
+                max = Byte.MAX_VALUE;
+            }
+            case INT16 -> {
+                v = c.getIntContents(i);
+                min = Short.MIN_VALUE;
+                max = Short.MAX_VALUE;
+            }
+            case UINT8 -> {
+                v = Integer.toUnsignedLong(c.getUintContents(i));
+                min = 0;
+                max = 0xff;
+            }
+            case UINT16 -> {
+                v = Integer.toUnsignedLong(c.getUintContents(i));
+                min = 0;
+                max = 0xffff;
+            }
+            default -> throw new IllegalStateException(type + " is not a narrow integer type");
+        }
+        if (v < min || v > max) {
+            throw new InvalidInputException(name, i, "input '" + name + "': contents." + field(type) + "[" + i + "] is " + v
+                    + ", beyond " + type.wireName() + " (" + min + ".." + max + ")");
+        }
+        return v;
     }
 
     /** How an answer carries its outputs: as the request carried its inputs. */
@@ -188,13 +283,15 @@ final class GrpcTensors {
     static ModelInferResponse response(InferResult r, Optional<String> id, Contents contents) {
         ModelInferResponse.Builder b = ModelInferResponse.newBuilder().setModelName(r.model()).setModelVersion(r.versionName());
         id.ifPresent(b::setId);
+        // An FP16 output has no typed field, and raw contents are all outputs or none: then all go raw, as Triton answers.
+        boolean raw = contents == Contents.RAW || r.outputs().stream().anyMatch(t -> field(t.type()) == null);
         for (Tensor t : r.outputs()) {
             ModelInferResponse.InferOutputTensor.Builder o = ModelInferResponse.InferOutputTensor.newBuilder()
                     .setName(t.name()).setDatatype(t.type().wireName());
             for (long d : t.shape()) {
                 o.addShape(d);
             }
-            if (contents == Contents.RAW) {
+            if (raw) {
                 b.addRawOutputContents(rawBytes(t));
             } else {
                 o.setContents(contents(t));
@@ -223,9 +320,34 @@ final class GrpcTensors {
                     c.addFp64Contents(v);
                 }
             }
+            case INT8 -> {
+                for (byte v : t.bytes()) {
+                    c.addIntContents(v);
+                }
+            }
+            case INT16 -> {
+                for (short v : t.shorts()) {
+                    c.addIntContents(v);
+                }
+            }
             case INT32 -> {
                 for (int v : t.ints()) {
                     c.addIntContents(v);
+                }
+            }
+            case UINT8 -> {
+                for (byte v : t.bytes()) {
+                    c.addUintContents(Byte.toUnsignedInt(v));
+                }
+            }
+            case UINT16 -> {
+                for (short v : t.shorts()) {
+                    c.addUintContents(Short.toUnsignedInt(v));
+                }
+            }
+            case UINT32 -> {
+                for (int v : t.ints()) {
+                    c.addUintContents(v);
                 }
             }
             case INT64 -> {
@@ -233,11 +355,22 @@ final class GrpcTensors {
                     c.addInt64Contents(v);
                 }
             }
+            case UINT64 -> {
+                for (long v : t.longs()) {
+                    c.addUint64Contents(v);
+                }
+            }
             case BOOL -> {
                 for (boolean v : t.booleans()) {
                     c.addBoolContents(v);
                 }
             }
+            case BYTES -> {
+                for (byte[] v : t.byteStrings()) {
+                    c.addBytesContents(ByteString.copyFrom(v));
+                }
+            }
+            case FP16 -> throw new IllegalStateException("FP16 outputs go as raw contents");
         }
         return c.build();
     }
