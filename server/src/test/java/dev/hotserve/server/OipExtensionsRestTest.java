@@ -3,7 +3,10 @@ package dev.hotserve.server;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
@@ -147,6 +150,28 @@ class OipExtensionsRestTest {
             assertThat(c.get("output").get(0).get("dims").toString()).isEqualTo("[1]");
             assertThat(c.get("dynamic_batching").get("max_queue_delay_microseconds").asLong()).isEqualTo(2000);
             assertThat(c.get("dynamic_batching").get("default_queue_policy").get("max_queue_size").asInt()).isEqualTo(8 * 16);
+        }
+    }
+
+    @Test
+    void configNamesEachTensorsDatatypeAsTritonDoes() {
+        for (String[] t : new String[][] {{"fp16", "TYPE_FP16"}, {"uint8", "TYPE_UINT8"}, {"int64", "TYPE_INT64"}, {"bool", "TYPE_BOOL"},
+            {"bytes", "TYPE_STRING"}}) {
+            Path d = dir.resolve(t[0]);
+            Oip.install(Oip.tensorFixture("identity_" + t[0] + ".onnx"), createDirectories(d), "model_1.onnx");
+            try (TestServer s = TestServer.start(d, Map.of("HOTSERVE_MODEL_DIR", d.toString(), "HOTSERVE_MODEL_NAME", "id"))) {
+                JsonNode c = ok(s.get("/v2/models/id/config"));
+                assertThat(c.get("input").get(0).get("data_type").asText()).as(t[0]).isEqualTo(t[1]);
+                assertThat(c.get("output").get(0).get("data_type").asText()).as(t[0]).isEqualTo(t[1]);
+            }
+        }
+    }
+
+    private static Path createDirectories(Path d) {
+        try {
+            return Files.createDirectories(d);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
     }
 
