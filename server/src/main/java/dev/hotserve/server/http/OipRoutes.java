@@ -34,6 +34,9 @@ final class OipRoutes {
     /** Only the extensions that work (Triton's names); gRPC's list is its own, without binary tensor data. */
     static final List<String> EXTENSIONS = List.of("binary_tensor_data", "model_repository", "statistics", "model_configuration");
 
+    /** Where the admin routes are not mounted (an application's own web server): no repository to load into or list. */
+    static final List<String> EXTENSIONS_WITHOUT_ADMIN = EXTENSIONS.stream().filter(e -> !e.equals("model_repository")).toList();
+
     private final Dispatcher dispatcher;
     private final ModelRegistry registry;
     private final Repository repository;
@@ -41,8 +44,11 @@ final class OipRoutes {
     private final OipJsonWriter json;
     private final TritonJson triton;
 
-    OipRoutes(Dispatcher dispatcher, JsonKit kit, Repository repository) {
+    private final List<String> extensions;
+
+    OipRoutes(Dispatcher dispatcher, JsonKit kit, Repository repository, List<String> extensions) {
         this.dispatcher = dispatcher;
+        this.extensions = extensions;
         this.reader = new OipJsonReader(kit);
         this.json = new OipJsonWriter(kit);
         this.triton = new TritonJson(kit);
@@ -61,7 +67,7 @@ final class OipRoutes {
     }
 
     Reply serverMetadata(RouteRequest req) {
-        return Reply.json(200, json.serverMetadata(ServerIdentity.NAME, ServerIdentity.VERSION, EXTENSIONS), null);
+        return Reply.json(200, json.serverMetadata(ServerIdentity.NAME, ServerIdentity.VERSION, extensions), null);
     }
 
     Reply modelMetadata(RouteRequest req) {

@@ -85,7 +85,7 @@ public final class RestApi {
         this.errors = new ErrorMapper(json, t -> false);
         // No client of these routes can load a model, so no config entry is ever read: no working directory to resolve it in.
         RouteTable table = new RouteTable(new ModelRoutes(dispatcher, json),
-                new OipRoutes(dispatcher, json, new Repository(registry, Path.of(""), false)));
+                new OipRoutes(dispatcher, json, new Repository(registry, Path.of(""), false), OipRoutes.EXTENSIONS_WITHOUT_ADMIN));
         for (RouteTable.Route r : table.all()) {
             if (r.level() != Access.Level.ADMIN) {
                 String regex = Pattern.quote(r.template()).replace("{model}", "\\E([^/]+)\\Q").replace("{version}", "\\E([^/]+)\\Q");

@@ -53,7 +53,7 @@ public final class Routes {
         this.dispatcher = dispatcher;
         this.registry = dispatcher.registry();
         this.shared = new Endpoint.Shared(new Access(auth), new ErrorMapper(json, Routes::unreadable), metrics, gate);
-        this.table = new RouteTable(new ModelRoutes(dispatcher, json), new OipRoutes(dispatcher, json, repository));
+        this.table = new RouteTable(new ModelRoutes(dispatcher, json), new OipRoutes(dispatcher, json, repository, OipRoutes.EXTENSIONS));
     }
 
     /**

@@ -159,7 +159,8 @@ class WebRoutesMatchServerTest {
                 // a model that answers NaN for a negative state
                 new Exchange("POST", "/nan/predict", "{\"state\":" + row(28, -0.5) + ",\"deterministic\":true}"),
                 // Open Inference Protocol
-                new Exchange("GET", "/v2", null),
+                new Exchange("GET", "/v2/models/sac/config", null),
+                new Exchange("GET", "/v2/models/nope/config", null),
                 new Exchange("GET", "/v2/health/live", null),
                 new Exchange("GET", "/v2/health/ready", null),
                 new Exchange("GET", "/v2/models/sac", null),
@@ -207,6 +208,24 @@ class WebRoutesMatchServerTest {
         assertThat(json(oipUnknown).get("error").asText()).contains("nope");
         HttpResponse<String> nan = send(springPort, new Exchange("POST", "/nan/predict", "{\"state\":" + row(28, -0.5) + "}"));
         assertThat(nan.statusCode()).isEqualTo(500);
+    }
+
+    /** The application's server mounts no admin route, so it lists no repository: the rest of /v2 is the standalone server's. */
+    @Test
+    void serverMetadataListsOnlyWhatTheApplicationMounts() {
+        JsonNode standalone = json(send(server.port(), new Exchange("GET", "/v2", null)));
+        HttpResponse<String> r = send(springPort, new Exchange("GET", "/v2", null));
+        assertThat(r.statusCode()).isEqualTo(200);
+        JsonNode spring = json(r);
+        List<String> standaloneExtensions = new ArrayList<>();
+        standalone.get("extensions").forEach(e -> standaloneExtensions.add(e.asText()));
+        List<String> springExtensions = new ArrayList<>();
+        spring.get("extensions").forEach(e -> springExtensions.add(e.asText()));
+        assertThat(standaloneExtensions).contains("model_repository", "statistics", "model_configuration", "binary_tensor_data");
+        assertThat(springExtensions).isEqualTo(standaloneExtensions.stream().filter(e -> !e.equals("model_repository")).toList());
+        assertThat(spring.get("name")).isEqualTo(standalone.get("name"));
+        assertThat(spring.get("version")).isEqualTo(standalone.get("version"));
+        assertThat(send(springPort, new Exchange("POST", "/v2/repository/index", "{}")).statusCode()).isEqualTo(404);
     }
 
     @Test
