@@ -1,14 +1,15 @@
 #!/usr/bin/env python3
 """bench/profile-pickup's report: what ran in the first pickup after warm serving, over several runs.
 
-    pickup_cold.py RESULTS_DIR
+    pickup_cold.py RESULTS_DIR [--publish]
 
 Reads each run's probe-N.json (ReloadProbe: the pickup's latency) and jfr-N.json (`jfr print
 --json`). A run's window starts 2 ms before its first sample on the pickup's own path (a core
 frame that only a pickup runs, not under the Reoptimiser's follow-up or the warm loads) and lasts the pickup's latency.
 Samples of threads that only wait (epoll, the watch service, accept, parking) are left out. Prints
 the compilations, class loads and deoptimisations in the windows, and the samples by owner (the
-first matching frame, top first) and by top frame.
+first matching frame, top first) and by top frame. With --publish the report, with bench/findings.md's
+analysis (key first-pickup-profile), becomes the block "first-pickup-profile" of bench/results/pickup.md.
 """
 import collections
 import datetime
@@ -20,6 +21,16 @@ import statistics
 import sys
 
 R = sys.argv[1]
+PUBLISH = sys.argv[2:] == ["--publish"]
+LINES = []
+
+
+def say(line):
+    """Prints a line of the report and keeps it for the published block."""
+    LINES.append(line)
+    print(line)
+
+
 IDLE = ("EPoll.wait", "LinuxWatchService.poll", "Net.accept", "Unsafe.park", "Object.wait", "Thread.sleep", "Net.poll")
 OWNERS = [
     ("ONNX Runtime: session creation", ("OrtSession.createSession", "OrtSession.<init>")),
@@ -68,7 +79,7 @@ for path in sorted(glob.glob(os.path.join(R, "jfr-*.json")), key=lambda p: int(r
     marks = [when(e) for e in events if e["type"] in SAMPLES
              and any(k in f for f in stack(e) for k in PICKUP) and not any("Reoptimiser" in f or "WarmLoads" in f for f in stack(e))]
     if not marks:
-        print(f"run {n}: first pickup {latency:.2f} ms; no sample on the pickup's path, left out")
+        say(f"run {n}: first pickup {latency:.2f} ms; no sample on the pickup's path, left out")
         continue
     start = min(marks) - 2
     end = start + latency
@@ -89,15 +100,23 @@ for path in sorted(glob.glob(os.path.join(R, "jfr-*.json")), key=lambda p: int(r
             owners[owner(fr)] += 1
             tops[fr[0] if fr else "(no Java frames)"] += 1
 
-print(f"{len(latencies)} runs; first pickup (ms): " + ", ".join(f"{x:.2f}" for x in latencies)
+say(f"{len(latencies)} runs; first pickup (ms): " + ", ".join(f"{x:.2f}" for x in latencies)
       + (f"; median {statistics.median(latencies):.2f}" if latencies else ""))
-print(f"in the windows: {sum(comps.values())} JIT compilations, {sum(loads.values())} class loads, {len(deopts)} deoptimisations, "
+say(f"in the windows: {sum(comps.values())} JIT compilations, {sum(loads.values())} class loads, {len(deopts)} deoptimisations, "
       f"{sum(owners.values())} samples of working threads (1 ms period, Java and native)")
 total = max(1, sum(owners.values()))
-print("samples by owner:")
+say("samples by owner:")
 for o, c in owners.most_common():
-    print(f"  {c:4d}  {100 * c / total:5.1f} %  {o}")
-print("samples by top frame: " + "; ".join(f"{m} {c}" for m, c in tops.most_common(10)))
-print("compiled in the windows: " + "; ".join(f"{m} ×{c}" for m, c in comps.most_common(15)))
-print("classes loaded in the windows: " + ("; ".join(f"{m}" for m, c in loads.most_common(15)) or "none"))
-print("deoptimised in the windows: " + ("; ".join(deopts[:10]) or "none"))
+    say(f"  {c:4d}  {100 * c / total:5.1f} %  {o}")
+say("samples by top frame: " + "; ".join(f"{m} {c}" for m, c in tops.most_common(10)))
+say("compiled in the windows: " + "; ".join(f"{m} ×{c}" for m, c in comps.most_common(15)))
+say("classes loaded in the windows: " + ("; ".join(f"{m}" for m, c in loads.most_common(15)) or "none"))
+say("deoptimised in the windows: " + ("; ".join(deopts[:10]) or "none"))
+if PUBLISH:
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    import summary  # noqa: E402
+    body = ["## What runs in the first pickup (`bench/profile-pickup`)", "", "```"] + LINES + ["```"]
+    analysis = summary.findings("first-pickup-profile")
+    if analysis:
+        body += ["", analysis]
+    summary.replace_block("pickup", "first-pickup-profile", "\n".join(body))
