@@ -77,13 +77,13 @@ text = [
     "|---|---|---|---|",
     f"| JSON | {med('b64-c16-json'):,.0f} ({each('b64-c16-json')}) | {rows64['json']:,.0f} | {', '.join(p50s['b64-c16-json'])} |",
     f"| binary | {med('b64-c16-binary'):,.0f} ({each('b64-c16-binary')}) | {rows64['binary']:,.0f} | {', '.join(p50s['b64-c16-binary'])} |",
-    f"| **binary / JSON** | | **{ratio64:.2f}×**{ok(ratio64 >= 2)} (goal ≥ 2×) | |",
+    f"| **binary / JSON** | | **{ratio64:.3f}×**{ok(ratio64 >= 2)} (goal ≥ 2×) | |",
     "",
     "| batch 1, c64 | req/s (rounds) | vs native | p50 (rounds) |",
     "|---|---|---|---|",
     f"| native `POST /sac/predict` | {med('b1-c64-native'):,.0f} ({each('b1-c64-native')}) | 1.00× | {', '.join(p50s['b1-c64-native'])} |",
     f"| OIP JSON | {med('b1-c64-json'):,.0f} ({each('b1-c64-json')}) | {ratio1_json:.2f}× | {', '.join(p50s['b1-c64-json'])} |",
-    f"| OIP binary | {med('b1-c64-binary'):,.0f} ({each('b1-c64-binary')}) | **{ratio1:.2f}×**{ok(ratio1 >= 0.9)} (goal ≥ 0.9×) | {', '.join(p50s['b1-c64-binary'])} |",
+    f"| OIP binary | {med('b1-c64-binary'):,.0f} ({each('b1-c64-binary')}) | **{ratio1:.3f}×**{ok(ratio1 >= 0.9)} (goal ≥ 0.9×) | {', '.join(p50s['b1-c64-binary'])} |",
 ]
 analysis = summary.findings("oip-binary")
 if analysis:
@@ -93,8 +93,8 @@ print(out)
 if PUBLISH:
     summary.replace_block("oip", "binary", out)
     summary.set_row("oip", "OIP binary tensor data",
-                    f"FP32 [64, 28] c16: binary {ratio64:.2f}× JSON's rows/s ({rows64['binary']:,.0f} vs {rows64['json']:,.0f}); "
-                    f"binary batch 1 at c64 {ratio1:.2f}× native ({med('b1-c64-binary'):,.0f} vs {med('b1-c64-native'):,.0f} req/s)",
+                    f"FP32 [64, 28] c16: binary {ratio64:.3f}× JSON's rows/s ({rows64['binary']:,.0f} vs {rows64['json']:,.0f}); "
+                    f"binary batch 1 at c64 {ratio1:.3f}× native ({med('b1-c64-binary'):,.0f} vs {med('b1-c64-native'):,.0f} req/s)",
                     "≥ 2× JSON; ≥ 0.9× native", ("met" if ratio64 >= 2 else "**missed**") + "; " + ("met" if ratio1 >= 0.9 else "**missed**"),
                     f"{meta.get('date', '?')[:10]}, {meta.get('commit')}, `bench/oip-binary --publish`",
                     anchor="binary-tensor-data-against-json-benchoip-binary")
