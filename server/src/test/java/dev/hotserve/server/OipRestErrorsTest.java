@@ -66,6 +66,20 @@ class OipRestErrorsTest {
         }
     }
 
+    /** Asking for the action alone takes the rows' fast path; it refuses the same shapes, in the same words. */
+    @Test
+    void aShapeTheModelDoesNotTakeNamesTheInputWhenOnlyTheActionIsAskedFor() {
+        try (TestServer s = sac(Map.of())) {
+            String action = ",\"outputs\":[{\"name\":\"action\"}]";
+            String e = refused(s, Oip.infer("state", "FP32", new long[] {3, 27}, Oip.values(81), action), 400);
+            assertThat(e).isEqualTo("input 'state' has shape [3, 27], the model takes [-1, 28] (-1: any size)");
+            e = refused(s, Oip.infer("state", "FP32", new long[] {3, 28, 1}, Oip.values(84), action), 400);
+            assertThat(e).isEqualTo("input 'state' has shape [3, 28, 1], the model takes [-1, 28] (-1: any size)");
+            e = refused(s, Oip.infer("state", "FP32", new long[] {84}, Oip.values(84), action), 400);
+            assertThat(e).isEqualTo("input 'state' has shape [84], the model takes [-1, 28] (-1: any size)");
+        }
+    }
+
     @Test
     void anUnknownInputIsNamed() {
         try (TestServer s = sac(Map.of())) {

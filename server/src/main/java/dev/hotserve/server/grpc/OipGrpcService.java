@@ -28,6 +28,7 @@ import dev.hotserve.server.grpc.oip.RepositoryModelUnloadResponse;
 import dev.hotserve.server.grpc.oip.StatisticDuration;
 import dev.hotserve.server.grpc.oip.ModelInferRequest;
 import dev.hotserve.server.grpc.oip.ModelInferResponse;
+import dev.hotserve.server.grpc.oip.ModelStreamInferResponse;
 import dev.hotserve.server.grpc.oip.ModelMetadataRequest;
 import dev.hotserve.server.grpc.oip.ModelMetadataResponse;
 import dev.hotserve.server.grpc.oip.ModelReadyRequest;
@@ -64,8 +65,8 @@ import java.util.function.ToIntFunction;
 
 /**
  * {@code inference.GRPCInferenceService}: the six RPCs of the Open Inference Protocol and the
- * methods of Triton's extensions its client calls (model configuration, statistics, the model
- * repository), over the same registry, {@link Dispatcher}, {@link Repository}, version routing and
+ * methods of Triton's extensions its client calls (streaming inference, model configuration,
+ * statistics, the model repository), over the same registry, {@link Dispatcher}, {@link Repository}, version routing and
  * {@link Failure} sorting as REST. Every call is admitted by the server's gate (a stopping server
  * refuses, UNAVAILABLE) and recorded in the request metrics with route {@code grpc:<Method>}.
  *
@@ -210,16 +211,25 @@ final class OipGrpcService extends GRPCInferenceServiceGrpc.GRPCInferenceService
 
     @Override
     public void modelInfer(ModelInferRequest request, StreamObserver<ModelInferResponse> out) {
+        infer("ModelInfer", request, out);
+    }
+
+    @Override
+    public StreamObserver<ModelInferRequest> modelStreamInfer(StreamObserver<ModelStreamInferResponse> out) {
+        return new InferStream(out, (request, answer) -> infer("ModelStreamInfer", request, answer));
+    }
+
+    private void infer(String method, ModelInferRequest request, StreamObserver<ModelInferResponse> out) {
         if (mayWait(request.getModelName())) {
-            handOff("ModelInfer", out, () -> modelInferNow(request, out));
+            handOff(method, out, () -> inferNow(method, request, out));
         } else {
-            modelInferNow(request, out);
+            inferNow(method, request, out);
         }
     }
 
-    private void modelInferNow(ModelInferRequest request, StreamObserver<ModelInferResponse> out) {
+    private void inferNow(String method, ModelInferRequest request, StreamObserver<ModelInferResponse> out) {
         GrpcTensors.Contents contents = GrpcTensors.Contents.of(request);
-        call("ModelInfer", request.getModelName(), out, () -> {
+        call(method, request.getModelName(), out, () -> {
             InferRequest req = GrpcTensors.request(request, dispatcher); // first: the parameters carry the routing key
             return dispatcher.infer(request.getModelName(), version(request.getModelVersion()), req.routingKey(), lease -> req,
                     r -> GrpcTensors.response(r, req.id(), contents));

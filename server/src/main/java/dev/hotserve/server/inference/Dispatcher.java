@@ -120,8 +120,8 @@ public final class Dispatcher {
         if (policy && req.actionOnly() && req.inputs().size() == 1 && sig.isRowModel()) {
             // The native routes' fast path: the engine's float rows and the head, no output tensors.
             Tensor in = req.inputs().get(0);
-            if (!in.name().equals(sig.inputName()) || in.type() != sig.inputs().get(0).type()) {
-                sig.check(req.inputs()); // throws, naming the input
+            if (!in.name().equals(sig.inputName()) || in.type() != sig.inputs().get(0).type() || !sig.inputs().get(0).accepts(in.shape())) {
+                sig.check(req.inputs()); // throws, naming the input and the shape the model takes
             }
             int rows = Math.toIntExact(in.dim(0));
             float[] actions = lease.predictBatch(in.floats(), rows, req.deterministic(), rng);
