@@ -14,6 +14,7 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Function;
 
 /**
  * The models the server serves now, by name. Requests look a model up here on every call, so a
@@ -83,10 +84,19 @@ public final class ModelRegistry implements AutoCloseable {
      * @throws IllegalArgumentException when two models have the same name
      */
     public static ModelRegistry of(Collection<HotModel> models) {
+        // Their batchers were built without our observer: their batched engine calls are not counted.
+        return of(models, name -> Statistics.create());
+    }
+
+    /**
+     * A registry of models built and closed elsewhere, each counted in the statistics
+     * {@code statistics} gives for its name: where its builder was given that statistics'
+     * {@link Statistics#batchObserver}, its batched engine calls are counted too.
+     */
+    public static ModelRegistry of(Collection<HotModel> models, Function<String, Statistics> statistics) {
         ModelRegistry registry = new ModelRegistry(ELSEWHERE, Duration.ZERO);
         for (HotModel m : models) {
-            // Its batchers were built without our observer: its batched engine calls are not counted.
-            if (registry.models.putIfAbsent(m.name(), new ServedModel(null, m, new Statistics(InstantSource.system()))) != null) {
+            if (registry.models.putIfAbsent(m.name(), new ServedModel(null, m, statistics.apply(m.name()))) != null) {
                 throw new IllegalArgumentException("two models are named '" + m.name() + "'");
             }
         }

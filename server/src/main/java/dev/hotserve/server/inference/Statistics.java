@@ -11,6 +11,7 @@ import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAccumulator;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Function;
 import java.util.function.Supplier;
 
 /**
@@ -28,8 +29,9 @@ import java.util.function.Supplier;
  * batches, the engine time is the batch's, and only the batcher knows it: its
  * {@link #batchObserver} counts the wait of each request in the queue, the engine call once per
  * batch and once per request in it, and the batch by its rows. A model built elsewhere (an
- * application's bean) has no such observer: its batched versions' queue, engine and execution
- * counts stay at zero rather than being guessed.
+ * application's bean) counts them too when its builder was given {@link #batchObserver} of the
+ * statistics its registry holds (the Spring starter does); without that, its batched versions'
+ * queue, engine and execution counts stay at zero rather than being guessed.
  *
  * <p><b>Cheap on the hot path.</b> Counters are {@link LongAdder}s (striped: threads of one
  * version do not contend on one cache line); a request costs a dozen additions and no lock. The
@@ -48,6 +50,14 @@ public final class Statistics {
     /** @param clock for {@code last_inference} */
     Statistics(InstantSource clock) {
         this.clock = clock;
+    }
+
+    /**
+     * The counters of one model built elsewhere (an application's bean): give its builder
+     * {@link #batchObserver} and its registry ({@link ModelRegistry#of(Collection, Function)}) this.
+     */
+    public static Statistics create() {
+        return new Statistics(InstantSource.system());
     }
 
     /** A count and the nanoseconds it took, together: Triton's {@code StatisticDuration}. */
@@ -233,7 +243,7 @@ public final class Statistics {
     }
 
     /** For the model's batchers: each version's engine calls counted under that version's name. */
-    BatchObserver batchObserver() {
+    public BatchObserver batchObserver() {
         return new BatchObserver() {
             @Override
             public void batched(int requests, int rows, long oldestWaitNanos) {

@@ -12,6 +12,7 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.OptionalInt;
+import java.util.function.Supplier;
 
 /**
  * Turns one {@code hotserve.models.<name>} entry into builder calls: the same {@link HotModel}
@@ -26,14 +27,24 @@ public class HotModelFactory {
     private final HotserveRuntime runtime;
     private final HotserveReloadCounts counts;
     private final Path stateDir;
+    private final Supplier<HotModelBatchObservers> batchObservers;
 
     /**
      * @param stateDir where a rollout writes down the stable version; null: {@code ~/.cache/hotserve/state}
      */
     public HotModelFactory(HotserveRuntime runtime, HotserveReloadCounts counts, Path stateDir) {
+        this(runtime, counts, stateDir, () -> null);
+    }
+
+    /**
+     * @param batchObservers asked once per model as it is built: the observer of its batchers, or
+     *     none (a null supplier's answer) when no one counts them
+     */
+    public HotModelFactory(HotserveRuntime runtime, HotserveReloadCounts counts, Path stateDir, Supplier<HotModelBatchObservers> batchObservers) {
         this.runtime = runtime;
         this.counts = counts;
         this.stateDir = stateDir != null ? stateDir : Path.of(System.getProperty("user.home"), ".cache", "hotserve", "state");
+        this.batchObservers = batchObservers;
     }
 
     /** Builds the model; its first load happens here. A missing or broken checkpoint never throws. */
@@ -53,6 +64,10 @@ public class HotModelFactory {
                 .rollout(rollout(name, m))
                 .signatures(m.getSignatures())
                 .listener(counts.listener(name));
+        HotModelBatchObservers observers = batchObservers.get();
+        if (observers != null) {
+            b.batchObserver(observers.forModel(name));
+        }
         if (m.getSettleWindow() != null) {
             b.settleWindow(m.getSettleWindow());
         }

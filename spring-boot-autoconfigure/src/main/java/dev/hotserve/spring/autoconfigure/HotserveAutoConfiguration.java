@@ -54,8 +54,9 @@ public class HotserveAutoConfiguration {
 
     @Bean
     @ConditionalOnMissingBean
-    public HotModelFactory hotModelFactory(HotserveRuntime runtime, HotserveReloadCounts counts, HotserveProperties properties) {
-        return new HotModelFactory(runtime, counts, properties.getStateDir());
+    public HotModelFactory hotModelFactory(HotserveRuntime runtime, HotserveReloadCounts counts, HotserveProperties properties,
+            ObjectProvider<HotModelBatchObservers> batchObservers) {
+        return new HotModelFactory(runtime, counts, properties.getStateDir(), batchObservers::getIfAvailable);
     }
 
     @Configuration(proxyBeanMethods = false)
@@ -81,11 +82,18 @@ public class HotserveAutoConfiguration {
     @ConditionalOnProperty(prefix = "hotserve.web", name = "enabled", havingValue = "true")
     static class Web {
 
+        /** What {@code /v2/models/{m}/stats} reports; the factory gives each model's batchers its observer. */
+        @Bean
+        @ConditionalOnMissingBean
+        public HotserveModelStatistics hotserveModelStatistics() {
+            return new HotserveModelStatistics();
+        }
+
         /** Every HotModel bean, the application's own included, under its model's name. */
         @Bean
         @ConditionalOnMissingBean
-        public RestApi hotserveRestApi(ObjectProvider<HotModel> models) {
-            return RestApi.of(ModelRegistry.of(models.orderedStream().toList()), Limits.defaults());
+        public RestApi hotserveRestApi(ObjectProvider<HotModel> models, HotserveModelStatistics statistics) {
+            return RestApi.of(ModelRegistry.of(models.orderedStream().toList(), statistics::of), Limits.defaults());
         }
 
         @Bean
