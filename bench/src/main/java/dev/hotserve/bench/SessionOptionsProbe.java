@@ -43,6 +43,7 @@ public final class SessionOptionsProbe {
         variants.put("+ no memory pattern", so -> so.setMemoryPatternOptimization(false));
         variants.put("+ no CPU arena", so -> so.setCPUArenaAllocator(false));
         variants.put("+ no spinning", so -> so.addConfigEntry("session.intra_op.allow_spinning", "0"));
+        variants.put("+ no prepacking", so -> so.addConfigEntry("session.disable_prepacking", "1"));
         variants.put("+ all three", so -> {
             so.setMemoryPatternOptimization(false);
             so.setCPUArenaAllocator(false);
