@@ -7,6 +7,7 @@ import dev.hotserve.server.inference.Failure;
 import dev.hotserve.server.inference.Gate;
 import dev.hotserve.server.inference.Repository;
 import dev.hotserve.server.metrics.ServerMetrics;
+import io.grpc.DecompressorRegistry;
 import io.grpc.Server;
 import io.grpc.ServerInterceptors;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
@@ -101,6 +102,7 @@ public final class GrpcFrontEnd {
                 .channelType(loops.channel())
                 .directExecutor()
                 .maxInboundMessageSize(maxMessage)
+                .decompressorRegistry(DecompressorRegistry.getDefaultInstance().with(new DeflateCodec(), true))
                 .addService(ServerInterceptors.intercept(new OipGrpcService(dispatcher, repository, metrics, metricStatus, gate, waiting), new AuthInterceptor(access)))
                 .addService(health.getHealthService())
                 .addService(ProtoReflectionServiceV1.newInstance())
