@@ -103,7 +103,9 @@ public final class GrpcFrontEnd {
                 .directExecutor()
                 .maxInboundMessageSize(maxMessage)
                 .decompressorRegistry(DecompressorRegistry.getDefaultInstance().with(new DeflateCodec(), true))
-                .addService(ServerInterceptors.intercept(new OipGrpcService(dispatcher, repository, metrics, metricStatus, gate, waiting), new AuthInterceptor(access)))
+                .addService(ServerInterceptors.intercept(ServerInterceptors.useInputStreamMessages(ServerInterceptors.intercept(
+                        new OipGrpcService(dispatcher, repository, metrics, metricStatus, gate, waiting), new AuthInterceptor(access))),
+                        new ParseFailures()))
                 .addService(health.getHealthService())
                 .addService(ProtoReflectionServiceV1.newInstance())
                 .build();
