@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.google.protobuf.ByteString;
 import dev.hotserve.server.grpc.oip.DataType;
-import dev.hotserve.server.grpc.oip.GRPCInferenceServiceGrpc;
 import dev.hotserve.server.grpc.oip.GRPCInferenceServiceGrpc.GRPCInferenceServiceBlockingStub;
 import dev.hotserve.server.grpc.oip.InferTensorContents;
 import dev.hotserve.server.grpc.oip.ModelConfig;
@@ -18,8 +17,6 @@ import dev.hotserve.server.grpc.oip.RepositoryIndexRequest;
 import dev.hotserve.server.grpc.oip.RepositoryIndexResponse;
 import dev.hotserve.server.grpc.oip.RepositoryModelLoadRequest;
 import dev.hotserve.server.grpc.oip.RepositoryModelUnloadRequest;
-import io.grpc.ManagedChannel;
-import io.grpc.ManagedChannelBuilder;
 import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -29,7 +26,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -49,7 +45,7 @@ class OipGrpcExtensionsTest {
     Path dir;
 
     private TestServer server;
-    private ManagedChannel channel;
+    private GrpcChannel channel;
 
     private GRPCInferenceServiceBlockingStub start(Map<String, String> extra) throws IOException {
         Path sac = Files.createDirectories(dir.resolve("sac"));
@@ -58,14 +54,14 @@ class OipGrpcExtensionsTest {
         env.put("HOTSERVE_MODEL_DIR", sac.toString());
         env.put("HOTSERVE_GRPC_PORT", "0");
         server = TestServer.start(dir, env);
-        channel = ManagedChannelBuilder.forAddress("127.0.0.1", server.server.grpcPort().orElseThrow()).usePlaintext().build();
-        return GRPCInferenceServiceGrpc.newBlockingStub(channel).withDeadlineAfter(60, TimeUnit.SECONDS);
+        channel = GrpcChannel.to(server);
+        return channel.stub(60);
     }
 
     @AfterEach
     void stop() throws InterruptedException {
         if (channel != null) {
-            channel.shutdownNow().awaitTermination(10, TimeUnit.SECONDS);
+            channel.close();
         }
         if (server != null) {
             server.close();

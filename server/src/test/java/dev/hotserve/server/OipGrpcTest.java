@@ -6,7 +6,6 @@ import static org.assertj.core.api.Assertions.within;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.google.protobuf.ByteString;
-import dev.hotserve.server.grpc.oip.GRPCInferenceServiceGrpc;
 import dev.hotserve.server.grpc.oip.GRPCInferenceServiceGrpc.GRPCInferenceServiceBlockingStub;
 import dev.hotserve.server.grpc.oip.InferParameter;
 import dev.hotserve.server.grpc.oip.InferTensorContents;
@@ -18,8 +17,6 @@ import dev.hotserve.server.grpc.oip.ModelReadyRequest;
 import dev.hotserve.server.grpc.oip.ServerLiveRequest;
 import dev.hotserve.server.grpc.oip.ServerMetadataRequest;
 import dev.hotserve.server.grpc.oip.ServerReadyRequest;
-import io.grpc.ManagedChannel;
-import io.grpc.ManagedChannelBuilder;
 import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -29,7 +26,6 @@ import java.nio.ByteOrder;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -44,7 +40,7 @@ class OipGrpcTest {
     Path dir;
 
     private TestServer server;
-    private ManagedChannel channel;
+    private GrpcChannel channel;
 
     private GRPCInferenceServiceBlockingStub start(Map<String, String> extra) {
         Checkpoints.publish(dir, "actor_seed0.onnx", "model_1.onnx", 1);
@@ -52,14 +48,14 @@ class OipGrpcTest {
         env.put("HOTSERVE_MODEL_DIR", dir.toString());
         env.put("HOTSERVE_GRPC_PORT", "0");
         server = TestServer.start(dir, env);
-        channel = ManagedChannelBuilder.forAddress("127.0.0.1", server.server.grpcPort().orElseThrow()).usePlaintext().build();
-        return GRPCInferenceServiceGrpc.newBlockingStub(channel).withDeadlineAfter(60, TimeUnit.SECONDS);
+        channel = GrpcChannel.to(server);
+        return channel.stub(60);
     }
 
     @AfterEach
     void stop() throws InterruptedException {
         if (channel != null) {
-            channel.shutdownNow().awaitTermination(10, TimeUnit.SECONDS);
+            channel.close();
         }
         if (server != null) {
             server.close();
@@ -282,8 +278,8 @@ class OipGrpcTest {
         env.put("HOTSERVE_MODEL_DIR", dir.resolve("empty").toString());
         env.put("HOTSERVE_GRPC_PORT", "0");
         server = TestServer.start(dir, env);
-        channel = ManagedChannelBuilder.forAddress("127.0.0.1", server.server.grpcPort().orElseThrow()).usePlaintext().build();
-        var stub = GRPCInferenceServiceGrpc.newBlockingStub(channel);
+        channel = GrpcChannel.to(server);
+        var stub = channel.stub(60);
         assertThat(stub.serverReady(ServerReadyRequest.getDefaultInstance()).getReady()).isFalse();
         assertThat(stub.modelReady(ModelReadyRequest.newBuilder().setName("sac").build()).getReady()).isFalse();
         assertThatThrownBy(() -> stub.modelInfer(ModelInferRequest.newBuilder().setModelName("sac").addInputs(state(1))

@@ -5,13 +5,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.google.protobuf.ByteString;
 import dev.hotserve.engine.DataType;
-import dev.hotserve.server.grpc.oip.GRPCInferenceServiceGrpc;
 import dev.hotserve.server.grpc.oip.GRPCInferenceServiceGrpc.GRPCInferenceServiceBlockingStub;
 import dev.hotserve.server.grpc.oip.InferTensorContents;
 import dev.hotserve.server.grpc.oip.ModelInferRequest;
 import dev.hotserve.server.grpc.oip.ModelInferResponse;
-import io.grpc.ManagedChannel;
-import io.grpc.ManagedChannelBuilder;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.math.BigInteger;
@@ -27,7 +24,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -59,7 +55,7 @@ class TritonDatatypesTest {
     Path scratch;
 
     private TestServer server;
-    private ManagedChannel channel;
+    private GrpcChannel channel;
 
     @BeforeEach
     void clientIsThere() throws Exception {
@@ -69,7 +65,7 @@ class TritonDatatypesTest {
     @AfterEach
     void stop() throws InterruptedException {
         if (channel != null) {
-            channel.shutdownNow().awaitTermination(10, TimeUnit.SECONDS);
+            channel.close();
         }
         if (server != null) {
             server.close();
@@ -332,8 +328,8 @@ class TritonDatatypesTest {
     @Test
     void theProtosStubsCarryEveryDatatypeAsTypedAndAsRawContentsThroughBothEngines() throws Exception {
         try (TestServer s = start()) {
-            channel = ManagedChannelBuilder.forAddress("127.0.0.1", grpcPort()).usePlaintext().build();
-            GRPCInferenceServiceBlockingStub stub = GRPCInferenceServiceGrpc.newBlockingStub(channel).withDeadlineAfter(120, TimeUnit.SECONDS);
+            channel = GrpcChannel.to(s);
+            GRPCInferenceServiceBlockingStub stub = channel.stub(120);
             served().forEach((model, type) -> {
                 if (CASTS.containsKey(model)) {
                     return; // identity models only: the output must equal the input
